@@ -1,0 +1,141 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id with OWASP's minimum recommended parameters (19 MiB, 2 passes, 1 lane). The
+// parameters travel in the encoded hash, so they can be raised later without breaking
+// existing passwords; NeedsRehash tells when a stored hash is below the current ones.
+const (
+	argonMemoryKiB = 19 * 1024
+	argonTime      = 2
+	argonThreads   = 1
+	argonKeyLen    = 32
+	argonSaltLen   = 16
+)
+
+// ErrHasherBusy means every hashing slot stayed taken until the request gave up.
+var ErrHasherBusy = errors.New("password hasher busy")
+
+// Hasher hashes and verifies passwords with bounded concurrency: each hash holds 19 MiB
+// for a few tens of milliseconds, so a sign-in flood must queue, not exhaust memory.
+type Hasher struct {
+	slots chan struct{}
+	dummy string // a real hash, verified against for unknown emails (same timing)
+}
+
+// NewHasher allows slots concurrent hashes (default: the number of CPUs).
+func NewHasher(slots int) *Hasher {
+	if slots <= 0 {
+		slots = runtime.NumCPU()
+	}
+	h := &Hasher{slots: make(chan struct{}, slots)}
+	h.dummy = encode(argonMemoryKiB, argonTime, argonThreads, make([]byte, argonSaltLen),
+		argon2.IDKey([]byte("rapport-dummy"), make([]byte, argonSaltLen), argonTime, argonMemoryKiB, argonThreads, argonKeyLen))
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ErrHasherBusy
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the PHC-encoded argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	return encode(argonMemoryKiB, argonTime, argonThreads, salt, key), nil
+}
+
+// Verify reports whether password matches encoded. An empty encoded (unknown user)
+// is checked against a dummy hash so the answer takes as long as a real one.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	real := encoded != ""
+	if !real {
+		encoded = h.dummy
+	}
+	p, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	key := argon2.IDKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
+	ok := subtle.ConstantTimeCompare(key, p.key) == 1
+	return ok && real, nil
+}
+
+// NeedsRehash reports whether encoded was made with weaker parameters than today's.
+func NeedsRehash(encoded string) bool {
+	p, err := decode(encoded)
+	if err != nil {
+		return true
+	}
+	return p.memory < argonMemoryKiB || p.time < argonTime || len(p.key) < argonKeyLen
+}
+
+type params struct {
+	memory  uint32
+	time    uint32
+	threads uint8
+	salt    []byte
+	key     []byte
+}
+
+var b64 = base64.RawStdEncoding
+
+func encode(memory uint32, time uint32, threads uint8, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, memory, time, threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+func decode(s string) (params, error) {
+	var p params
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, errors.New("not an argon2id hash")
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return p, errors.New("unsupported argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil {
+		return p, errors.New("bad argon2 parameters")
+	}
+	if p.memory == 0 || p.time == 0 || p.threads == 0 || p.memory > 1<<22 {
+		return p, errors.New("bad argon2 parameters")
+	}
+	var err error
+	if p.salt, err = b64.DecodeString(parts[4]); err != nil {
+		return p, errors.New("bad argon2 salt")
+	}
+	if p.key, err = b64.DecodeString(parts[5]); err != nil || len(p.key) == 0 {
+		return p, errors.New("bad argon2 key")
+	}
+	return p, nil
+}

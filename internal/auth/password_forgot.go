@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/mail"
+)
+
+// ForgotPage shows the forgot-password form (GET /forgot-password).
+func (s *Service) ForgotPage(w http.ResponseWriter, r *http.Request) {
+	s.Pages.Render(w, r, http.StatusOK, "Reset your password", forgotPage(forgotForm{}))
+}
+
+// Forgot emails a one-time reset link (POST /forgot-password). The answer is the same
+// whether or not the account exists; at most one email a minute goes to an account.
+func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := forgotForm{Email: emailField(r), Errors: form.Errors{}}
+	form.Email(f.Errors, "email", f.Email)
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Reset your password", forgotPage(f))
+		return
+	}
+	ctx := r.Context()
+	u, err := UserByEmail(ctx, s.DB, f.Email)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		s.Pages.ServerError(w, r, err)
+		return
+	case !u.Banned:
+		err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			recent, err := recentToken(ctx, tx, purposeReset, u.ID, time.Minute)
+			if err != nil || recent {
+				return err
+			}
+			token, err := issueToken(ctx, tx, purposeReset, u.ID, resetTokenTTL)
+			if err != nil {
+				return err
+			}
+			return mail.Enqueue(ctx, tx, mail.Message{
+				To:      u.Email,
+				Subject: "Reset your Rapport password",
+				Body: "Hello " + u.Name + ",\n\nSomeone (hopefully you) asked to reset the password of your Rapport account.\n" +
+					"Choose a new password here within the next hour:\n\n" + s.link("/reset-password", token) +
+					"\n\nIf you did not ask for this, ignore this email: your password stays the same.\n",
+			})
+		})
+		if err != nil {
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+	}
+	f.Sent = true
+	s.Pages.Render(w, r, http.StatusOK, "Reset your password", forgotPage(f))
+}
+
+// link is an absolute URL on BASE_URL carrying a one-time token.
+func (s *Service) link(path, token string) string {
+	u := *s.BaseURL
+	u.Path = s.BaseURL.Path + path
+	u.RawQuery = url.Values{"token": {token}}.Encode()
+	return u.String()
+}

@@ -1,0 +1,82 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+// ResetPage shows the new-password form for a live token (GET /reset-password?token=…).
+func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	f := resetForm{Token: token}
+	status := http.StatusOK
+	if token == "" || len(token) > 100 {
+		f.Invalid = true
+	} else if _, err := peekToken(r.Context(), s.DB, purposeReset, token); errors.Is(err, db.ErrNotFound) {
+		f.Invalid = true
+	} else if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	if f.Invalid {
+		status = http.StatusNotFound
+	}
+	s.Pages.Render(w, r, status, "Choose a new password", resetPage(f))
+}
+
+// Reset sets the new password and uses the token up (POST /reset-password). Every
+// session of the account ends; the person then signs in with the new password.
+func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := resetForm{Token: r.PostFormValue("token"), Errors: form.Errors{}}
+	password := r.PostFormValue("password")
+	checkPassword(f.Errors, "password", password, "")
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Choose a new password", resetPage(f))
+		return
+	}
+	ctx := r.Context()
+	hash, err := s.Hasher.Hash(ctx, password)
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	var email string
+	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		uid, err := consumeToken(ctx, tx, purposeReset, f.Token)
+		if err != nil {
+			return err
+		}
+		if _, err := setPassword(ctx, tx, uid, hash); err != nil {
+			return err
+		}
+		// Following the emailed link proves the address.
+		return tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true WHERE id = $1 RETURNING email`, uid).Scan(&email)
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Render(w, r, http.StatusNotFound, "Choose a new password", resetPage(resetForm{Invalid: true}))
+		return
+	}
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	if err := clearFailures(ctx, s.DB, email); err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	if UserFrom(ctx) != nil {
+		_ = s.Sessions.Destroy(ctx)
+	}
+	s.Pages.Flash(r, "success", "Your password has been changed. Sign in with your new password.")
+	httpx.Redirect(w, r, "/signin")
+}

@@ -1,0 +1,202 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+
+	"rapport/internal/db"
+	"rapport/internal/httpx"
+)
+
+// Session keys. The session holds who is signed in, the user's session_version at
+// sign-in (a bump ends every older session), and when the session was last seen (the
+// idle timeout, refreshed at most once a minute so a page view does not write).
+const (
+	keyUID     = "uid"
+	keyVersion = "ver"
+	keySeen    = "seen"
+)
+
+// seenRefresh is how stale "seen" may get before a request rewrites the session.
+const seenRefresh = time.Minute
+
+// NewSessions configures scs on the Postgres store: HttpOnly, SameSite=Lax, Secure when
+// the site is served over https; the absolute lifetime is scs's, the idle timeout ours.
+func NewSessions(d *db.DB, secure bool, lifetime, cleanup, wait time.Duration) *scs.SessionManager {
+	m := scs.New()
+	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait, codec: m.Codec}
+	m.Lifetime = lifetime
+	m.Cookie.Name = "rapport_session"
+	m.Cookie.HttpOnly = true
+	m.Cookie.SameSite = http.SameSiteLaxMode
+	m.Cookie.Secure = secure
+	m.Cookie.Path = "/"
+	return m
+}
+
+// Service is identity for the web: it signs people in and out and gates routes.
+type Service struct {
+	DB         *db.DB
+	Sessions   *scs.SessionManager
+	Hasher     *Hasher
+	Pages      *httpx.Pages
+	Log        *slog.Logger
+	BaseURL    *url.URL
+	Idle       time.Duration
+	TrustProxy bool
+	// Now is the clock; tests move it.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+type userKey struct{}
+
+// UserFrom returns the signed-in user, or nil.
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(userKey{}).(*User)
+	return u
+}
+
+// WithUser stores the signed-in user (the Load middleware does this).
+func WithUser(ctx context.Context, u *User) context.Context {
+	ctx = context.WithValue(ctx, userKey{}, u)
+	return httpx.WithViewer(ctx, httpx.Viewer{Name: u.Name, Role: string(u.Role), RoleLabel: u.Role.Label()})
+}
+
+// Session is the session middleware for pages: it loads the scs session (and, in the
+// same statement, its user), validates it (Load), and saves it after the handler.
+func (s *Service) Session(next http.Handler) http.Handler {
+	inner := s.Sessions.LoadAndSave(s.Load(next))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, withSlot(r))
+	})
+}
+
+// Load validates the session on every request that carries one: the user must exist,
+// not be deactivated, hold the current session_version and have been seen within the
+// idle timeout. A session that fails is destroyed server-side and the request goes on
+// anonymous (a protected route then sends it to sign in).
+func (s *Service) Load(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		uid := s.Sessions.GetString(ctx, keyUID)
+		if uid == "" {
+			if slot := slotFrom(ctx); slot != nil && slot.missing && r.Method == http.MethodGet {
+				// The browser's session was ended elsewhere (sign-out everywhere,
+				// password change, deactivation) or expired: say so once.
+				s.Pages.Flash(r, "info", "Your session has ended. Please sign in again.")
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		var u *User
+		if slot := slotFrom(ctx); slot != nil && slot.user != nil && slot.user.ID == uid {
+			u = slot.user
+		} else {
+			var err error
+			u, err = UserByID(ctx, s.DB, uid)
+			if err != nil && !errors.Is(err, db.ErrNotFound) {
+				s.Pages.ServerError(w, r, err)
+				return
+			}
+		}
+		now := s.now()
+		seen := time.Unix(s.Sessions.GetInt64(ctx, keySeen), 0)
+		switch {
+		case u == nil, u.Banned, u.SessionVersion != s.Sessions.GetInt(ctx, keyVersion):
+			s.end(r, "Your session has ended. Please sign in again.")
+			next.ServeHTTP(w, r)
+			return
+		case now.Sub(seen) > s.Idle:
+			s.end(r, "You were signed out after a period of inactivity. Please sign in again.")
+			next.ServeHTTP(w, r)
+			return
+		case now.Sub(seen) > seenRefresh:
+			s.Sessions.Put(ctx, keySeen, now.Unix())
+		}
+		next.ServeHTTP(w, r.WithContext(WithUser(ctx, u)))
+	})
+}
+
+// end destroys the session in the store and leaves a flash for the sign-in page.
+func (s *Service) end(r *http.Request, msg string) {
+	if err := s.Sessions.Destroy(r.Context()); err != nil {
+		s.Log.WarnContext(r.Context(), "destroy session", "err", err)
+	}
+	s.Pages.Flash(r, "info", msg)
+}
+
+// start begins a fresh session for u: a new token (no fixation), the user's current
+// session_version, and the idle clock.
+func (s *Service) start(r *http.Request, u *User) error {
+	ctx := r.Context()
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.Sessions.Put(ctx, keyUID, u.ID)
+	s.Sessions.Put(ctx, keyVersion, u.SessionVersion)
+	s.Sessions.Put(ctx, keySeen, s.now().Unix())
+	return nil
+}
+
+// RequireUser sends anonymous requests to sign in, remembering where they were going.
+func (s *Service) RequireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if UserFrom(r.Context()) == nil {
+			to := "/signin"
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				to += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			httpx.Redirect(w, r, to)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequireRole answers 403 unless the signed-in user has one of roles (admins pass).
+// Use it after RequireUser.
+func (s *Service) RequireRole(roles ...Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !UserFrom(r.Context()).Can(roles...) {
+				s.Pages.Error(w, r, http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// clientIP is the address failed sign-ins are counted against. Behind a trusted reverse
+// proxy it is the last X-Forwarded-For hop (the one our proxy added).
+func (s *Service) clientIP(r *http.Request) string {
+	if s.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,22 @@
+package auth
+
+import (
+	"net/http"
+
+	"rapport/internal/httpx"
+)
+
+// SignOut ends the session server-side and issues a fresh token (POST /signout).
+func (s *Service) SignOut(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := s.Sessions.Destroy(ctx); err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "info", "You have been signed out.")
+	httpx.Redirect(w, r, "/signin")
+}

@@ -1,0 +1,78 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+	"rapport/internal/mail"
+)
+
+const maxTeamLen = 60
+
+// NewStaffPage shows the add-staff form (GET /admin/users/new).
+func (s *Service) NewStaffPage(w http.ResponseWriter, r *http.Request) {
+	s.Pages.Render(w, r, http.StatusOK, "Add a staff member", newStaffPage(staffForm{Role: string(RoleSales)}))
+}
+
+// CreateStaff creates an account of any role and emails an invitation to choose a
+// password (POST /admin/users). The account has no password until then.
+func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := staffForm{Name: form.Text(r, "name"), Email: emailField(r),
+		Role: r.PostFormValue("role"), Team: form.Text(r, "team"), Errors: form.Errors{}}
+	form.Required(f.Errors, "name", f.Name, "Name", maxNameLen)
+	form.Email(f.Errors, "email", f.Email)
+	checkRoleTeam(f.Errors, Role(f.Role), f.Team)
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Add a staff member", newStaffPage(f))
+		return
+	}
+	ctx := r.Context()
+	admin := UserFrom(ctx)
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		u, err := CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: Role(f.Role), Team: f.Team})
+		if err != nil {
+			return err
+		}
+		token, err := issueToken(ctx, tx, purposeReset, u.ID, inviteTokenTTL)
+		if err != nil {
+			return err
+		}
+		return mail.Enqueue(ctx, tx, mail.Message{
+			To:      u.Email,
+			Subject: "You have been invited to Rapport",
+			Body: "Hello " + u.Name + ",\n\n" + admin.Name + " has given you a Rapport account (" + u.Role.Label() + ").\n" +
+				"Choose your password here within three days:\n\n" + s.link("/reset-password", token) + "\n",
+		})
+	})
+	if errors.Is(err, ErrEmailTaken) {
+		f.Errors.Add("email", "A user with this email already exists.")
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Add a staff member", newStaffPage(f))
+		return
+	}
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", f.Name+" was added and invited by email.")
+	httpx.Redirect(w, r, "/admin/users")
+}
+
+func checkRoleTeam(errs form.Errors, role Role, team string) {
+	if !role.Valid() {
+		errs.Add("role", "Choose one of the roles.")
+	}
+	if role == RoleAgent && team == "" {
+		errs.Add("team", "Support agents need a team.")
+	}
+	if msg := form.Check(team, maxTeamLen, false); msg != "" {
+		errs.Add("team", msg)
+	}
+}

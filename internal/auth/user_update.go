@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+// userFromPath loads the {id} user, answering 404 itself when there is none.
+func (s *Service) userFromPath(w http.ResponseWriter, r *http.Request) (*User, bool) {
+	id := chi.URLParam(r, "id")
+	if form.Check(id, 64, false) != "" { // NUL or invalid UTF-8 must not reach SQL
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return nil, false
+	}
+	u, err := UserByID(r.Context(), s.DB, id)
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return nil, false
+	}
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return nil, false
+	}
+	return u, true
+}
+
+// EditUserPage shows a user's role, team and access (GET /admin/users/{id}).
+func (s *Service) EditUserPage(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.userFromPath(w, r)
+	if !ok {
+		return
+	}
+	f := editUserForm{User: u, Role: string(u.Role), Team: teamOf(u), Self: u.ID == UserFrom(r.Context()).ID}
+	s.Pages.Render(w, r, http.StatusOK, u.Name, editUserPage(f))
+}
+
+// UpdateUser changes a user's role and team (POST /admin/users/{id}). Admins cannot
+// change their own role, so the last admin cannot lock everyone out.
+func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.userFromPath(w, r)
+	if !ok {
+		return
+	}
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	ctx := r.Context()
+	if u.ID == UserFrom(ctx).ID {
+		s.Pages.Error(w, r, http.StatusForbidden)
+		return
+	}
+	f := editUserForm{User: u, Role: r.PostFormValue("role"), Team: form.Text(r, "team"), Errors: form.Errors{}}
+	checkRoleTeam(f.Errors, Role(f.Role), f.Team)
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, u.Name, editUserPage(f))
+		return
+	}
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error { return UpdateRole(ctx, tx, u.ID, Role(f.Role), f.Team) })
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", u.Name+" is now "+Role(f.Role).Label()+".")
+	httpx.Redirect(w, r, "/admin/users/"+url.PathEscape(u.ID))
+}

@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+)
+
+// message builds a protocol message: a type byte (0: none), the length, the body.
+func message(typ byte, body string) []byte {
+	var b []byte
+	if typ != 0 {
+		b = append(b, typ)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(4+len(body)))
+	return append(b, body...)
+}
+
+func TestCaptureRecordsQueriesAndForwardsEverything(t *testing.T) {
+	var in bytes.Buffer
+	ssl := binary.BigEndian.AppendUint32(nil, 80877103)
+	startup := binary.BigEndian.AppendUint32(nil, 3<<16)
+	in.Write(message(0, string(ssl)))
+	in.Write(message(0, string(startup)+"user\x00postgres\x00\x00"))
+	in.Write(message('Q', "SELECT 1\x00"))
+	in.Write(message('Q', pingSQL+"\x00"))
+	in.Write(message('X', ""))
+	want := bytes.Clone(in.Bytes())
+
+	c := &Capture{}
+	var out bytes.Buffer
+	if err := c.forward(&out, &in); err == nil || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("forward: %v, want EOF at the end", err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("forwarded %q, want %q", out.Bytes(), want)
+	}
+	if got := c.Take(); len(got) != 1 || got[0] != "SELECT 1" {
+		t.Errorf("recorded %q, want [SELECT 1] (the ping is not the page's)", got)
+	}
+}
+
+func TestMetricsDelta(t *testing.T) {
+	before, err := ParseMetrics(strings.NewReader(`
+rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 10
+rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 2
+rapport_db_statements_total{route="/desk/tickets/{id}"} 42
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := ParseMetrics(strings.NewReader(`
+rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 20
+rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="404"} 1
+rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 4
+rapport_db_statements_total{route="/desk/tickets/{id}"} 102
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Delta(before, after, "GET", "/desk/tickets/{id}")
+	if d.Requests != 11 || d.AllMethods != 13 || d.Statements != 60 {
+		t.Errorf("delta %+v, want 11 GET of 13 requests, 60 statements", d)
+	}
+	if got := (RouteDelta{}).PerRequest(); got != -1 {
+		t.Errorf("no requests: %v, want -1", got)
+	}
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(101-i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond} {
+		if got := percentile(ds, p); got != want {
+			t.Errorf("p%v = %s, want %s", p, got, want)
+		}
+	}
+}
+
+func TestRoleShares(t *testing.T) {
+	for n, want := range map[int][3]int{32: {12, 12, 8}, 8: {3, 3, 2}, 3: {1, 1, 1}, 1: {1, 1, 0}} {
+		s := RoleShares(n)
+		if got := [3]int{s[RoleSales], s[RoleAgent], s[RoleCustomer]}; got != want {
+			t.Errorf("RoleShares(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func TestClassifyNamesTheRoutesHandler(t *testing.T) {
+	stack := []frame{
+		{"runtime.memmove", "rapport"},
+		{"github.com/a-h/templ/runtime.(*Buffer).WriteString", "rapport"},
+		{"rapport/internal/crm.(*Service).renderDeal", "rapport"},
+		{"rapport/internal/crm.(*Service).DealShow", "rapport"},
+		{"net/http.(*conn).serve", "rapport"},
+	}
+	b := classify([][]frame{stack})
+	if b.ByRequest[0].Name != "handler crm.DealShow" || b.ByWork[0].Name != "HTML rendering (templ)" {
+		t.Errorf("classified as %v and %v", b.ByRequest, b.ByWork)
+	}
+	if w := b.WorkOf["handler crm.DealShow"]; len(w) != 1 || w[0].Percent != 100 {
+		t.Errorf("the deal page's own work: %v", w)
+	}
+}
+
+func TestShortName(t *testing.T) {
+	for model, want := range map[string]string{
+		"AMD EPYC": "2c-amd-epyc",
+		"Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz": "2c-xeon-platinum-8375c",
+	} {
+		if got := (Machine{CPUModel: model, CPUs: 2}).ShortName(); got != want {
+			t.Errorf("ShortName(%q) = %q, want %q", model, got, want)
+		}
+	}
+}
+
+func TestClassifyLoggingByItsOutermostFrame(t *testing.T) {
+	logging := []frame{
+		{"encoding/json.checkValid", "rapport"},
+		{"log/slog.(*handleState).appendAttr", "rapport"},
+		{"rapport/internal/server.(*Server).Handler.observe.func6.1", "rapport"},
+	}
+	decoding := []frame{
+		{"encoding/json.checkValid", "rapport"},
+		{"rapport/internal/desk.(*Service).renderDeskTicket", "rapport"},
+	}
+	if got := workOf(logging); got != "request logging (slog)" {
+		t.Errorf("slog's JSON: %q", got)
+	}
+	if got := workOf(decoding); !strings.HasPrefix(got, "JSON") {
+		t.Errorf("a handler's JSON: %q", got)
+	}
+}

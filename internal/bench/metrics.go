@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Snapshot is what the server's /metrics said at one moment: requests by method and
+// route pattern (every status code summed) and SQL statements by route pattern.
+type Snapshot struct {
+	Requests   map[string]float64 // "GET /crm/deals/{id}"
+	Statements map[string]float64 // "/crm/deals/{id}"; "background" is outside requests
+}
+
+var (
+	requestCountLine = regexp.MustCompile(`^rapport_http_request_duration_seconds_count\{method="([^"]*)",route="([^"]*)",code="[^"]*"\} (\S+)$`)
+	statementsLine   = regexp.MustCompile(`^rapport_db_statements_total\{route="([^"]*)"\} (\S+)$`)
+)
+
+// ParseMetrics reads the two series the benchmark needs from Prometheus text.
+func ParseMetrics(r io.Reader) (Snapshot, error) {
+	s := Snapshot{Requests: map[string]float64{}, Statements: map[string]float64{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := requestCountLine.FindStringSubmatch(line); m != nil {
+			v, err := strconv.ParseFloat(m[3], 64)
+			if err != nil {
+				return s, fmt.Errorf("metrics: %q: %w", line, err)
+			}
+			s.Requests[m[1]+" "+m[2]] += v
+		} else if m := statementsLine.FindStringSubmatch(line); m != nil {
+			v, err := strconv.ParseFloat(m[2], 64)
+			if err != nil {
+				return s, fmt.Errorf("metrics: %q: %w", line, err)
+			}
+			s.Statements[m[1]] += v
+		}
+	}
+	return s, sc.Err()
+}
+
+// scrape fetches and parses base/metrics on a connection of its own.
+func scrape(ctx context.Context, base string) (Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Snapshot{}, fmt.Errorf("/metrics: %s", resp.Status)
+	}
+	return ParseMetrics(resp.Body)
+}
+
+// RouteDelta is one route's requests and statements between two snapshots.
+type RouteDelta struct {
+	Requests   float64 // of the method asked for
+	AllMethods float64 // every method on the route: the statements are counted per route only
+	Statements float64
+}
+
+// PerRequest is statements per request on the route, or -1 without requests.
+func (d RouteDelta) PerRequest() float64 {
+	if d.AllMethods == 0 {
+		return -1
+	}
+	return d.Statements / d.AllMethods
+}
+
+// Delta is what happened on method and route between before and after.
+func Delta(before, after Snapshot, method, route string) RouteDelta {
+	d := RouteDelta{
+		Requests:   after.Requests[method+" "+route] - before.Requests[method+" "+route],
+		Statements: after.Statements[route] - before.Statements[route],
+	}
+	for k, v := range after.Requests {
+		if _, r, _ := strings.Cut(k, " "); r == route {
+			d.AllMethods += v - before.Requests[k]
+		}
+	}
+	return d
+}

@@ -1,0 +1,185 @@
+// Package config reads Rapport's settings from the environment once, at start-up,
+// and rejects bad values with an error that names the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting the binary reads from the environment.
+type Config struct {
+	// DatabaseURL is the pooled endpoint (PgBouncer in transaction mode on Neon).
+	DatabaseURL string
+	// DirectURL is the unpooled endpoint, for migrations and LISTEN.
+	DirectURL string
+	// DirectURLFallback is true when DATABASE_URL_UNPOOLED was unset and DatabaseURL is used.
+	DirectURLFallback bool
+
+	BaseURL *url.URL
+	Port    int
+
+	// DBMaxConns is the per-instance pool size; the real pool lives in PgBouncer.
+	DBMaxConns int32
+	// DBAcquireTimeout bounds how long a request waits for a pooled connection before a 503.
+	DBAcquireTimeout time.Duration
+	// RequestTimeout bounds every request's database work.
+	RequestTimeout time.Duration
+
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+
+	SMTP SMTP
+
+	// LogFormat is "json" or "text".
+	LogFormat string
+	// TrustProxy makes the client address come from X-Forwarded-For (behind a reverse proxy).
+	TrustProxy bool
+	// MetricsToken, when set, is required as a bearer token on /metrics.
+	MetricsToken string
+}
+
+// SMTP holds the optional mail server settings; Host empty means "write emails to the log".
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+}
+
+// Enabled reports whether an SMTP server is configured.
+func (s SMTP) Enabled() bool { return s.Host != "" }
+
+// Secure reports whether cookies must carry the Secure flag.
+func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
+
+// Getenv is the lookup Load reads through; tests pass a map.
+type Getenv func(string) string
+
+// FromEnviron loads the configuration from the process environment.
+func FromEnviron() (*Config, error) { return Load(os.Getenv) }
+
+// Load builds and validates a Config. Every error names the variable at fault.
+func Load(getenv Getenv) (*Config, error) {
+	var errs []error
+	c := &Config{}
+
+	c.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is required (the pooled Postgres URL)"))
+	} else if err := checkPostgresURL(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
+	}
+	c.DirectURL = strings.TrimSpace(getenv("DATABASE_URL_UNPOOLED"))
+	if c.DirectURL == "" {
+		c.DirectURL = c.DatabaseURL
+		c.DirectURLFallback = true
+	} else if err := checkPostgresURL(c.DirectURL); err != nil {
+		errs = append(errs, fmt.Errorf("DATABASE_URL_UNPOOLED: %w", err))
+	}
+
+	base := getenvDefault(getenv, "BASE_URL", "http://localhost:8080")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BASE_URL must be an absolute http(s) URL such as https://rapport.example.com, got %q", base))
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+
+	c.Port = intVar(getenv, "PORT", 8080, 1, 65535, &errs)
+	c.DBMaxConns = int32(intVar(getenv, "DB_MAX_CONNS", 8, 1, 1000, &errs))
+	c.DBAcquireTimeout = durationVar(getenv, "DB_ACQUIRE_TIMEOUT", 3*time.Second, &errs)
+	c.RequestTimeout = durationVar(getenv, "REQUEST_TIMEOUT", 10*time.Second, &errs)
+	c.SessionIdle = durationVar(getenv, "SESSION_IDLE_TIMEOUT", 12*time.Hour, &errs)
+	c.SessionLifetime = durationVar(getenv, "SESSION_LIFETIME", 7*24*time.Hour, &errs)
+	if c.SessionIdle > c.SessionLifetime {
+		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME"))
+	}
+
+	c.SMTP.Host = strings.TrimSpace(getenv("SMTP_HOST"))
+	c.SMTP.Port = intVar(getenv, "SMTP_PORT", 587, 1, 65535, &errs)
+	c.SMTP.Username = getenv("SMTP_USERNAME")
+	c.SMTP.Password = getenv("SMTP_PASSWORD")
+	c.SMTP.From = getenvDefault(getenv, "SMTP_FROM", "Rapport <no-reply@localhost>")
+	if c.SMTP.Host != "" && strings.TrimSpace(getenv("SMTP_FROM")) == "" {
+		errs = append(errs, errors.New("SMTP_FROM is required when SMTP_HOST is set"))
+	}
+
+	c.LogFormat = getenvDefault(getenv, "LOG_FORMAT", "json")
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be json or text, got %q", c.LogFormat))
+	}
+	c.TrustProxy = boolVar(getenv, "TRUST_PROXY", false, &errs)
+	c.MetricsToken = getenv("METRICS_TOKEN")
+
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func checkPostgresURL(s string) error {
+	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
+		if _, err := url.Parse(s); err != nil {
+			return errors.New("is not a valid URL")
+		}
+		return nil
+	}
+	if strings.Contains(s, "=") { // key=value DSN
+		return nil
+	}
+	return errors.New("must be a postgres:// URL or a key=value connection string")
+}
+
+func getenvDefault(getenv Getenv, name, def string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func intVar(getenv Getenv, name string, def, lo, hi int, errs *[]error) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		*errs = append(*errs, fmt.Errorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v))
+		return def
+	}
+	return n
+}
+
+func durationVar(getenv Getenv, name string, def time.Duration, errs *[]error) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s must be a positive duration such as 5s or 12h, got %q", name, v))
+		return def
+	}
+	return d
+}
+
+func boolVar(getenv Getenv, name string, def bool, errs *[]error) bool {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s must be true or false, got %q", name, v))
+		return def
+	}
+	return b
+}

@@ -1,0 +1,67 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@pooler.example/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DirectURLFallback || c.DirectURL != c.DatabaseURL {
+		t.Error("without DATABASE_URL_UNPOOLED the direct URL must fall back to DATABASE_URL, flagged")
+	}
+	if c.Port != 8080 || c.DBMaxConns != 8 || c.DBAcquireTimeout != 3*time.Second || c.RequestTimeout != 10*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.SessionIdle != 12*time.Hour || c.SessionLifetime != 7*24*time.Hour || c.LogFormat != "json" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.Secure() || c.SMTP.Enabled() {
+		t.Error("http base URL must not be Secure; no SMTP_HOST means no SMTP")
+	}
+}
+
+func TestHTTPSBaseURLMakesCookiesSecure(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "DATABASE_URL_UNPOOLED": "postgres://y/db",
+		"BASE_URL": "https://rapport.example.com/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.DirectURLFallback || c.BaseURL.String() != "https://rapport.example.com" {
+		t.Errorf("got secure=%v fallback=%v base=%s", c.Secure(), c.DirectURLFallback, c.BaseURL)
+	}
+}
+
+// Every bad value is reported at once, each naming its variable.
+func TestErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	_, err := Load(env(map[string]string{
+		"DATABASE_URL_UNPOOLED": "mysql://nope",
+		"BASE_URL":              "rapport.example.com",
+		"PORT":                  "70000",
+		"DB_MAX_CONNS":          "0",
+		"DB_ACQUIRE_TIMEOUT":    "soon",
+		"SESSION_IDLE_TIMEOUT":  "48h",
+		"SESSION_LIFETIME":      "24h",
+		"SMTP_HOST":             "smtp.example.com",
+		"LOG_FORMAT":            "xml",
+		"TRUST_PROXY":           "maybe",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, name := range []string{"DATABASE_URL is required", "DATABASE_URL_UNPOOLED", "BASE_URL", "PORT", "DB_MAX_CONNS",
+		"DB_ACQUIRE_TIMEOUT", "SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME", "SMTP_FROM", "LOG_FORMAT", "TRUST_PROXY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not mention %s:\n%v", name, err)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package crm
+
+import (
+	"context"
+	"net/http"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+const maxActivityBody = 10000
+
+// activityTypes are the kinds of activity, as the seeds' activities_type_check allows.
+var activityTypes = []string{"call", "email", "note"}
+
+// The owner scope is in the statement: logging on someone else's deal inserts no row.
+const logActivitySQL = `
+INSERT INTO activities (deal_id, actor_id, type, body)
+SELECT d.id, $2, $3, $4 FROM deals d
+WHERE d.id = $1 AND ($5::boolean OR d.owner_id = $2)`
+
+// LogActivity appends a call, email or note to a deal's timeline. Only the deal's owner
+// or an admin may (ErrForbidden). Activities are never edited or deleted: the database
+// refuses it.
+func LogActivity(ctx context.Context, q db.Querier, by Actor, dealID, kind, body string) error {
+	tag, err := q.Exec(ctx, logActivitySQL, dealID, by.ID, kind, body, by.Admin)
+	if err != nil {
+		return db.Translate(err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	return notMine(ctx, q, dealExistsSQL, dealID)
+}
+
+// activityForm is the deal page's log-an-activity form.
+type activityForm struct {
+	Type   string
+	Body   string
+	Errors form.Errors
+}
+
+// Validate checks the type and the body (free text, kept verbatim).
+func (f *activityForm) Validate() {
+	valid := false
+	for _, t := range activityTypes {
+		valid = valid || t == f.Type
+	}
+	if !valid {
+		f.Errors.Add("type", "Choose call, email or note.")
+	}
+	if f.Body == "" {
+		f.Errors.Add("body", "Write what happened.")
+	} else if msg := form.Check(f.Body, maxActivityBody, true); msg != "" {
+		f.Errors.Add("body", msg)
+	}
+}
+
+// ActivityLog logs a call, email or note on a deal (POST /crm/deals/{id}/activities).
+// A problem re-renders the deal page with the message beside the field.
+func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	f := activityForm{Type: form.Text(r, "type"), Body: form.Text(r, "body"), Errors: form.Errors{}}
+	f.Validate()
+	if !f.Errors.OK() {
+		s.renderDeal(w, r, id, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err := LogActivity(ctx, s.DB, ActorFrom(ctx), id, f.Type, f.Body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", activityLabel(f.Type)+" logged.")
+	httpx.Redirect(w, r, dealPath(id))
+}

@@ -1,0 +1,52 @@
+package crm
+
+import (
+	"net/http"
+	"time"
+)
+
+// columnPage is one column of the board continued after a card.
+type columnPage struct {
+	boardQuery
+	Stage string
+	Cards []DealRow
+	More  string
+	Board string // the board this column belongs to
+	Actor Actor
+	Now   time.Time
+}
+
+// BoardColumn is a board column's next cards (GET /crm/column?stage=&after=&after_id=
+// plus the board's filter): the "Show more" of a column, a page of its own without
+// JavaScript, appended to the column by crm.js.
+func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	stage := q.Get("stage")
+	if !ValidStage(stage) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	bq, err := s.readBoardQuery(ctx, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if bq.Pipeline == nil {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	cards, err := BoardCards(ctx, s.DB, bq.filter, []string{stage}, readCardCursor(q), boardCards+1)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := columnPage{boardQuery: bq, Stage: stage, Actor: ActorFrom(ctx), Now: time.Now()}
+	if len(cards) > boardCards {
+		cards = cards[:boardCards]
+		p.More = bq.columnURL(stage, cards[len(cards)-1])
+	}
+	p.Cards = cards
+	p.Board = "/crm?" + bq.values().Encode()
+	s.Pages.Render(w, r, http.StatusOK, StageLabel(stage)+" · "+bq.Pipeline.Name, boardColumnPage(p))
+}

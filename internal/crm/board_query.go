@@ -1,0 +1,73 @@
+package crm
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// boardQuery is the board's query string, read and checked: pipeline, owner_id
+// ("mine" by default for reps), close_from and close_to (dates, inclusive).
+type boardQuery struct {
+	Pipelines []Pipeline
+	Pipeline  *Pipeline // nil when there is no pipeline at all
+	Owners    []Owner
+	Owner     string
+	CloseFrom string
+	CloseTo   string
+	DateError string
+	filter    BoardFilter
+}
+
+// readBoardQuery loads the pipelines and owners (one statement) and reads the filter
+// from q. An unknown pipeline falls back to the first; unreadable dates are ignored with
+// a message.
+func (s *Service) readBoardQuery(ctx context.Context, q url.Values) (boardQuery, error) {
+	var bq boardQuery
+	choices, err := LoadChoices(ctx, s.DB)
+	if err != nil {
+		return bq, err
+	}
+	bq.Pipelines, bq.Owners = choices.Pipelines, choices.Owners
+	bq.Pipeline = findPipeline(bq.Pipelines, q.Get("pipeline"))
+	if bq.Pipeline == nil && len(bq.Pipelines) > 0 {
+		bq.Pipeline = &bq.Pipelines[0]
+	}
+	if bq.Pipeline != nil {
+		bq.filter.PipelineID = bq.Pipeline.ID
+	}
+	bq.Owner, bq.filter.OwnerID = ownerFilter(ctx, q.Get("owner_id"))
+	bq.CloseFrom, bq.CloseTo = q.Get("close_from"), q.Get("close_to")
+	if bq.CloseFrom != "" {
+		if d, ok := parseDate(bq.CloseFrom); ok {
+			bq.filter.CloseFrom = &d
+		} else {
+			bq.DateError = "Enter dates like 2026-12-31."
+		}
+	}
+	if bq.CloseTo != "" {
+		if d, ok := parseDate(bq.CloseTo); ok {
+			next := d.Add(24 * time.Hour)
+			bq.filter.CloseBefore = &next
+		} else {
+			bq.DateError = "Enter dates like 2026-12-31."
+		}
+	}
+	return bq, nil
+}
+
+// values is the board's filter as a query string, for links that keep it.
+func (bq boardQuery) values() url.Values {
+	v := url.Values{}
+	if bq.Pipeline != nil {
+		v.Set("pipeline", bq.Pipeline.ID)
+	}
+	v.Set("owner_id", bq.Owner)
+	if bq.filter.CloseFrom != nil {
+		v.Set("close_from", bq.CloseFrom)
+	}
+	if bq.filter.CloseBefore != nil {
+		v.Set("close_to", bq.CloseTo)
+	}
+	return v
+}

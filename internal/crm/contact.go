@@ -1,0 +1,186 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+	"rapport/internal/form"
+)
+
+// ErrEmailTaken means another contact already has the email (in any case).
+var ErrEmailTaken = errors.New("crm: a contact already has this email")
+
+const maxContactName = 200
+
+const contactByIDSQL = `SELECT ` + contactRowColumns + ` ` + contactRowJoins + ` WHERE c.id = $1`
+
+// ContactByID loads a contact with its company and owner; db.ErrNotFound when none.
+func ContactByID(ctx context.Context, q db.Querier, id string) (*ContactRow, error) {
+	rows, err := q.Query(ctx, contactByIDSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[ContactRow])
+	return c, db.Translate(err)
+}
+
+const contactByEmailSQL = `SELECT ` + contactRowColumns + ` ` + contactRowJoins + ` WHERE lower(c.email) = lower($1)`
+
+// ContactByEmail loads the contact with the email, whatever its case.
+func ContactByEmail(ctx context.Context, q db.Querier, email string) (*ContactRow, error) {
+	rows, err := q.Query(ctx, contactByEmailSQL, email)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[ContactRow])
+	return c, db.Translate(err)
+}
+
+// ContactFields are a contact's editable columns. Email must be normalised.
+type ContactFields struct {
+	Email     string
+	Name      *string
+	CompanyID *string
+	OwnerID   string
+}
+
+// contactForm is the contact form's typed values and problems.
+type contactForm struct {
+	ID            string // "" for a new contact
+	Email         string
+	Name          string
+	Company       string // company_id as typed: a company's domain or id
+	OwnerID       string
+	Owners        []Owner
+	MissingDomain string      // a domain no company uses yet, to offer adding it
+	Existing      *ContactRow // the contact that already has the email
+	Errors        form.Errors
+	companyID     *string
+}
+
+func parseContactForm(r *http.Request) contactForm {
+	return contactForm{
+		Email: form.NormalizeEmail(r.PostFormValue("email")), Name: form.Text(r, "name"),
+		Company: form.Text(r, "company_id"), OwnerID: form.Text(r, "owner_id"), Errors: form.Errors{},
+	}
+}
+
+// Validate checks the fields; the company and owner are looked up.
+func (f *contactForm) Validate(ctx context.Context, q db.Querier) error {
+	form.Email(f.Errors, "email", f.Email)
+	if msg := form.Check(f.Name, maxContactName, false); msg != "" {
+		f.Errors.Add("name", msg)
+	}
+	id, missing, msg, err := resolveCompany(ctx, q, f.Company)
+	if err != nil {
+		return err
+	}
+	f.companyID, f.MissingDomain = id, missing
+	if msg != "" {
+		f.Errors.Add("company_id", msg)
+	}
+	msg, err = checkOwner(ctx, q, f.OwnerID)
+	if msg != "" {
+		f.Errors.Add("owner_id", msg)
+	}
+	return err
+}
+
+func (f *contactForm) fields() ContactFields {
+	c := ContactFields{Email: f.Email, CompanyID: f.companyID, OwnerID: f.OwnerID}
+	if f.Name != "" {
+		c.Name = &f.Name
+	}
+	return c
+}
+
+// resolveCompany reads a company_id field: empty for none, a company's id, or its
+// domain in any form NormalizeDomain accepts. missing is a well-formed domain no company
+// uses; msg is the problem for the person.
+func resolveCompany(ctx context.Context, q db.Querier, ref string) (id *string, missing, msg string, err error) {
+	cr := readCompanyLookup(ref)
+	switch {
+	case cr.Problem != "" || (cr.ID == nil && cr.Domain == nil):
+		return nil, "", cr.Problem, nil
+	case cr.ID != nil:
+		c, err := CompanyByID(ctx, q, *cr.ID)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, "", cr.notFound(), nil
+		}
+		if err != nil {
+			return nil, "", "", err
+		}
+		return &c.ID, "", "", nil
+	}
+	c, err := CompanyByDomain(ctx, q, *cr.Domain)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, *cr.Domain, cr.notFound(), nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	return &c.ID, "", "", nil
+}
+
+// companyLookup is a company_id field read without the database: a company's id, a
+// normalised domain, nothing (empty), or a Problem for the person (then neither).
+type companyLookup struct {
+	ID      *string
+	Domain  *string
+	Problem string
+}
+
+// readCompanyLookup reads a company_id field as typed.
+func readCompanyLookup(ref string) companyLookup {
+	if ref == "" {
+		return companyLookup{}
+	}
+	if m := form.Check(ref, 2048, false); m != "" {
+		return companyLookup{Problem: m}
+	}
+	if validUUID(ref) {
+		return companyLookup{ID: &ref}
+	}
+	domain, err := NormalizeDomain(ref)
+	if err != nil {
+		return companyLookup{Problem: "Enter the company's domain, like acme.com, or leave this empty."}
+	}
+	return companyLookup{Domain: &domain}
+}
+
+// notFound is the message for a well-formed reference no company answers to.
+func (cr companyLookup) notFound() string {
+	if cr.ID != nil {
+		return "No company has this id."
+	}
+	return "No company uses " + deref(cr.Domain) + " yet: add the company first."
+}
+
+// emailTaken fills the form's answer to a duplicate email: the message beside the field
+// and the contact that has it.
+func (s *Service) emailTaken(ctx context.Context, f *contactForm) error {
+	existing, err := ContactByEmail(ctx, s.DB, f.Email)
+	if err != nil {
+		return err
+	}
+	f.Existing = existing
+	f.Errors.Add("email", displayName(existing.Name, existing.Email)+" already has this email.")
+	return nil
+}
+
+// withOwners loads the owner choices for re-rendering the form.
+func (s *Service) withOwners(ctx context.Context, owners *[]Owner) error {
+	list, err := ListOwners(ctx, s.DB)
+	*owners = list
+	return err
+}
+
+func isAdmin(ctx context.Context) bool {
+	u := auth.UserFrom(ctx)
+	return u != nil && u.Role == auth.RoleAdmin
+}

@@ -1,0 +1,133 @@
+package crm
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+)
+
+// ContactFilter narrows the contact list. Nil fields do not filter.
+type ContactFilter struct {
+	OwnerID   *string
+	CompanyID *string
+	Search    *string // an ILIKE pattern over name and email (served by a trigram index)
+	Sort      sortSpec
+	After     Cursor
+	Limit     *int // nil: every row (the CSV export)
+}
+
+// ContactSort are the contact list's orders; the first is the default.
+var ContactSort = []sortSpec{
+	{Value: "created", Label: "Newest", key: "c.created_at", typ: "timestamptz", desc: true},
+	{Value: "name", Label: "Name", key: "lower(coalesce(c.name, ''))", typ: "text"},
+	{Value: "email", Label: "Email", key: "lower(c.email)", typ: "text"},
+}
+
+// ContactListRow is a contact row with its sort key.
+type ContactListRow struct {
+	ContactRow
+	SortKey any `db:"sort_key"`
+}
+
+const listContactsSQL = `
+SELECT ` + contactRowColumns + `, {{KEY}} AS sort_key
+` + contactRowJoins + `
+WHERE ($1::text IS NULL OR c.owner_id = $1)
+  AND ($2::uuid IS NULL OR c.company_id = $2)
+  AND ($3::text IS NULL OR (coalesce(c.name, '') || ' ' || c.email) ILIKE $3)
+  AND ($4::{{TYPE}} IS NULL OR ({{KEY}}, c.id) {{CMP}} ($4::{{TYPE}}, $5::uuid))
+ORDER BY {{KEY}} {{DIR}}, c.id {{DIR}}
+LIMIT $6`
+
+// QueryContacts runs the contact list query; the caller reads and closes the rows.
+func QueryContacts(ctx context.Context, q db.Querier, f ContactFilter) (pgx.Rows, error) {
+	key, id := f.After.keyArgs()
+	rows, err := q.Query(ctx, f.Sort.sql(listContactsSQL), f.OwnerID, f.CompanyID, f.Search, key, id, f.Limit)
+	return rows, db.Translate(err)
+}
+
+// ListContacts returns one page of contacts and whether more follow.
+func ListContacts(ctx context.Context, q db.Querier, f ContactFilter) ([]ContactListRow, bool, error) {
+	limit := *f.Limit
+	more := limit + 1
+	f.Limit = &more
+	rows, err := QueryContacts(ctx, q, f)
+	return collectPage[ContactListRow](rows, err, limit)
+}
+
+// contactList is what the contact list page shows.
+type contactList struct {
+	Rows         []ContactListRow
+	Query        string
+	Owner        string
+	Owners       []Owner
+	Company      string // company_id as typed: a domain or an id
+	CompanyError string
+	Sort         string
+	Next         string
+	First        string
+	Export       string
+}
+
+// ContactList lists contacts with search, owner and company filters, sorting and keyset
+// pages (GET /crm/contacts): two statements, the owners (in the choices statement with
+// the company filter's lookup when there is one) and the page. /crm/contacts.csv exports
+// every matching row.
+func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	v := contactList{Company: q.Get("company_id")}
+	f := ContactFilter{Sort: pickSort(ContactSort, q.Get("sort"))}
+	v.Query, f.Search = search(q.Get("q"))
+	v.Owner, f.OwnerID = ownerFilter(ctx, q.Get("owner_id"))
+	v.Sort = f.Sort.Value
+	if wantsCSV(r) {
+		var err error
+		if f.CompanyID, _, err = companyFilter(ctx, s.DB, v.Company); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rows, err := QueryContacts(ctx, s.DB, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.streamCSV(w, r, "contacts.csv", []string{"id", "company_id", "email", "name", "owner_id", "created_at"}, rows,
+			func(row pgx.CollectableRow) ([]string, error) {
+				c, err := pgx.RowToStructByName[ContactListRow](row)
+				return []string{c.ID, deref(c.CompanyID), c.Email, c.Name, c.OwnerID, csvTime(c.CreatedAt)}, err
+			})
+		return
+	}
+	var err error
+	if v.Company == "" {
+		// Only the owners: cheaper alone than in the choices statement.
+		v.Owners, err = ListOwners(ctx, s.DB)
+	} else {
+		var choices Choices
+		choices, f.CompanyID, v.CompanyError, err = loadListChoices(ctx, s.DB, v.Company)
+		v.Owners = choices.Owners
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit := listPage
+	f.Limit, f.After = &limit, readCursor(q, f.Sort)
+	list, more, err := ListContacts(ctx, s.DB, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Rows = list
+	if more {
+		last := list[len(list)-1]
+		v.Next = nextPage("/crm/contacts", q, last.SortKey, last.ID)
+	}
+	v.First = firstPage("/crm/contacts", q)
+	v.Export = exportURL("/crm/contacts", q)
+	s.Pages.Render(w, r, http.StatusOK, "Contacts", contactListPage(v))
+}

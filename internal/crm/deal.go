@@ -1,0 +1,154 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+)
+
+const maxDealTitle = 200
+
+const dealByIDSQL = `SELECT ` + dealRowColumns + ` ` + dealRowJoins + ` WHERE d.id = $1`
+
+// DealByID loads a deal with its contact, company, pipeline and owner.
+func DealByID(ctx context.Context, q db.Querier, id string) (*DealRow, error) {
+	rows, err := q.Query(ctx, dealByIDSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[DealRow])
+	return d, db.Translate(err)
+}
+
+// DealFields are a deal's editable columns. Stage is used on create only: afterwards a
+// deal changes stage by a move (MoveDeal), which records the change.
+type DealFields struct {
+	Title       string
+	ContactID   string
+	PipelineID  string
+	OwnerID     string
+	AmountCents int64
+	CloseDate   *time.Time
+	Stage       string
+}
+
+// dealForm is the deal form's typed values and problems.
+type dealForm struct {
+	ID           string // "" for a new deal
+	Title        string
+	Contact      string // contact_id as typed: the contact's email or id
+	PipelineID   string
+	OwnerID      string
+	Amount       string
+	CloseDate    string
+	Stage        string
+	Pipelines    []Pipeline
+	Owners       []Owner
+	MissingEmail string // an address no contact has yet, to offer adding it
+	Errors       form.Errors
+	fields       DealFields
+}
+
+func parseDealForm(r *http.Request) dealForm {
+	return dealForm{
+		Title: form.Text(r, "title"), Contact: form.Text(r, "contact_id"), PipelineID: form.Text(r, "pipeline_id"),
+		OwnerID: form.Text(r, "owner_id"), Amount: form.Text(r, "amount"), CloseDate: form.Text(r, "close_date"),
+		Stage: form.Text(r, "stage"), Errors: form.Errors{},
+	}
+}
+
+// Validate checks every field and fills the typed DealFields; the contact, pipeline and
+// owner are looked up.
+func (f *dealForm) Validate(ctx context.Context, q db.Querier) error {
+	form.Required(f.Errors, "title", f.Title, "Title", maxDealTitle)
+	f.fields = DealFields{Title: f.Title, PipelineID: f.PipelineID, OwnerID: f.OwnerID, Stage: f.Stage}
+	if f.Amount != "" {
+		cents, err := ParseMoney(f.Amount)
+		if err != nil {
+			f.Errors.Add("amount", err.Error())
+		}
+		f.fields.AmountCents = cents
+	}
+	if f.CloseDate != "" {
+		d, ok := parseDate(f.CloseDate)
+		if !ok {
+			f.Errors.Add("close_date", "Enter a date like 2026-12-31.")
+		} else {
+			f.fields.CloseDate = &d
+		}
+	}
+	if f.ID == "" && !ValidStage(f.Stage) {
+		f.Errors.Add("stage", "Choose a stage.")
+	}
+	id, missing, msg, err := resolveContact(ctx, q, f.Contact)
+	if err != nil {
+		return err
+	}
+	f.fields.ContactID, f.MissingEmail = id, missing
+	if msg != "" {
+		f.Errors.Add("contact_id", msg)
+	}
+	pipes, err := ListPipelines(ctx, q)
+	if err != nil {
+		return err
+	}
+	f.Pipelines = pipes
+	if findPipeline(pipes, f.PipelineID) == nil {
+		f.Errors.Add("pipeline_id", "Choose a pipeline.")
+	}
+	msg, err = checkOwner(ctx, q, f.OwnerID)
+	if msg != "" {
+		f.Errors.Add("owner_id", msg)
+	}
+	return err
+}
+
+// resolveContact reads a contact_id field: a contact's email (any case) or id.
+func resolveContact(ctx context.Context, q db.Querier, ref string) (id, missing, msg string, err error) {
+	if ref == "" {
+		return "", "", "Enter the contact's email.", nil
+	}
+	if m := form.Check(ref, 254, false); m != "" {
+		return "", "", m, nil
+	}
+	if validUUID(ref) {
+		c, err := ContactByID(ctx, q, ref)
+		if errors.Is(err, db.ErrNotFound) {
+			return "", "", "No contact has this id.", nil
+		}
+		if err != nil {
+			return "", "", "", err
+		}
+		return c.ID, "", "", nil
+	}
+	email := form.NormalizeEmail(ref)
+	errs := form.Errors{}
+	if form.Email(errs, "e", email); !errs.OK() {
+		return "", "", "Enter the contact's email, like jane@acme.com.", nil
+	}
+	c, err := ContactByEmail(ctx, q, email)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", email, "No contact has " + email + " yet: add the contact first.", nil
+	}
+	if err != nil {
+		return "", "", "", err
+	}
+	return c.ID, "", "", nil
+}
+
+// loadChoices loads the pipelines and owners the form offers (one statement), or only
+// the owners when validation has already read the pipelines.
+func (s *Service) loadChoices(ctx context.Context, f *dealForm) error {
+	if f.Pipelines != nil {
+		return s.withOwners(ctx, &f.Owners)
+	}
+	c, err := LoadChoices(ctx, s.DB)
+	f.Pipelines, f.Owners = c.Pipelines, c.Owners
+	return err
+}

@@ -1,0 +1,125 @@
+package crm
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+)
+
+// TimelineEntry is one line of a deal's timeline: an activity or a stage change.
+type TimelineEntry struct {
+	Kind      string    `db:"kind"` // "activity" or "stage"
+	ID        string    `db:"id"`
+	Type      string    `db:"type"` // call, email or note (activities)
+	Body      string    `db:"body"`
+	FromStage string    `db:"from_stage"` // stage changes
+	ToStage   string    `db:"to_stage"`
+	At        time.Time `db:"at"`
+	ActorName string    `db:"actor_name"`
+}
+
+// Each branch reads its own (deal_id, time) index backwards and stops at the limit;
+// the merge then keeps the newest. The keyset (at, id) continues an older page.
+const dealTimelineSQL = `
+SELECT t.kind, t.id, t.type, t.body, t.from_stage, t.to_stage, t.at, u.name AS actor_name
+FROM (
+    (SELECT 'activity' AS kind, a.id, a.type, coalesce(a.body, '') AS body, '' AS from_stage, '' AS to_stage,
+            a.occurred_at AS at, a.actor_id
+     FROM activities a
+     WHERE a.deal_id = $1 AND ($2::timestamptz IS NULL OR (a.occurred_at, a.id) < ($2, $3::uuid))
+     ORDER BY a.occurred_at DESC, a.id DESC
+     LIMIT $4)
+    UNION ALL
+    (SELECT 'stage', s.id, '', '', s.from_stage, s.to_stage, s.changed_at, s.actor_id
+     FROM deal_stage_changes s
+     WHERE s.deal_id = $1 AND ($2::timestamptz IS NULL OR (s.changed_at, s.id) < ($2, $3::uuid))
+     ORDER BY s.changed_at DESC, s.id DESC
+     LIMIT $4)
+) t
+JOIN "user" u ON u.id = t.actor_id
+ORDER BY t.at DESC, t.id DESC
+LIMIT $4`
+
+// TimelineCursor continues a timeline before an entry; the zero value starts at the
+// newest.
+type TimelineCursor struct {
+	At *time.Time
+	ID string
+}
+
+// DealTimeline returns up to limit entries of the deal's activities and stage changes
+// merged, newest first, before the cursor.
+func DealTimeline(ctx context.Context, q db.Querier, dealID string, before TimelineCursor, limit int) ([]TimelineEntry, error) {
+	var id *string
+	if before.At != nil {
+		id = &before.ID
+	}
+	rows, err := q.Query(ctx, dealTimelineSQL, dealID, before.At, id, limit)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[TimelineEntry])
+	return list, db.Translate(err)
+}
+
+// dealPage is what the deal page shows.
+type dealPage struct {
+	Deal      *DealRow
+	Timeline  []TimelineEntry
+	Older     string // link to older entries, "" at the start
+	Newest    bool   // the page starts at the newest entry
+	CanChange bool
+	Form      activityForm
+	Now       time.Time
+}
+
+const timelinePage = 50
+
+// DealShow is the deal page: details, the stage control, the log-an-activity form and
+// the timeline (GET /crm/deals/{id}; ?before=&before_id= pages back).
+func (s *Service) DealShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	s.renderDeal(w, r, id, http.StatusOK, activityForm{Type: "call"})
+}
+
+func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, status int, f activityForm) {
+	ctx := r.Context()
+	d, err := DealByID(ctx, s.DB, id)
+	if err == nil && status != http.StatusOK && !ActorFrom(ctx).CanChange(d.OwnerID) {
+		err = ErrForbidden // a refused activity on someone else's deal
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var cur TimelineCursor
+	q := r.URL.Query()
+	if at, err := time.Parse(time.RFC3339Nano, q.Get("before")); err == nil && validUUID(q.Get("before_id")) {
+		cur = TimelineCursor{At: &at, ID: q.Get("before_id")}
+	}
+	entries, err := DealTimeline(ctx, s.DB, id, cur, timelinePage+1)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := dealPage{Deal: d, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.At == nil}
+	if p.Form.Errors == nil {
+		p.Form.Errors = form.Errors{}
+	}
+	if len(entries) > timelinePage {
+		entries = entries[:timelinePage]
+		last := entries[len(entries)-1]
+		p.Older = dealPath(id) + "?" + url.Values{"before": {last.At.Format(time.RFC3339Nano)}, "before_id": {last.ID}}.Encode()
+	}
+	p.Timeline = entries
+	s.Pages.Render(w, r, status, d.Title, dealShowPage(p))
+}

@@ -1,0 +1,70 @@
+package crm
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"rapport/internal/httpx"
+)
+
+// previewSample is how many rows of each verdict the preview lists.
+const previewSample = 100
+
+// importPage is a preview, or the result of an applied import.
+type importPage struct {
+	Import  *Import
+	Lines   []ImportLine
+	Problem string
+}
+
+// ImportShow is an import's preview, or its result once applied (GET /crm/import/{id}).
+// Only the user who uploaded it sees it.
+func (s *Service) ImportShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	s.renderImport(w, r, id, http.StatusOK, "")
+}
+
+func (s *Service) renderImport(w http.ResponseWriter, r *http.Request, id string, status int, problem string) {
+	ctx := r.Context()
+	imp, err := ImportByID(ctx, s.DB, ActorFrom(ctx), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := importPage{Import: imp, Problem: problem}
+	if p.Lines, err = ImportSample(ctx, s.DB, id, previewSample); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Pages.Render(w, r, status, "Import preview", importPreviewPage(p))
+}
+
+// ImportConfirm applies a previewed import in one transaction (POST /crm/import/{id}).
+func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	n, err := ApplyImport(ctx, s.DB, ActorFrom(ctx), id)
+	if errors.Is(err, ErrImportStale) {
+		s.renderImport(w, r, id, http.StatusConflict,
+			"Someone added one of these companies or contacts since this preview, so nothing was imported. Upload the file again for a new preview.")
+		return
+	}
+	if errors.Is(err, ErrImportApplied) {
+		s.Pages.Flash(r, "info", "This import was already applied; nothing was added again.")
+		httpx.Redirect(w, r, importPath(id))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", "Imported "+strconv.FormatInt(n, 10)+" new records.")
+	httpx.Redirect(w, r, importPath(id))
+}

@@ -1,0 +1,166 @@
+package crm
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// ImportKind is what a CSV file holds.
+type ImportKind string
+
+// The two kinds of import.
+const (
+	ImportCompanies ImportKind = "companies"
+	ImportContacts  ImportKind = "contacts"
+)
+
+// The import limits, stated on the upload page.
+const (
+	MaxImportBytes = 10 << 20
+	MaxImportRows  = 100_000
+)
+
+// importColumns are the headers each kind understands (named after the seeds' columns);
+// the first is required. Other columns are ignored and listed in the preview.
+var importColumns = map[ImportKind][]string{
+	ImportCompanies: {"name", "domain"},
+	ImportContacts:  {"email", "name", "company_id", "domain", "owner_id"},
+}
+
+// ImportRow is one data line of a file, its cells trimmed, as typed.
+type ImportRow struct {
+	Line      int // 1-based line of the file where the record starts
+	Name      string
+	Domain    string
+	Email     string
+	CompanyID string
+	OwnerID   string
+}
+
+// ImportFile is a parsed CSV file.
+type ImportFile struct {
+	Kind    ImportKind
+	Rows    []ImportRow
+	Ignored []string // headers that are not columns of this kind
+}
+
+// ImportError is a problem with the whole file, in a sentence for the person.
+type ImportError struct{ Msg string }
+
+func (e *ImportError) Error() string { return e.Msg }
+
+func fileError(format string, args ...any) error {
+	return &ImportError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ParseImportCSV reads a CSV file of kind: a header line naming the columns (any case,
+// any order; a UTF-8 byte order mark and ';' as the separator, as some spreadsheets
+// write them, are accepted), then one record per line. Blank lines are skipped. It
+// refuses, with an *ImportError, what is not a text CSV file of that kind: invalid
+// UTF-8, NUL bytes, more than MaxImportBytes or MaxImportRows, a malformed quote, a
+// missing required column. Cells are checked one by one later, per row.
+func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
+	cols, ok := importColumns[kind]
+	if !ok {
+		return nil, fileError("Choose what the file holds: companies or contacts.")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(data) > MaxImportBytes:
+		return nil, fileError("The file is larger than %d MB. Split it into smaller files.", MaxImportBytes>>20)
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, fileError("The file contains NUL bytes: it is not a text CSV file. Export it from your spreadsheet as CSV (UTF-8).")
+	case !utf8.Valid(data):
+		return nil, fileError("The file is not UTF-8 text. Export it from your spreadsheet as CSV (UTF-8).")
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fileError("The file is empty.")
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	if !bytes.ContainsRune(first, ',') && bytes.ContainsRune(first, ';') {
+		cr.Comma = ';'
+	}
+	header, err := cr.Read()
+	if err != nil {
+		return nil, csvError(err)
+	}
+	index := map[string]int{}
+	f := &ImportFile{Kind: kind}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "company_domain" {
+			h = "domain"
+		}
+		if !contains(cols, h) {
+			if h != "" {
+				f.Ignored = append(f.Ignored, h)
+			}
+			continue
+		}
+		if _, dup := index[h]; dup {
+			return nil, fileError("The column %s appears twice in the first line.", h)
+		}
+		index[h] = i
+	}
+	if _, ok := index[cols[0]]; !ok {
+		return nil, fileError("The first line must name the columns, and %s is missing: expected %s.", cols[0], strings.Join(cols, ", "))
+	}
+	cell := func(rec []string, col string) string {
+		if i, ok := index[col]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		row := ImportRow{Line: line, Name: cell(rec, "name"), Domain: cell(rec, "domain"), Email: cell(rec, "email"),
+			CompanyID: cell(rec, "company_id"), OwnerID: cell(rec, "owner_id")}
+		if row == (ImportRow{Line: line}) {
+			continue
+		}
+		if len(f.Rows) == MaxImportRows {
+			return nil, fileError("The file has more than %d rows. Split it into smaller files.", MaxImportRows)
+		}
+		f.Rows = append(f.Rows, row)
+	}
+	if len(f.Rows) == 0 {
+		return nil, fileError("The file has a header line but no rows.")
+	}
+	return f, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fileError("Line %d is not valid CSV (%v). Check its quotes.", pe.StartLine, pe.Err)
+	}
+	return fileError("The file is not valid CSV.")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

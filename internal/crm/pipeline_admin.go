@@ -1,0 +1,167 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+const maxPipelineName = 100
+
+// ErrPipelineNameTaken means another pipeline has the name.
+var ErrPipelineNameTaken = errors.New("crm: a pipeline has this name")
+
+// PipelineStats is a pipeline with its number of deals, for the admin's list.
+type PipelineStats struct {
+	Pipeline
+	Deals int64 `db:"deals"`
+}
+
+const pipelineStatsSQL = `
+SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM deals d WHERE d.pipeline_id = p.id) AS deals
+FROM pipelines p
+ORDER BY p.created_at, p.name, p.id`
+
+// ListPipelineStats returns every pipeline with its number of deals.
+func ListPipelineStats(ctx context.Context, q db.Querier) ([]PipelineStats, error) {
+	rows, err := q.Query(ctx, pipelineStatsSQL)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[PipelineStats])
+	return list, db.Translate(err)
+}
+
+const createPipelineSQL = `INSERT INTO pipelines (name) VALUES ($1) RETURNING id`
+
+// CreatePipeline adds a pipeline; ErrPipelineNameTaken when the name is in use.
+func CreatePipeline(ctx context.Context, q db.Querier, name string) (string, error) {
+	var id string
+	err := q.QueryRow(ctx, createPipelineSQL, name).Scan(&id)
+	if db.Unique(err, "pipelines_name_unique") {
+		return "", ErrPipelineNameTaken
+	}
+	return id, db.Translate(err)
+}
+
+const renamePipelineSQL = `UPDATE pipelines SET name = $2 WHERE id = $1`
+
+// RenamePipeline renames a pipeline; ErrPipelineNameTaken when another has the name.
+func RenamePipeline(ctx context.Context, q db.Querier, id, name string) error {
+	tag, err := q.Exec(ctx, renamePipelineSQL, id, name)
+	if db.Unique(err, "pipelines_name_unique") {
+		return ErrPipelineNameTaken
+	}
+	if err != nil {
+		return db.Translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// pipelineForm is the create or rename form.
+type pipelineForm struct {
+	ID     string // "" when creating
+	Name   string
+	Errors form.Errors
+}
+
+func (f *pipelineForm) Validate() {
+	form.Required(f.Errors, "name", f.Name, "Name", maxPipelineName)
+}
+
+// pipelinesPage is the admin's pipeline list with the create form.
+type pipelinesPage struct {
+	Pipelines []PipelineStats
+	Form      pipelineForm
+}
+
+// PipelineList lists the pipelines with a form to add one (GET /admin/pipelines).
+func (s *Service) PipelineList(w http.ResponseWriter, r *http.Request) {
+	s.renderPipelines(w, r, http.StatusOK, pipelineForm{Errors: form.Errors{}})
+}
+
+func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status int, f pipelineForm) {
+	list, err := ListPipelineStats(r.Context(), s.DB)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Pages.Render(w, r, status, "Pipelines", pipelinesAdminPage(pipelinesPage{Pipelines: list, Form: f}))
+}
+
+// PipelineCreate adds a pipeline (POST /admin/pipelines).
+func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := pipelineForm{Name: form.Text(r, "name"), Errors: form.Errors{}}
+	f.Validate()
+	if f.Errors.OK() {
+		_, err := CreatePipeline(r.Context(), s.DB, f.Name)
+		switch {
+		case errors.Is(err, ErrPipelineNameTaken):
+			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		default:
+			s.Pages.Flash(r, "success", "Pipeline "+f.Name+" created.")
+			httpx.Redirect(w, r, "/admin/pipelines")
+			return
+		}
+	}
+	s.renderPipelines(w, r, http.StatusUnprocessableEntity, f)
+}
+
+// PipelineEdit shows the rename form (GET /admin/pipelines/{id}).
+func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	pipes, err := ListPipelines(r.Context(), s.DB)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := findPipeline(pipes, id)
+	if p == nil {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	s.Pages.Render(w, r, http.StatusOK, "Rename "+p.Name, pipelineRenamePage(pipelineForm{ID: id, Name: p.Name}))
+}
+
+// PipelineRename renames a pipeline (POST /admin/pipelines/{id}).
+func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	f := pipelineForm{ID: id, Name: form.Text(r, "name"), Errors: form.Errors{}}
+	f.Validate()
+	if f.Errors.OK() {
+		err := RenamePipeline(r.Context(), s.DB, id, f.Name)
+		switch {
+		case errors.Is(err, ErrPipelineNameTaken):
+			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		default:
+			s.Pages.Flash(r, "success", "Pipeline renamed to "+f.Name+".")
+			httpx.Redirect(w, r, "/admin/pipelines")
+			return
+		}
+	}
+	s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Rename pipeline", pipelineRenamePage(f))
+}

@@ -1,0 +1,93 @@
+package crm
+
+import (
+	"strings"
+	"time"
+
+	"rapport/web"
+)
+
+// Stages are a deal's stages in board order, as the seeds' deals_stage_check allows.
+var Stages = []string{"lead", "qualified", "won", "lost"}
+
+// ValidStage reports whether s is one of Stages.
+func ValidStage(s string) bool {
+	for _, v := range Stages {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// StageLabel is the stage's name for people.
+func StageLabel(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// openStage reports whether a deal in stage s is still being worked.
+func openStage(s string) bool { return s == "lead" || s == "qualified" }
+
+func stageOptions(withAll bool) []web.Option {
+	var o []web.Option
+	if withAll {
+		o = append(o, web.Option{Value: "", Label: "Any stage"})
+	}
+	for _, s := range Stages {
+		o = append(o, web.Option{Value: s, Label: StageLabel(s)})
+	}
+	return o
+}
+
+// Dates: a deal's close_date is a day, stored as midnight UTC in the seeds' timestamptz
+// column and always shown as that UTC date.
+
+const dateLayout = "2006-01-02"
+
+// parseDate reads a date input's value ("2026-12-31") as midnight UTC.
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation(dateLayout, s, time.UTC)
+	if err != nil || t.Year() < 1900 || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// dateInput is the value of a date input for t, "" for none.
+func dateInput(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(dateLayout)
+}
+
+// showDate is t as a day for people: "Mar 4, 2026".
+func showDate(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.UTC().Format("Jan 2, 2006")
+}
+
+// today is the current UTC day at midnight.
+func today(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// overdue reports whether an open deal's close date is a day already past.
+func overdue(stage string, close *time.Time, now time.Time) bool {
+	return openStage(stage) && close != nil && close.UTC().Before(today(now))
+}
+
+// daysSince is the number of whole days from t to now.
+func daysSince(t, now time.Time) int {
+	d := int(now.Sub(t).Hours() / 24)
+	if d < 0 {
+		return 0
+	}
+	return d
+}

@@ -1,0 +1,109 @@
+package desk
+
+import (
+	"context"
+	"net/http"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+)
+
+// agent is a person who staffs the desk: a user with the agent role, or an admin with
+// an agent profile (an agents row).
+type agent struct {
+	ID     string  `db:"id" json:"id"`
+	Name   string  `db:"name" json:"name"`
+	Email  string  `db:"email" json:"email"`
+	Role   string  `db:"role" json:"role"`
+	Team   *string `db:"team" json:"team"`
+	Banned bool    `db:"banned" json:"banned"`
+}
+
+// More than this many agents would need a search box rather than a list. Each agent's
+// user is one probe of user_pkey: OFFSET 0 keeps the lookup per agent, where the planner
+// would otherwise read every user (customers included) to find the hundred staff.
+const agentsSQL = `
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned
+FROM agents a
+CROSS JOIN LATERAL (
+    SELECT * FROM "user" u WHERE u.id = a.user_id AND u.role IN ('agent', 'admin') OFFSET 0
+) u
+ORDER BY u.name, u.id
+LIMIT 1000`
+
+// listAgents returns everyone with an agent profile, deactivated ones included.
+func listAgents(ctx context.Context, q db.Querier) ([]agent, error) {
+	rows, err := q.Query(ctx, agentsSQL)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[agent])
+	return list, db.Translate(err)
+}
+
+const assignableAgentSQL = `
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned
+FROM agents a
+JOIN "user" u ON u.id = a.user_id
+WHERE u.id = $1 AND u.role IN ('agent', 'admin') AND NOT u.banned`
+
+// assignableAgent loads an active agent by id; ErrNotFound when id is no such person.
+func assignableAgent(ctx context.Context, q db.Querier, id string) (agent, error) {
+	rows, err := q.Query(ctx, assignableAgentSQL, id)
+	if err != nil {
+		return agent{}, db.Translate(err)
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[agent])
+	return a, db.Translate(err)
+}
+
+// teamsSQL is the teams agents belong to, for the queue's team filter.
+const teamsSQL = `
+SELECT DISTINCT team FROM agents WHERE team IS NOT NULL AND team <> '' ORDER BY team`
+
+// teamsOf is the distinct teams of agents, sorted, plus extra when it is not among them.
+func teamsOf(agents []agent, extra string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range agents {
+		if t := deref(a.Team); t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if extra != "" && !seen[extra] {
+		out = append(out, extra)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// agentsView is the admin's agents page.
+type agentsView struct {
+	Agents []agent
+	Add    addAgentForm
+	// Edit is the row whose team change failed validation, with its typed values.
+	Edit editAgentForm
+}
+
+// Agents lists the desk's agents with their teams, and a form to make a user an agent
+// (GET /admin/agents).
+func (s *Service) Agents(w http.ResponseWriter, r *http.Request) {
+	s.renderAgents(w, r, http.StatusOK, agentsView{})
+}
+
+func (s *Service) renderAgents(w http.ResponseWriter, r *http.Request, status int, v agentsView) {
+	list, err := listAgents(r.Context(), s.DB)
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	v.Agents = list
+	if v.Add.Errors == nil {
+		v.Add.Errors = form.Errors{}
+	}
+	s.Pages.Render(w, r, status, "Agents", agentsPage(v))
+}

@@ -1,0 +1,68 @@
+// Package desk is the support desk: the customer portal, the agent queue, threads with
+// internal notes, assignment, SLA clocks, notifications and reports.
+package desk
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"rapport/internal/db"
+	"rapport/internal/httpx"
+)
+
+// Service holds what the desk's handlers need.
+type Service struct {
+	DB    *db.DB
+	Pages *httpx.Pages
+	Log   *slog.Logger
+	// DirectURL is the unpooled database URL: LISTEN needs a real session.
+	DirectURL string
+	// CRM returns the CRM's view of a requester by email (the crm package provides it;
+	// the server wires it), for the ticket's side panel. Nil shows none.
+	CRM func(ctx context.Context, email string) (*CRMContext, error)
+	// BaseURL, when set, makes emails carry a link to the ticket.
+	BaseURL *url.URL
+	// Now is the clock SLA states are shown at (tests fix it); nil is time.Now.
+	Now func() time.Time
+
+	events hub
+}
+
+// CRMContext is what the agent's side panel shows of a requester from the CRM.
+type CRMContext struct {
+	ContactID   string
+	ContactName string
+	CompanyID   string
+	CompanyName string
+	OpenDeals   []CRMDeal
+}
+
+// CRMDeal is one open deal of the requester.
+type CRMDeal struct {
+	ID          string
+	Title       string
+	Stage       string
+	AmountCents int64
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// link is the absolute URL of path for an email, or "" without a BaseURL.
+func (s *Service) link(path string) string {
+	if s.BaseURL == nil {
+		return ""
+	}
+	return s.BaseURL.String() + path
+}
+
+// Close ends every live queue stream and stops the LISTEN connection. Call it when the
+// HTTP server shuts down (http.Server.RegisterOnShutdown), so that open streams do not
+// hold the shutdown up.
+func (s *Service) Close() { s.events.close() }

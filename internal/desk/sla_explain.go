@@ -1,0 +1,74 @@
+package desk
+
+import (
+	"strings"
+	"time"
+)
+
+// explainClock says in sentences where a ticket's SLA clock stands and why: what is due
+// when, what was met, and what paused the resolution clock ("paused 3h10m while
+// pending"). pauses comes from the status history (Pauses); it may be empty for tickets
+// older than the history, and then the stored total stands in.
+func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []string {
+	if !c.HasPolicy() {
+		return []string{"No SLA policy applies to this ticket's priority, so nothing is due."}
+	}
+	var out []string
+	fr, res := c.FirstResponse, c.Resolution
+	target := FormatDuration(minutes(in.FirstResponseMins))
+	switch {
+	case fr.Settled && in.FirstResponseAt == nil:
+		out = append(out, "Solved without a public reply, which counts as the first response.")
+	case fr.Settled && fr.Met():
+		out = append(out, "First reply after "+FormatDuration(fr.Took)+", within the "+target+" target.")
+	case fr.Settled:
+		out = append(out, "First reply after "+FormatDuration(fr.Took)+", "+FormatDuration(-fr.Left)+" over the "+target+" target.")
+	case fr.Left >= 0:
+		out = append(out, "First reply due by "+stamp(fr.Due)+": "+FormatDuration(fr.Left)+" left.")
+	default:
+		out = append(out, "First reply was due by "+stamp(fr.Due)+": "+FormatDuration(-fr.Left)+" overdue.")
+	}
+	target = FormatDuration(minutes(in.ResolveMins))
+	switch {
+	case res.Settled && res.Met():
+		out = append(out, "Solved after "+FormatDuration(res.Took)+" of clock time, within the "+target+" target.")
+	case res.Settled:
+		out = append(out, "Solved after "+FormatDuration(res.Took)+" of clock time, "+FormatDuration(-res.Left)+" over the "+target+" target.")
+	case res.Paused && res.Left >= 0:
+		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; "+FormatDuration(res.Left)+" will be left when it resumes.")
+	case res.Paused:
+		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; it was already "+FormatDuration(-res.Left)+" overdue.")
+	case res.Left >= 0:
+		out = append(out, "Resolution due by "+stamp(res.Due)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
+	default:
+		out = append(out, "Resolution was due by "+stamp(res.Due)+": "+FormatDuration(-res.Left)+" overdue.")
+	}
+	if res.Settled {
+		if in.PausedBefore > 0 {
+			out = append(out, "Before it was solved, the clock was paused "+FormatDuration(in.PausedBefore)+" while the ticket waited on the requester.")
+		}
+		return out
+	}
+	var parts []string
+	var total time.Duration
+	for _, p := range pauses {
+		parts = append(parts, FormatDuration(p.Total)+" while "+p.Status)
+		total += p.Total
+	}
+	switch {
+	case len(parts) > 0 && absDiff(total, c.Paused) < time.Minute:
+		out = append(out, "Paused "+strings.Join(parts, " and ")+": the resolution deadline moves by as much.")
+	case c.Paused > 0:
+		out = append(out, "Paused "+FormatDuration(c.Paused)+" in total: the resolution deadline moves by as much.")
+	default:
+		out = append(out, "Nothing has paused the clock since the ticket was opened.")
+	}
+	return out
+}
+
+func absDiff(a, b time.Duration) time.Duration {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}

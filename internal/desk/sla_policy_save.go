@@ -1,0 +1,158 @@
+package desk
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+const (
+	maxPolicyName = 100
+	// maxTargetMins is a year: longer targets are typing mistakes.
+	maxTargetMins = 525600
+)
+
+// policyForm is the SLA policy form, with the minutes as typed.
+type policyForm struct {
+	ID            string // "" for a new policy
+	Name          string
+	Priority      string
+	FirstResponse string
+	Resolve       string
+	Errors        form.Errors
+
+	firstMins, resolveMins int
+}
+
+func parsePolicyForm(r *http.Request, id string) policyForm {
+	return policyForm{ID: id, Name: form.Text(r, "name"), Priority: r.PostFormValue("priority"),
+		FirstResponse: form.Text(r, "first_response_mins"), Resolve: form.Text(r, "resolve_mins")}
+}
+
+// minutesField parses a target: a whole, positive number of minutes, at most a year.
+func minutesField(errs form.Errors, field, v, label string) int {
+	if v == "" {
+		errs.Add(field, label+" is required: a whole number of minutes, like 240.")
+		return 0
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(v, ",", ""))
+	switch {
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):
+		errs.Add(field, label+" must be at most 525,600 minutes (a year).")
+	case err != nil && strings.ContainsAny(v, ".eE"):
+		errs.Add(field, label+" must be a whole number of minutes, without decimals.")
+	case err != nil:
+		errs.Add(field, label+" must be a whole number of minutes, like 240.")
+	case n < 1:
+		errs.Add(field, label+" must be at least 1 minute.")
+	case n > maxTargetMins:
+		errs.Add(field, label+" must be at most 525,600 minutes (a year).")
+	default:
+		return n
+	}
+	return 0
+}
+
+// Validate fills f.Errors and the parsed minutes.
+func (f *policyForm) Validate() {
+	f.Errors = form.Errors{}
+	form.Required(f.Errors, "name", f.Name, "Name", maxPolicyName)
+	if !validPriority(f.Priority) {
+		f.Errors.Add("priority", "Choose one of the priorities.")
+	}
+	f.firstMins = minutesField(f.Errors, "first_response_mins", f.FirstResponse, "The first response target")
+	f.resolveMins = minutesField(f.Errors, "resolve_mins", f.Resolve, "The resolution target")
+	if f.firstMins > 0 && f.resolveMins > 0 && f.resolveMins < f.firstMins {
+		f.Errors.Add("resolve_mins", "The resolution target cannot be shorter than the first response target.")
+	}
+}
+
+const insertPolicySQL = `
+INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins) VALUES ($1, $2, $3, $4)`
+
+const updatePolicySQL = `
+UPDATE sla_policies SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5
+WHERE id = $1`
+
+// NewPolicyPage shows the form for a new policy (GET /admin/sla/new).
+func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
+	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: "normal", Errors: form.Errors{}}))
+}
+
+// EditPolicyPage shows a policy's form (GET /admin/sla/{id}).
+func (s *Service) EditPolicyPage(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if !validID(id) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	p, err := policyByID(r.Context(), s.DB, id)
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	f := policyForm{ID: p.ID, Name: p.Name, Priority: p.Priority, Errors: form.Errors{},
+		FirstResponse: strconv.Itoa(p.FirstResponseMins), Resolve: strconv.Itoa(p.ResolveMins)}
+	s.Pages.Render(w, r, http.StatusOK, p.Name, policyPage(f))
+}
+
+// CreatePolicy adds a policy (POST /admin/sla).
+func (s *Service) CreatePolicy(w http.ResponseWriter, r *http.Request) { s.savePolicy(w, r, "") }
+
+// UpdatePolicy changes a policy (POST /admin/sla/{id}). Tickets keep the targets they
+// were given; new tickets, and tickets whose priority changes, get the new ones.
+func (s *Service) UpdatePolicy(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if !validID(id) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	s.savePolicy(w, r, id)
+}
+
+func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := parsePolicyForm(r, id)
+	f.Validate()
+	title := "New SLA policy"
+	if id != "" {
+		title = "Edit SLA policy"
+	}
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
+		return
+	}
+	var err error
+	if id == "" {
+		_, err = s.DB.Exec(r.Context(), insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins)
+	} else {
+		tag, e := s.DB.Exec(r.Context(), updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins)
+		if err = e; err == nil && tag.RowsAffected() == 0 {
+			err = db.ErrNotFound
+		}
+	}
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	case err != nil:
+		s.Pages.ServerError(w, r, db.Translate(err))
+		return
+	}
+	s.Pages.Flash(r, "success", "SLA policy “"+f.Name+"” saved.")
+	httpx.Redirect(w, r, "/admin/sla")
+}

@@ -1,0 +1,102 @@
+package desk
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+// Limits on what people type.
+const (
+	maxSubject = 200
+	maxBody    = 20000
+)
+
+// checkBody validates a message body: required unless optional, multi-line text, at
+// most maxBody characters. The body is stored exactly as typed.
+func checkBody(errs form.Errors, field, body string, required bool) {
+	if strings.TrimSpace(body) == "" {
+		if required {
+			errs.Add(field, "Write a message.")
+		}
+		return
+	}
+	if msg := form.Check(body, maxBody, true); msg != "" {
+		errs.Add(field, msg)
+	}
+}
+
+// newTicketForm is the customer's new-ticket form.
+type newTicketForm struct {
+	Subject string
+	Body    string
+	Errors  form.Errors
+}
+
+// Validate fills f.Errors.
+func (f *newTicketForm) Validate() {
+	f.Errors = form.Errors{}
+	form.Required(f.Errors, "subject", f.Subject, "Subject", maxSubject)
+	checkBody(f.Errors, "body", f.Body, true)
+}
+
+// The ticket, its first message and the first line of its status history, in one
+// statement. The tickets_sla trigger chooses the policy.
+const createTicketSQL = `
+WITH t AS (
+    INSERT INTO tickets (requester_id, subject, updated_by) VALUES ($1, $2, $1)
+    RETURNING id, priority
+), m AS (
+    INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
+), h AS (
+    INSERT INTO ticket_status_changes (ticket_id, actor_id, to_status) SELECT id, $1, 'open' FROM t
+)
+SELECT id, priority FROM t`
+
+// createTicket files a ticket for requester with its first message, in one transaction
+// that also tells the live queues.
+func (s *Service) createTicket(ctx context.Context, requester *auth.User, subject, body string) (string, error) {
+	var id string
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var priority string
+		if err := tx.QueryRow(ctx, createTicketSQL, requester.ID, subject, body).Scan(&id, &priority); err != nil {
+			return db.Translate(err)
+		}
+		return notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: StatusOpen, Priority: priority,
+			Actor: requester.ID, ActorName: requester.Name, What: "filed"})
+	})
+	return id, err
+}
+
+// NewTicketPage shows the new-ticket form (GET /support/new).
+func (s *Service) NewTicketPage(w http.ResponseWriter, r *http.Request) {
+	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{}))
+}
+
+// CreateTicket files a ticket (POST /support/tickets) and shows it.
+func (s *Service) CreateTicket(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := newTicketForm{Subject: form.Text(r, "subject"), Body: r.PostFormValue("body")}
+	f.Validate()
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New ticket", newTicketPage(f))
+		return
+	}
+	id, err := s.createTicket(r.Context(), auth.UserFrom(r.Context()), f.Subject, f.Body)
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", "Your ticket "+ShortRef(id)+" was filed. We will reply here and by email.")
+	httpx.Redirect(w, r, "/support/tickets/"+id)
+}

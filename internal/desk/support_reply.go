@@ -1,0 +1,67 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+// reply adds the requester's message to their ticket id. A pending or solved ticket
+// opens again (the desk owes an answer); a closed one refuses with ErrClosed.
+func (s *Service) reply(ctx context.Context, requester *auth.User, id, body string) error {
+	return s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		cur, err := lockTicket(ctx, tx, id, &requester.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == StatusClosed {
+			return ErrClosed
+		}
+		return s.apply(ctx, tx, cur, change{
+			Actor: requester, Body: body, Status: StatusOpen, Priority: cur.Priority,
+			AssigneeID: cur.AssigneeID, Team: cur.Team,
+		})
+	})
+}
+
+// Reply adds the customer's reply to their ticket (POST /support/tickets/{id}/reply).
+func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if !validID(id) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	v := supportTicketView{Body: r.PostFormValue("body"), Errors: form.Errors{}}
+	checkBody(v.Errors, "body", v.Body, true)
+	if !v.Errors.OK() {
+		s.renderMyTicket(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	err := s.reply(r.Context(), auth.UserFrom(r.Context()), id, v.Body)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	case errors.Is(err, ErrClosed):
+		v.Problem = "This ticket is closed, so it takes no more replies. Please open a new ticket."
+		s.renderMyTicket(w, r, http.StatusConflict, v)
+		return
+	case err != nil:
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	s.Pages.Flash(r, "success", "Your reply was sent.")
+	httpx.Redirect(w, r, "/support/tickets/"+id)
+}

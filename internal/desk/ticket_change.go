@@ -1,0 +1,122 @@
+package desk
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+	"rapport/internal/mail"
+)
+
+// lockedTicket is a ticket read FOR UPDATE, to change it.
+type lockedTicket struct {
+	ID             string  `db:"id"`
+	Subject        string  `db:"subject"`
+	Status         string  `db:"status"`
+	Priority       string  `db:"priority"`
+	AssigneeID     *string `db:"assignee_id"`
+	Team           *string `db:"team"`
+	Version        int     `db:"version"`
+	RequesterID    string  `db:"requester_id"`
+	RequesterName  string  `db:"requester_name"`
+	RequesterEmail string  `db:"requester_email"`
+}
+
+// A requester id scopes the lock to that requester's tickets (the portal); NULL is
+// every ticket (the desk).
+const lockTicketSQL = `
+SELECT t.id, t.subject, t.status, t.priority, t.assignee_id, t.team, t.version,
+       t.requester_id, r.name AS requester_name, r.email AS requester_email
+FROM tickets t
+JOIN "user" r ON r.id = t.requester_id
+WHERE t.id = $1 AND ($2::text IS NULL OR t.requester_id = $2)
+FOR UPDATE OF t`
+
+// lockTicket reads ticket id for a change, scoped to requesterID unless it is nil;
+// ErrNotFound when it does not exist or is not theirs.
+func lockTicket(ctx context.Context, tx pgx.Tx, id string, requesterID *string) (lockedTicket, error) {
+	rows, err := tx.Query(ctx, lockTicketSQL, id, requesterID)
+	if err != nil {
+		return lockedTicket{}, db.Translate(err)
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[lockedTicket])
+	return t, db.Translate(err)
+}
+
+// change is what one submit does to a ticket.
+type change struct {
+	Actor    *auth.User
+	Body     string // "" adds no message
+	Internal bool
+	Status   string
+	Priority string
+	// AssigneeID and Team are the values after the change (nil: none).
+	AssigneeID *string
+	Team       *string
+	// Assignee is the new assignee when the change assigns someone new.
+	Assignee *agent
+}
+
+// What the actor did, in words, for the live queue and the collision warning.
+func (ch change) what(cur lockedTicket) string {
+	switch {
+	case ch.Body != "" && ch.Internal:
+		return "added an internal note"
+	case ch.Body != "":
+		return "replied"
+	case ch.Status != cur.Status:
+		return "set it " + ch.Status
+	}
+	return "updated it"
+}
+
+const insertMessageSQL = `
+INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal) VALUES ($1, $2, $3, $4)`
+
+// Every status change ends the current pause of the resolution clock (adding it to
+// paused_secs) and starts one when the new status pauses it; closing leaves the solved
+// ticket's bookkeeping as it was. Setting paused_secs makes tickets_sla recompute the
+// deadlines; changing the priority makes it choose the policy again.
+const updateTicketSQL = `
+UPDATE tickets SET
+    status = $2, priority = $3, assignee_id = $4, team = $5,
+    solved_at = CASE WHEN $2 IN ('solved', 'closed') THEN coalesce(solved_at, now()) END,
+    paused_secs = paused_secs + CASE
+        WHEN paused_since IS NOT NULL AND $2 <> status AND $2 <> 'closed'
+        THEN greatest(0, round(extract(epoch FROM now() - paused_since)))::int ELSE 0 END,
+    paused_since = CASE
+        WHEN $2 = status OR $2 = 'closed' THEN paused_since
+        WHEN $2 IN ('pending', 'solved') THEN now() END,
+    version = version + 1, updated_at = now(), updated_by = $6
+WHERE id = $1`
+
+const insertStatusChangeSQL = `
+INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) VALUES ($1, $2, $3, $4)`
+
+// apply writes ch to the locked ticket cur in tx: the message, the ticket with its clock
+// bookkeeping and a new version, the status history, the emails (requester and new
+// assignee, never an internal note) and the live queues' event.
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, cur lockedTicket, ch change) error {
+	if ch.Body != "" {
+		if _, err := tx.Exec(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal); err != nil {
+			return db.Translate(err)
+		}
+	}
+	if _, err := tx.Exec(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID); err != nil {
+		return db.Translate(err)
+	}
+	if ch.Status != cur.Status {
+		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
+			return db.Translate(err)
+		}
+	}
+	for _, m := range s.emailsFor(cur, ch) {
+		if err := mail.Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: ch.Status, Priority: ch.Priority,
+		Actor: ch.Actor.ID, ActorName: ch.Actor.Name, What: ch.what(cur)})
+}

@@ -1,0 +1,220 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+)
+
+// deskTicket is a ticket as the desk shows it, with the facts its SLA clock needs.
+type deskTicket struct {
+	ID                string     `db:"id"`
+	Subject           string     `db:"subject"`
+	Status            string     `db:"status"`
+	Priority          string     `db:"priority"`
+	Team              *string    `db:"team"`
+	Version           int        `db:"version"`
+	CreatedAt         time.Time  `db:"created_at"`
+	UpdatedAt         time.Time  `db:"updated_at"`
+	RequesterID       string     `db:"requester_id"`
+	RequesterName     string     `db:"requester_name"`
+	RequesterEmail    string     `db:"requester_email"`
+	AssigneeID        *string    `db:"assignee_id"`
+	AssigneeName      *string    `db:"assignee_name"`
+	UpdatedByName     *string    `db:"updated_by_name"`
+	PolicyName        *string    `db:"policy_name"`
+	FirstResponseMins *int       `db:"sla_first_response_mins"`
+	ResolveMins       *int       `db:"sla_resolve_mins"`
+	FirstResponseAt   *time.Time `db:"first_response_at"`
+	SolvedAt          *time.Time `db:"solved_at"`
+	PausedSince       *time.Time `db:"paused_since"`
+	PausedSecs        int        `db:"paused_secs"`
+}
+
+// clockFacts is what the SLA clock of a ticket row is computed from.
+type clockFacts struct {
+	CreatedAt         time.Time
+	Status            string
+	FirstResponseMins *int
+	ResolveMins       *int
+	FirstResponseAt   *time.Time
+	SolvedAt          *time.Time
+	PausedSince       *time.Time
+	PausedSecs        int
+}
+
+func (f clockFacts) input() ClockInput {
+	in := ClockInput{CreatedAt: f.CreatedAt, Status: f.Status, FirstResponseAt: f.FirstResponseAt,
+		SolvedAt: f.SolvedAt, PausedSince: f.PausedSince, PausedBefore: time.Duration(f.PausedSecs) * time.Second}
+	if f.FirstResponseMins != nil && f.ResolveMins != nil {
+		in.FirstResponseMins, in.ResolveMins = *f.FirstResponseMins, *f.ResolveMins
+	}
+	return in
+}
+
+func (t deskTicket) clockInput() ClockInput {
+	return clockFacts{t.CreatedAt, t.Status, t.FirstResponseMins, t.ResolveMins,
+		t.FirstResponseAt, t.SolvedAt, t.PausedSince, t.PausedSecs}.input()
+}
+
+func (t deskTicket) clock(now time.Time) Clock { return Compute(t.clockInput(), now) }
+
+// The agent's ticket page in one statement (the CRM's side panel aside): the ticket, and
+// as JSON arrays its whole thread, internal notes included (for the desk only), its
+// status history, the agents it can go to, and the requester's latest tickets. Each
+// array is one index scan (idx_message_ticket, idx_status_change_ticket,
+// idx_ticket_requester) or the short agents list; the database's now() dates the SLA
+// states of the latest tickets, as TicketsForEmail does.
+const deskTicketSQL = `
+SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t.updated_at,
+       t.requester_id, r.name AS requester_name, r.email AS requester_email,
+       t.assignee_id, a.name AS assignee_name, ub.name AS updated_by_name,
+       p.name AS policy_name, t.sla_first_response_mins, t.sla_resolve_mins,
+       t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
+       coalesce((SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
+           SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
+                  m.author_id <> t.requester_id AS from_staff, m.created_at
+           FROM ticket_messages m
+           JOIN "user" u ON u.id = m.author_id
+           WHERE m.ticket_id = $1) m), '[]') AS thread,
+       coalesce((SELECT json_agg(h ORDER BY h.created_at, h.id) FROM (
+           SELECT c.id, u.name AS actor_name, c.from_status, c.to_status, c.created_at
+           FROM ticket_status_changes c
+           JOIN "user" u ON u.id = c.actor_id
+           WHERE c.ticket_id = $1) h), '[]') AS history,
+       coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]') AS agents,
+       coalesce((SELECT json_agg(x ORDER BY x.created_at DESC, x.id DESC) FROM (
+           SELECT ` + summaryColumns + `
+           FROM tickets t
+           WHERE t.requester_id = r.id
+           ORDER BY t.created_at DESC, t.id DESC
+           LIMIT $2) x), '[]') AS recent
+FROM tickets t
+JOIN "user" r ON r.id = t.requester_id
+LEFT JOIN "user" a ON a.id = t.assignee_id
+LEFT JOIN "user" ub ON ub.id = t.updated_by
+LEFT JOIN sla_policies p ON p.id = t.sla_policy_id
+WHERE t.id = $1`
+
+// recentTickets is how many of the requester's latest tickets the page reads: the side
+// panel shows five besides this one.
+const recentTickets = 6
+
+// deskTicketData is the ticket page's statement read: the ticket and its arrays.
+type deskTicketData struct {
+	deskTicket
+	Thread  []Message      `db:"thread"`
+	History []StatusChange `db:"history"`
+	Agents  []agent        `db:"agents"`
+	Recent  []summaryRow   `db:"recent"`
+}
+
+// loadDeskTicket reads ticket id with its whole thread, status history, the agents and
+// the requester's latest tickets, in one statement.
+func loadDeskTicket(ctx context.Context, q db.Querier, id string) (deskTicketData, error) {
+	rows, err := q.Query(ctx, deskTicketSQL, id, recentTickets)
+	if err != nil {
+		return deskTicketData{}, db.Translate(err)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[deskTicketData])
+	return d, db.Translate(err)
+}
+
+// deskTicketView is the agent's ticket page.
+type deskTicketView struct {
+	Ticket  deskTicket
+	Thread  []Message
+	History []StatusChange
+	Clock   Clock
+	Pauses  []PauseTotal
+	Agents  []agent
+	Teams   []string
+	Recent  []TicketSummary
+	CRM     *CRMContext
+	HasCRM  bool // the CRM is wired in
+	CRMDown bool
+	Now     time.Time
+	Me      string
+	Form    ticketForm
+	Problem string
+	// Stale says who changed the ticket since the form was loaded; nothing was posted.
+	Stale string
+}
+
+// Ticket shows a ticket to the desk: the thread with internal notes marked, the SLA
+// clock explained, the requester's context, and the one form that replies, notes and
+// changes the ticket (GET /desk/tickets/{id}). Two statements: the desk's, then the
+// CRM's side panel.
+func (s *Service) Ticket(w http.ResponseWriter, r *http.Request) {
+	s.renderDeskTicket(w, r, http.StatusOK, deskTicketView{}, false)
+}
+
+// renderDeskTicket loads the {id} ticket into v and renders it. With keepForm, v.Form
+// holds what the agent typed (after an error) and only its version is refreshed.
+func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, status int, v deskTicketView, keepForm bool) {
+	ctx := r.Context()
+	id := chi.URLParam(r, "id")
+	if !validID(id) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	d, err := loadDeskTicket(ctx, s.DB, id)
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	t, msgs := d.deskTicket, d.Thread
+	v.Now, v.Me = s.now(), auth.UserFrom(ctx).ID
+	v.Ticket, v.Thread, v.History = t, msgs, d.History
+	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
+	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
+	for _, rt := range d.Recent {
+		if rt.ID != t.ID && len(v.Recent) < recentTickets-1 {
+			v.Recent = append(v.Recent, rt.summary())
+		}
+	}
+	if v.HasCRM = s.CRM != nil; v.HasCRM {
+		v.CRM, err = s.CRM(ctx, t.RequesterEmail)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			// The side panel is context, not the page: log it and show the rest.
+			s.Log.WarnContext(ctx, "desk: CRM context", "err", err)
+			v.CRM, v.CRMDown = nil, true
+		}
+	}
+	if keepForm {
+		v.Form.Version = t.Version
+	} else {
+		v.Form = ticketForm{Status: t.Status, Priority: t.Priority, AssigneeID: deref(t.AssigneeID),
+			Team: deref(t.Team), Version: t.Version}
+	}
+	if v.Stale != "" {
+		v.Stale = staleMessage(t, msgs, v.Now)
+	}
+	s.Pages.Render(w, r, status, t.Subject, deskTicketPage(v))
+}
+
+// staleMessage says who changed t last and how, for an agent whose form is out of date.
+func staleMessage(t deskTicket, msgs []Message, now time.Time) string {
+	who, what := derefOr(t.UpdatedByName, "Someone"), "updated this ticket"
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := msgs[i]; m.CreatedAt.Equal(t.UpdatedAt) {
+			who, what = m.AuthorName, "replied"
+			if m.IsInternal {
+				what = "added an internal note"
+			}
+			break
+		}
+	}
+	return who + " " + what + " " + ago(now, t.UpdatedAt) + " — review before sending. Nothing was posted; your draft is kept below."
+}

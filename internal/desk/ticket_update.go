@@ -1,0 +1,182 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/httpx"
+)
+
+// ticketForm is the desk's one form on a ticket: a reply or internal note, and the
+// ticket's status, priority, assignee and team, saved together in one transaction.
+type ticketForm struct {
+	Body       string
+	Internal   bool
+	Status     string
+	Priority   string
+	AssigneeID string
+	Team       string
+	// Version is the ticket's version when the form was loaded (the collision check).
+	Version int
+	Errors  form.Errors
+}
+
+func parseTicketForm(r *http.Request) ticketForm {
+	f := ticketForm{
+		Body:       r.PostFormValue("body"),
+		Internal:   r.PostFormValue("is_internal") != "",
+		Status:     r.PostFormValue("status"),
+		Priority:   r.PostFormValue("priority"),
+		AssigneeID: form.Text(r, "assignee_id"),
+		Team:       form.Text(r, "team"),
+		Errors:     form.Errors{},
+	}
+	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
+	return f
+}
+
+// Validate checks what can be checked without the ticket.
+func (f *ticketForm) Validate() {
+	checkBody(f.Errors, "body", f.Body, false)
+	if f.Internal && strings.TrimSpace(f.Body) == "" {
+		f.Errors.Add("body", "Write the internal note, or untick “Internal note”.")
+	}
+	if !validPriority(f.Priority) {
+		f.Errors.Add("priority", "Choose one of the priorities.")
+	}
+	if f.Team != "" {
+		if msg := form.Check(f.Team, maxTeam, false); msg != "" {
+			f.Errors.Add("team", msg)
+		}
+	}
+	if f.AssigneeID != "" {
+		if msg := form.Check(f.AssigneeID, 64, false); msg != "" {
+			f.Errors.Add("assignee_id", "Choose an agent from the list.")
+		}
+	}
+}
+
+// validateAgainst checks the form against the ticket as it is now.
+func (f *ticketForm) validateAgainst(cur lockedTicket) {
+	if !CanMove(cur.Status, f.Status) {
+		f.Errors.Add("status", moveProblem(cur.Status, f.Status))
+	}
+	if strings.TrimSpace(f.Body) == "" && f.Status == cur.Status && f.Priority == cur.Priority &&
+		f.AssigneeID == deref(cur.AssigneeID) && f.Team == deref(cur.Team) {
+		f.Errors.Add("body", "Write a reply or a note, or change the status, priority, assignee or team.")
+	}
+}
+
+// errInvalid means the form failed validation inside the transaction; its errors are
+// in the form.
+var errInvalid = errors.New("invalid form")
+
+// updateTicket applies f to ticket id as actor in one transaction. It returns ErrStale
+// when the ticket changed after f was loaded, ErrClosed for a closed ticket and
+// errInvalid with f.Errors filled; in each case nothing is written.
+func (s *Service) updateTicket(ctx context.Context, actor *auth.User, id string, f *ticketForm) error {
+	return s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		cur, err := lockTicket(ctx, tx, id, nil)
+		if err != nil {
+			return err
+		}
+		if cur.Status == StatusClosed {
+			return ErrClosed
+		}
+		if cur.Version != f.Version {
+			return ErrStale
+		}
+		f.validateAgainst(cur)
+		ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
+		if strings.TrimSpace(f.Body) != "" {
+			ch.Body = f.Body
+		}
+		if f.AssigneeID != "" {
+			a, err := assignableAgent(ctx, tx, f.AssigneeID)
+			switch {
+			case errors.Is(err, db.ErrNotFound):
+				f.Errors.Add("assignee_id", "Choose an agent from the list: that person cannot take tickets.")
+			case err != nil:
+				return err
+			case f.AssigneeID != deref(cur.AssigneeID):
+				ch.Assignee = &a
+				if f.Team == "" || f.Team == deref(cur.Team) {
+					f.Team = deref(a.Team)
+				}
+			}
+			ch.AssigneeID = &f.AssigneeID
+		}
+		if !f.Errors.OK() {
+			return errInvalid
+		}
+		if f.Team != "" {
+			ch.Team = &f.Team
+		}
+		return s.apply(ctx, tx, cur, ch)
+	})
+}
+
+// UpdateTicket saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
+// internal note and the status, priority, assignee and team, in one transaction.
+func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if !validID(id) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := parseTicketForm(r)
+	f.Validate()
+	v := deskTicketView{Form: f}
+	if !f.Errors.OK() {
+		s.renderDeskTicket(w, r, http.StatusUnprocessableEntity, v, true)
+		return
+	}
+	before := f
+	err := s.updateTicket(r.Context(), auth.UserFrom(r.Context()), id, &f)
+	v.Form = f
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		s.Pages.Error(w, r, http.StatusNotFound)
+	case errors.Is(err, ErrClosed):
+		v.Problem = "This ticket is closed: it can no longer be changed or answered."
+		s.renderDeskTicket(w, r, http.StatusConflict, v, true)
+	case errors.Is(err, ErrStale):
+		v.Stale = "stale"
+		s.renderDeskTicket(w, r, http.StatusConflict, v, true)
+	case errors.Is(err, errInvalid):
+		v.Form.Team = before.Team
+		s.renderDeskTicket(w, r, http.StatusUnprocessableEntity, v, true)
+	case err != nil:
+		s.Pages.ServerError(w, r, err)
+	default:
+		s.Pages.Flash(r, "success", savedMessage(before))
+		httpx.Redirect(w, r, "/desk/tickets/"+id)
+	}
+}
+
+// savedMessage sums up a successful submit for the flash.
+func savedMessage(f ticketForm) string {
+	var msg string
+	switch {
+	case strings.TrimSpace(f.Body) != "" && f.Internal:
+		msg = "Internal note added"
+	case strings.TrimSpace(f.Body) != "":
+		msg = "Reply sent"
+	default:
+		msg = "Ticket updated"
+	}
+	return msg + "; the ticket is " + f.Status + "."
+}

@@ -1,0 +1,246 @@
+package desk
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"rapport/web"
+)
+
+// statusLabel is a status for people.
+func statusLabel(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// statusClass is a status badge's classes (colours in desk.css).
+func statusClass(s string) string { return "badge status-" + s }
+
+// priorityClass is a priority badge's classes.
+func priorityClass(p string) string { return "badge prio-" + p }
+
+// slaClass colours an SLA label by its state ("ok", "warn", "bad" or "").
+func slaClass(state string) string {
+	if state == "" {
+		return "sla"
+	}
+	return "sla sla-" + state
+}
+
+// ago is how long before now t was, in words: "just now", "5m ago", "3h10m ago".
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < time.Minute {
+		return "just now"
+	}
+	return FormatDuration(d) + " ago"
+}
+
+// stamp is an absolute time, for a title attribute or beside a relative one.
+func stamp(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") }
+
+// isoTime is t for a <time datetime> attribute.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func ticketURL(id string) templ.SafeURL   { return templ.SafeURL("/desk/tickets/" + id) }
+func myTicketURL(id string) templ.SafeURL { return templ.SafeURL("/support/tickets/" + id) }
+func replyURL(id string) templ.SafeURL    { return templ.SafeURL("/support/tickets/" + id + "/reply") }
+func itoa(n int) string                   { return strconv.Itoa(n) }
+func pageURL(u string) templ.SafeURL      { return templ.SafeURL(u) }
+
+// deref is *s, or "" for nil.
+func deref(s *string) string { return derefOr(s, "") }
+
+// derefOr is *s, or def when s is nil or empty.
+func derefOr(s *string, def string) string {
+	if s == nil || *s == "" {
+		return def
+	}
+	return *s
+}
+
+// money is an amount in cents as the side panel shows it: "$12,000".
+func money(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	whole := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	s := "$" + b.String()
+	if cents%100 != 0 {
+		s += "." + strconv.FormatInt(100+cents%100, 10)[1:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// TextArea is a labelled multi-line field with its error beside it; its id, error id
+// and classes follow web.Field's.
+type TextArea struct {
+	Label    string
+	Name     string
+	Value    string
+	Error    string
+	Hint     string
+	Rows     int
+	Required bool
+}
+
+func (f TextArea) id() string { return "f-" + f.Name }
+
+func (f TextArea) attrs() templ.Attributes {
+	a := templ.Attributes{"rows": strconv.Itoa(max(f.Rows, 3)), "maxlength": strconv.Itoa(maxBody)}
+	if f.Required {
+		a["required"] = true
+	}
+	switch {
+	case f.Error != "":
+		a["aria-invalid"] = "true"
+		a["aria-describedby"] = f.id() + "-error"
+	case f.Hint != "":
+		a["aria-describedby"] = f.id() + "-hint"
+	}
+	return a
+}
+
+// viewURL is the queue's view st with query's filters (and no page position).
+func viewURL(query map[string][]string, st string) string {
+	q := map[string][]string{}
+	for k, v := range query {
+		if k != "after" {
+			q[k] = v
+		}
+	}
+	return queueURL(q, "status", st)
+}
+
+// countLabel is a view's count: "1,000+" once it reaches the cap.
+func countLabel(n int) string {
+	if n > countCap {
+		return "1,000+"
+	}
+	return strconv.Itoa(n)
+}
+
+// priorityOptions lists the priorities, most urgent first, after an "any" choice when
+// anyLabel is set.
+func priorityOptions(anyLabel string) []web.Option {
+	var o []web.Option
+	if anyLabel != "" {
+		o = append(o, web.Option{Value: "", Label: anyLabel})
+	}
+	for _, p := range Priorities {
+		o = append(o, web.Option{Value: p, Label: statusLabel(p)})
+	}
+	return o
+}
+
+// teamFilterOptions lists the teams to filter by, keeping a selected one that no agent
+// is in any more.
+func teamFilterOptions(teams []string, selected string) []web.Option {
+	o := []web.Option{{Value: "", Label: "Any team"}, {Value: "_none", Label: "No team"}}
+	found := selected == "" || selected == "_none"
+	for _, t := range teams {
+		o = append(o, web.Option{Value: t, Label: t})
+		found = found || t == selected
+	}
+	if !found {
+		o = append(o, web.Option{Value: selected, Label: selected})
+	}
+	return o
+}
+
+var assigneeFilterOptions = []web.Option{
+	{Value: "", Label: "Anyone"}, {Value: "mine", Label: "Mine"}, {Value: "none", Label: "Unassigned"},
+}
+
+// statusOptions are the statuses a ticket in status cur may be given: its own and the
+// ones it may move to.
+func statusOptions(cur string) []web.Option {
+	o := []web.Option{{Value: cur, Label: statusLabel(cur)}}
+	for _, s := range transitions[cur] {
+		o = append(o, web.Option{Value: s, Label: statusLabel(s)})
+	}
+	return o
+}
+
+// assigneeOptions lists the active agents, and the ticket's assignee even if they are
+// no longer one, after "Unassigned".
+func assigneeOptions(agents []agent, t deskTicket) []web.Option {
+	o := []web.Option{{Value: "", Label: "Unassigned"}}
+	found := t.AssigneeID == nil
+	for _, a := range agents {
+		if a.Banned && (t.AssigneeID == nil || *t.AssigneeID != a.ID) {
+			continue
+		}
+		label := a.Name
+		if a.Team != nil && *a.Team != "" {
+			label += " (" + *a.Team + ")"
+		}
+		o = append(o, web.Option{Value: a.ID, Label: label})
+		found = found || *t.AssigneeID == a.ID
+	}
+	if !found {
+		o = append(o, web.Option{Value: *t.AssigneeID, Label: derefOr(t.AssigneeName, "Former agent")})
+	}
+	return o
+}
+
+// teamOptions lists the teams after "No team", keeping selected when no agent is in it.
+func teamOptions(teams []string, selected string) []web.Option {
+	o := []web.Option{{Value: "", Label: "No team"}}
+	found := selected == ""
+	for _, t := range teams {
+		o = append(o, web.Option{Value: t, Label: t})
+		found = found || t == selected
+	}
+	if !found {
+		o = append(o, web.Option{Value: selected, Label: selected})
+	}
+	return o
+}
+
+// byline is " by Name", or "" when nobody is recorded.
+func byline(name *string) string {
+	if name == nil || *name == "" {
+		return ""
+	}
+	return " by " + *name
+}
+
+func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }
+
+// attainmentText is "93.5% (187 of 200)", or "—" when nothing was settled.
+func attainmentText(s timeStats) string {
+	a := s.Attainment()
+	if a < 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(a, 'f', 1, 64) + "% (" + strconv.Itoa(s.Met) + " of " + strconv.Itoa(s.Met+s.Missed) + ")"
+}
+
+func agentURL(id string) templ.SafeURL  { return templ.SafeURL("/admin/agents/" + url.PathEscape(id)) }
+func policyURL(id string) templ.SafeURL { return templ.SafeURL("/admin/sla/" + url.PathEscape(id)) }
+
+// policyFormAction is where the policy form posts: the policy, or the list for a new one.
+func policyFormAction(id string) templ.SafeURL {
+	if id == "" {
+		return "/admin/sla"
+	}
+	return policyURL(id)
+}

@@ -1,0 +1,172 @@
+// Package httpx is what every handler package shares for answering a request: the
+// request id, the signed-in viewer for the page shell, flash messages, rendering a page
+// in the layout, redirects, and error pages that never show internals to a user.
+package httpx
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
+
+	"rapport/internal/db"
+	"rapport/web"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	viewerKey
+)
+
+// WithRequestID stores the request id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+// RequestID returns the request id, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// Viewer is the signed-in person as the page shell shows them.
+type Viewer struct {
+	Name      string
+	Role      string
+	RoleLabel string
+}
+
+// WithViewer stores the viewer for the page shell.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey, v)
+}
+
+// Pages renders pages, flashes and errors. One value is shared by every handler package.
+type Pages struct {
+	Sessions *scs.SessionManager
+	Log      *slog.Logger
+}
+
+const flashKindKey, flashMsgKey = "flash_kind", "flash_msg"
+
+// Flash leaves a message for the next page this browser shows.
+func (p *Pages) Flash(r *http.Request, kind, msg string) {
+	p.Sessions.Put(r.Context(), flashKindKey, kind)
+	p.Sessions.Put(r.Context(), flashMsgKey, msg)
+}
+
+// Shell builds the layout's data for this request, taking any pending flash.
+func (p *Pages) Shell(r *http.Request, title string) web.Shell {
+	s := web.Shell{Title: title, Path: r.URL.Path}
+	if v, ok := r.Context().Value(viewerKey).(Viewer); ok {
+		s.UserName, s.UserRole, s.RoleLabel = v.Name, v.Role, v.RoleLabel
+		s.Nav = web.NavFor(v.Role)
+	}
+	s.Flash = p.popFlash(r.Context())
+	return s
+}
+
+// popFlash takes the pending flash. Error pages can be rendered outside the session
+// middleware (a panic, a session store failure), where scs has no data and panics: such
+// a page simply has no flash.
+func (p *Pages) popFlash(ctx context.Context) (f web.Flash) {
+	defer func() { _ = recover() }()
+	if msg := p.Sessions.PopString(ctx, flashMsgKey); msg != "" {
+		f = web.Flash{Kind: p.Sessions.PopString(ctx, flashKindKey), Message: msg}
+	}
+	return f
+}
+
+// Render writes body inside the layout with the given status.
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) {
+	p.write(w, r, status, web.Layout(p.Shell(r, title)), body)
+}
+
+func (p *Pages) write(w http.ResponseWriter, r *http.Request, status int, layout, body templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	// An error page must render even when the request's deadline is what failed.
+	ctx := templ.WithChildren(context.WithoutCancel(r.Context()), body)
+	if err := layout.Render(ctx, w); err != nil {
+		p.Log.ErrorContext(r.Context(), "render", "err", err, "request_id", RequestID(r.Context()))
+	}
+}
+
+// Redirect answers 303 See Other: the browser follows with a GET.
+func Redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// Error renders the error page for a status the user caused or may see: 400, 403, 404,
+// 405, 413, 429 or 503.
+func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int) {
+	heading, msg := errorText(status)
+	p.ErrorWith(w, r, status, heading, msg)
+}
+
+// ErrorWith renders an error page with a specific heading and message.
+func (p *Pages) ErrorWith(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	p.Render(w, r, status, heading, web.ErrorPage(status, heading, msg, RequestID(r.Context())))
+}
+
+// ServerError logs err with the request id and answers 503 when the database is busy
+// or unreachable, 500 otherwise. The user sees a sentence and the request id, never err.
+func (p *Pages) ServerError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	if r.Context().Err() == context.Canceled {
+		// The client went away; nobody will read the answer.
+		p.Log.InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		return
+	}
+	if errors.Is(err, db.ErrBusy) || errors.Is(db.Translate(err), db.ErrBusy) {
+		status = http.StatusServiceUnavailable
+		p.Log.WarnContext(r.Context(), "database busy", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+	} else {
+		p.Log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+	}
+	p.Error(w, r, status)
+}
+
+func errorText(status int) (string, string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "That request could not be read", "Something in the request was malformed. Go back, check what you entered and try again."
+	case http.StatusForbidden:
+		return "You don't have access to this page", "Your account's role does not allow this. If you think it should, ask an administrator."
+	case http.StatusNotFound:
+		return "Page not found", "There is nothing here, or it is not yours to see. Check the address, or start again from your home page."
+	case http.StatusMethodNotAllowed:
+		return "Not allowed", "This page does not accept that kind of request."
+	case http.StatusRequestEntityTooLarge:
+		return "Too much data", "What you sent is larger than we accept. Shorten it and try again."
+	case http.StatusTooManyRequests:
+		return "Too many requests", "Slow down a little and try again in a minute."
+	case http.StatusServiceUnavailable:
+		return "We're busy right now", "Rapport is under heavy load or briefly unavailable. Nothing you did caused this; please try again in a few seconds."
+	}
+	return "Something went wrong", "An unexpected error stopped this page. It has been logged; please try again."
+}
+
+// LocalPath returns next when it is a path on this site ("/crm?x=1"), "" otherwise:
+// only local targets are honoured after sign-in, so a link cannot bounce a user elsewhere.
+func LocalPath(next string) string {
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\\\r\n\t\x00") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return next
+}

@@ -1,0 +1,120 @@
+package seed
+
+// The generated SQL of Scale. Every pick is (hashint4(index # salt) & 2147483647) % m:
+// deterministic per index, so a child row finds its parent by recomputing the parent's
+// index instead of reading it back, and the same index always gets the same owner.
+// random() only spreads dates and amounts.
+
+// 30 names each; the queries index them modulo 30.
+const (
+	firstNames = `['Ava', 'Ben', 'Chloe', 'Daniel', 'Elena', 'Farid', 'Grace', 'Hugo', 'Isla', 'Jonas',
+		'Keiko', 'Liam', 'Maya', 'Noah', 'Olivia', 'Pavel', 'Quinn', 'Rosa', 'Sven', 'Tara',
+		'Umar', 'Vera', 'Wei', 'Ximena', 'Yusuf', 'Zoe', 'Aarav', 'Bianca', 'Carlos', 'Dana']`
+	lastNames = `['Anderson', 'Becker', 'Chen', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen',
+		'Kowalski', 'Lopez', 'Moreau', 'Nguyen', 'Okafor', 'Patel', 'Quintero', 'Rossi', 'Schmidt', 'Tanaka',
+		'Usman', 'Varga', 'Wong', 'Xu', 'Yilmaz', 'Zimmer', 'Brown', 'Silva', 'Kim', 'Murphy']`
+)
+
+// scaleCompanies: $1 run, $2 numbering offset, $3 how many.
+const scaleCompanies = `
+INSERT INTO companies (id, name, domain, created_at)
+SELECT md5($1::text || ':co:' || g)::uuid,
+       w.a || ' ' || w.b,
+       lower(w.a || '-' || w.b) || '-' || ($2::bigint + g) || (ARRAY['.com', '.io', '.co', '.net'])[1 + g % 4],
+       now() - random() * interval '365 days'
+FROM generate_series(1, $3::int) g
+CROSS JOIN LATERAL (
+    SELECT (ARRAY['Acme', 'Apex', 'Blue', 'Bright', 'Cedar', 'Delta', 'Ever', 'Falcon', 'Granite', 'Harbor',
+                  'Iron', 'Juniper', 'Keystone', 'Lumen', 'Maple', 'Nova', 'Orbit', 'Pioneer', 'Quartz', 'Summit']
+           )[1 + (hashint4(g) & 2147483647) % 20] AS a,
+           (ARRAY['Labs', 'Systems', 'Logistics', 'Health', 'Analytics', 'Foods', 'Energy', 'Robotics',
+                  'Media', 'Partners', 'Software', 'Freight'])[1 + (hashint4(g # 7) & 2147483647) % 12] AS b
+) w`
+
+// benchIndex is a CTE, name(i, id), mapping i in 1..param to the id of the bench user
+// bench-<kind>-<i>@example.com.
+func benchIndex(name, kind, param string) string {
+	return name + ` AS (
+    SELECT i, u.id FROM generate_series(1, ` + param + `::int) i
+    JOIN "user" u ON u.email = 'bench-` + kind + `-' || i || '@example.com'
+)`
+}
+
+// scaleContacts: $1 run, $2 numbering offset, $3 companies, $4 reps, $5 how many.
+// About 15% have no company (unattached leads with a free-mail address).
+var scaleContacts = `
+WITH ` + benchIndex("reps", "sales", "$4") + `
+INSERT INTO contacts (id, company_id, email, name, owner_id, created_at)
+SELECT md5($1::text || ':ct:' || s.g)::uuid,
+       co.id,
+       lower(s.first || '.' || s.last) || '.' || ($2::bigint + s.g) || '@' || COALESCE(co.domain, s.freemail),
+       s.first || ' ' || s.last,
+       reps.id,
+       now() - random() * interval '365 days'
+FROM (
+    SELECT g,
+           CASE WHEN g % 20 >= 3 THEN 1 + (hashint4(g) & 2147483647) % $3::int END AS ci,
+           1 + (hashint4(g # 3) & 2147483647) % $4::int AS ri,
+           (ARRAY` + firstNames + `)[1 + (hashint4(g # 5) & 2147483647) % 30] AS first,
+           (ARRAY` + lastNames + `)[1 + (hashint4(g # 6) & 2147483647) % 30] AS last,
+           (ARRAY['gmail.com', 'outlook.com', 'proton.me', 'yahoo.com'])[1 + g % 4] AS freemail
+    FROM generate_series(1, $5::int) g
+) s
+JOIN reps ON reps.i = s.ri
+LEFT JOIN companies co ON co.id = md5($1::text || ':co:' || s.ci)::uuid`
+
+// scaleDeals: $1 run, $2 contacts, $3 reps, $4 how many, $5..$7 pipeline ids.
+// A deal's owner is its contact's owner (same pick on the contact's index). Won and
+// lost deals closed in the last 90 days; open ones close within ±90 days, so some are
+// overdue. Enterprise deals are five times larger.
+var scaleDeals = `
+WITH ` + benchIndex("reps", "sales", "$3") + `,
+picks AS (
+    SELECT g,
+           1 + (hashint4(g # 11) & 2147483647) % $2::int AS ci,
+           (hashint4(g # 13) & 2147483647) % 100 AS s,
+           (hashint4(g # 17) & 2147483647) % 10 AS p,
+           random() AS r
+    FROM generate_series(1, $4::int) g
+),
+dated AS (
+    SELECT picks.*,
+           CASE WHEN s < 30 THEN 'lead' WHEN s < 55 THEN 'qualified' WHEN s < 80 THEN 'won' ELSE 'lost' END AS stage,
+           CASE WHEN s >= 55 THEN now() - r * interval '90 days'
+                ELSE now() + (r * 180 - 90) * interval '1 day' END AS close_date
+    FROM picks
+)
+INSERT INTO deals (id, contact_id, pipeline_id, owner_id, title, amount_cents, stage, close_date, created_at)
+SELECT md5($1::text || ':dl:' || x.g)::uuid,
+       md5($1::text || ':ct:' || x.ci)::uuid,
+       CASE WHEN x.p < 5 THEN $5::uuid WHEN x.p < 8 THEN $6::uuid ELSE $7::uuid END,
+       reps.id,
+       (ARRAY['Starter plan', 'Team plan', 'Pro plan', 'Enterprise pilot', 'Annual renewal', 'Support add-on',
+              'SSO add-on', 'Data migration', 'Training package', 'Multi-year agreement'])[1 + x.g % 10]
+           || ' – ' || (5 + (hashint4(x.g # 19) & 2147483647) % 500) || ' seats',
+       (CASE WHEN x.p BETWEEN 5 AND 7 THEN 5 ELSE 1 END * round(500 * exp(random() * ln(400))) * 100)::bigint,
+       x.stage,
+       x.close_date,
+       LEAST(x.close_date, now()) - random() * interval '275 days'
+FROM dated x
+JOIN reps ON reps.i = 1 + (hashint4(x.ci # 3) & 2147483647) % $3::int`
+
+// scaleActivities: $1 run, $2 deals. 1 to 19 per deal (10 on average), by the deal's
+// owner, spread between the deal's creation and its close (or now).
+const scaleActivities = `
+INSERT INTO activities (deal_id, actor_id, type, body, occurred_at)
+SELECT d.id, d.owner_id,
+       (ARRAY['call', 'email', 'note'])[1 + tv.t],
+       (ARRAY['Discovery call: budget and timeline.', 'Demo for the buying committee.',
+              'Pricing call; they asked about a multi-year discount.', 'Check-in call, no blockers.',
+              'Sent the proposal.', 'Followed up on the proposal.',
+              'Sent answers to their security questionnaire.', 'Sent the order form.',
+              'Champion confirmed the budget.', 'Legal review in progress.',
+              'A competitor is in the deal.', 'Decision expected next month.'])[1 + tv.t * 4 + tv.v],
+       d.created_at + (LEAST(d.close_date, now()) - d.created_at) * ((k - random()) / c.cnt)
+FROM generate_series(1, $2::int) g
+JOIN deals d ON d.id = md5($1::text || ':dl:' || g)::uuid
+CROSS JOIN LATERAL (SELECT hashint4(g # 43) & 2147483647 AS h) hh
+CROSS JOIN LATERAL (SELECT 1 + hh.h % 19 AS cnt) c
+CROSS JOIN LATERAL generate_series(1, c.cnt) k
+CROSS JOIN LATERAL (SELECT (hh.h + k) % 3 AS t, (hh.h / 3 + k) % 4 AS v) tv`

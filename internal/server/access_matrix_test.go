@@ -1,0 +1,616 @@
+package server_test
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// mxCell is what one visitor must get from one request.
+type mxCell struct {
+	status int
+	loc    string // Location prefix of a redirect
+	signin bool   // anonymous: sent to sign in, with ?next= for a GET
+	write  bool   // the request changed the database, and the row's wrote proves it
+	must   []string
+	not    []string
+}
+
+func (c mxCell) without(s ...string) mxCell {
+	c.not = append(append([]string{}, c.not...), s...)
+	return c
+}
+
+// mxRow is one route and method with the request's body, what proves a write, and the
+// expected cell for each visitor, in the column order of mxWorld.actors.
+type mxRow struct {
+	method, path string
+	// form is a valid form body, upload a valid multipart upload (fields, file name and
+	// content): a refusal is then about who sent it, and an acceptance really writes.
+	form   func(*mxActor) url.Values
+	upload func(*mxActor) (fields map[string]string, name, content string)
+	// wrote counts the rows only this visitor's accepted write creates.
+	wrote func(*mxActor) int
+	// fresh: the request starts or ends a session, so it goes from a new session of the
+	// visitor; stream: a server-sent event stream (read its first event, then hang up);
+	// crossSite: sent from another site; note: the desk's ticket page, where agents and
+	// admins read the internal note.
+	fresh, stream, crossSite, note bool
+	cells                          [7]mxCell
+}
+
+// TestAccessMatrix is the access spec of the whole application: every route and method
+// of routes.go, as each kind of visitor, on records owned by others. No cell may leak a
+// record (each visitor's secrets never appear in a body or a Location); a refused or
+// read-only request changes nothing in the database (its fingerprint); an accepted write
+// really wrote (the row's own check).
+func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
+	w := newMatrix(t)
+	var (
+		in  = mxCell{signin: true}
+		no  = mxCell{status: http.StatusForbidden, must: []string{"403 · Forbidden"}}
+		nf  = mxCell{status: http.StatusNotFound}
+		ok  = func(must ...string) mxCell { return mxCell{status: http.StatusOK, must: must} }
+		to  = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc} }
+		wr  = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc, write: true} }
+		is  = func(status int) mxCell { return mxCell{status: status} }
+		row = func(anon, custA, custB, repA, repB, agent, admin mxCell) [7]mxCell {
+			return [7]mxCell{anon, custA, custB, repA, repB, agent, admin}
+		}
+		all = func(c mxCell) [7]mxCell { return [7]mxCell{c, c, c, c, c, c, c} }
+	)
+	var (
+		dA, dB, cA, cB, tA, tB = w.dealA, w.dealB, w.contactA, w.contactB, w.ticketA, w.ticketB
+		editDA, logDA          = "/crm/deals/" + dA + "/edit", "/crm/deals/" + dA + "/activities"
+		editDB, logDB          = "/crm/deals/" + dB + "/edit", "/crm/deals/" + dB + "/activities"
+		editCA, editCB         = "/crm/contacts/" + cA + "/edit", "/crm/contacts/" + cB + "/edit"
+		deskTA, deskTB         = "/desk/tickets/" + tA, "/desk/tickets/" + tB
+		victim                 = w.victim.ID
+	)
+	n := func(sql string, args ...any) int { return w.n(t, sql, args...) }
+	email := func(ac *mxActor) string {
+		if ac.user == nil {
+			return "victim@example.com"
+		}
+		return ac.user.Email
+	}
+	ownerOr := func(ac *mxActor) string { // the visitor when they may own records, else rep A
+		if ac == w.repA || ac == w.repB || ac == w.adm {
+			return ac.user.ID
+		}
+		return w.repA.user.ID
+	}
+	dealForm := func(title, contact, owner string) url.Values {
+		return url.Values{"title": {title}, "contact_id": {contact}, "pipeline_id": {w.pipe}, "owner_id": {owner},
+			"amount": {"1,234.50"}, "close_date": {"2031-01-31"}, "stage": {"lead"}}
+	}
+	stageBy := func(ac *mxActor) string { // a move that changes the stage when the visitor may move it
+		switch ac {
+		case w.repA, w.repB:
+			return "qualified"
+		case w.adm:
+			return "won"
+		}
+		return "lost"
+	}
+	moves := func(deal string) func(*mxActor) int {
+		return func(ac *mxActor) int {
+			return n(`SELECT count(*) FROM deal_stage_changes WHERE deal_id = $1 AND actor_id = $2`, deal, ac.user.ID)
+		}
+	}
+
+	rows := []mxRow{
+		// Operations and static files answer everyone alike, without a session.
+		{method: "GET", path: "/healthz", cells: all(ok("ok"))},
+		{method: "GET", path: "/readyz", cells: all(ok("ready"))},
+		{method: "GET", path: "/metrics", cells: all(ok("rapport_"))},
+		{method: "GET", path: w.asset(t, "app", ".css"), cells: all(ok())},
+		{method: "GET", path: "/no/such/page", cells: all(nf)},
+		// A method a route does not take, and a form sent from another site: refused
+		// before anything runs, whoever sends them.
+		{method: "DELETE", path: "/crm/deals/" + dA, cells: all(is(http.StatusMethodNotAllowed))},
+		{method: "PUT", path: "/admin/users/" + victim, cells: row(in, no, no, no, no, no, is(http.StatusMethodNotAllowed))},
+		{method: "POST", path: logDA, crossSite: true,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"type": {"note"}, "body": {"Cross-site by " + ac.name}}
+			},
+			cells: all(mxCell{status: http.StatusForbidden, must: []string{"Request refused"}})},
+
+		// Signing in, up and out; passwords.
+		{method: "GET", path: "/", cells: row(to("/signin"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "GET", path: "/signin", cells: row(ok("Sign in"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "GET", path: "/signin?next=" + url.QueryEscape("/crm/deals/"+dA),
+			cells: row(ok("/crm/deals/"+dA), to("/crm/deals/"+dA), to("/crm/deals/"+dA), to("/crm/deals/"+dA), to("/crm/deals/"+dA), to("/crm/deals/"+dA), to("/crm/deals/"+dA))},
+		// Open redirects: a next that leaves the site is dropped.
+		{method: "GET", path: "/signin?next=" + url.QueryEscape("//evil.example/x"),
+			cells: row(ok().without("evil.example"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "GET", path: "/signin?next=" + url.QueryEscape("https://evil.example/"),
+			cells: row(ok().without("evil.example"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "GET", path: "/signin?next=" + url.QueryEscape(`/\evil.example`),
+			cells: row(ok().without("evil.example"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		// Wrong credentials: the same refusal for everyone, and no session changes hands.
+		{method: "POST", path: "/signin",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"email": {"nobody-" + strings.ToLower(ac.name) + "@example.com"}, "password": {"not the password"}}
+			},
+			cells: all(mxCell{status: http.StatusUnauthorized, must: []string{"The email or password is incorrect."}})},
+		{method: "GET", path: "/signup", cells: row(ok("Create your account"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		// Anonymous visitors create a customer account; a signed-in browser is sent home
+		// and nothing is written (a second account would replace its session).
+		{method: "POST", path: "/signup", fresh: true,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Signup by " + ac.name}, "email": {"signup-" + strings.ToLower(ac.name) + "@example.com"}, "password": {goodPassword}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM "user" WHERE email = $1 AND role = 'customer'`, "signup-"+strings.ToLower(ac.name)+"@example.com")
+			},
+			cells: row(wr("/support"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "GET", path: "/forgot-password", cells: all(ok("Reset your password"))},
+		{method: "POST", path: "/forgot-password",
+			form: func(ac *mxActor) url.Values { return url.Values{"email": {email(ac)}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM mail_outbox WHERE to_addr = $1 AND subject = 'Reset your Rapport password'`, email(ac))
+			},
+			cells: all(mxCell{status: http.StatusOK, write: true})},
+		{method: "GET", path: "/reset-password?token=not-a-real-token", cells: all(nf)},
+		{method: "POST", path: "/reset-password",
+			form: func(*mxActor) url.Values {
+				return url.Values{"token": {"not-a-real-token"}, "password": {goodPassword}}
+			},
+			cells: all(nf)},
+		{method: "GET", path: "/account/password", cells: row(in, ok(), ok(), ok(), ok(), ok(), ok())},
+
+		// The customer portal: customers see their own tickets, and never a note; another
+		// customer's ticket is a 404, as it is for an admin (not the requester).
+		{method: "GET", path: "/support", cells: row(in, ok(mxTicketASubj), ok(mxTicketBSubj), no, no, no, ok())},
+		{method: "GET", path: "/support/new", cells: row(in, ok(), ok(), no, no, no, ok())},
+		{method: "POST", path: "/support/tickets",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"subject": {"Ticket by " + ac.name}, "body": {"Filed by " + ac.name}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM tickets WHERE subject = $1`, "Ticket by "+ac.name)
+			},
+			cells: row(in, wr("/support/tickets/"), wr("/support/tickets/"), no, no, no, wr("/support/tickets/"))},
+		{method: "GET", path: "/support/tickets/" + tA, cells: row(in, ok(mxTicketASubj, mxTicketABody, mxReplyA), nf, no, no, no, nf)},
+		{method: "GET", path: "/support/tickets/" + tB, cells: row(in, nf, ok(mxTicketBSubj, mxTicketBBody), no, no, no, nf)},
+		{method: "POST", path: "/support/tickets/" + tA + "/reply",
+			form: func(ac *mxActor) url.Values { return url.Values{"body": {"Portal reply by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Portal reply by "+ac.name)
+			},
+			cells: row(in, wr("/support/tickets/"+tA), nf, no, no, no, nf)},
+		{method: "POST", path: "/support/tickets/" + tB + "/reply",
+			form: func(ac *mxActor) url.Values { return url.Values{"body": {"Portal reply B by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Portal reply B by "+ac.name)
+			},
+			cells: row(in, nf, wr("/support/tickets/"+tB), no, no, no, nf)},
+
+		// The CRM, read: every rep reads every record, lists default to the rep's own;
+		// agents read a contact or company page and nothing else.
+		{method: "GET", path: "/crm", cells: row(in, no, no, ok(mxDealA).without(mxDealB), ok(mxDealB).without(mxDealA), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm?owner_id=any&pipeline=" + w.pipe, cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm/column?stage=lead&owner_id=any&pipeline=" + w.pipe, cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm/overview", cells: row(in, no, no, ok(), ok(), no, ok())},
+		{method: "GET", path: "/crm/companies", cells: row(in, no, no, ok("Acme"), ok("Acme"), no, ok("Acme"))},
+		{method: "GET", path: "/crm/companies.csv", cells: row(in, no, no, ok("acme.com"), ok("acme.com"), no, ok("acme.com"))},
+		{method: "GET", path: "/crm/companies/new", cells: row(in, no, no, ok(), ok(), no, ok())},
+		{method: "GET", path: "/crm/companies/" + w.acme,
+			cells: row(in, no, no, ok("Acme", mxContactA, mxContactB), ok("Acme", mxContactA, mxContactB),
+				ok("Acme", mxContactA, mxContactB).without("/crm/companies/"+w.acme+"/edit", "/crm/deals/"+dA), ok("Acme", mxContactA))},
+		{method: "GET", path: "/crm/companies/" + w.acme + "/edit", cells: row(in, no, no, ok("acme.com"), ok("acme.com"), no, ok("acme.com"))},
+		{method: "GET", path: "/crm/contacts", cells: row(in, no, no, ok(mxContactA).without(mxContactB), ok(mxContactB).without(mxContactA), no, ok(mxContactA, mxContactB))},
+		{method: "GET", path: "/crm/contacts.csv", cells: row(in, no, no, ok(mxContactA).without(mxContactB), ok(mxContactB).without(mxContactA), no, ok(mxContactA, mxContactB))},
+		{method: "GET", path: "/crm/contacts?owner_id=any&q=CONTACT", cells: row(in, no, no, ok(mxContactA, mxContactB), ok(mxContactA, mxContactB), no, ok(mxContactA, mxContactB))},
+		{method: "GET", path: "/crm/contacts/new", cells: row(in, no, no, ok(), ok(), no, ok())},
+		// A contact page lists the person's tickets by subject; only desk staff get links.
+		{method: "GET", path: "/crm/contacts/" + cA,
+			cells: row(in, no, no, ok(mxContactA, mxTicketASubj, editCA).without(deskTA), ok(mxContactA, mxTicketASubj).without(editCA, deskTA),
+				ok(mxContactA, mxTicketASubj, deskTA).without(editCA), ok(mxContactA, mxTicketASubj, editCA, deskTA))},
+		{method: "GET", path: "/crm/contacts/" + cB,
+			cells: row(in, no, no, ok(mxContactB, mxTicketBSubj).without(editCB, deskTB), ok(mxContactB, mxTicketBSubj, editCB).without(deskTB),
+				ok(mxContactB, mxTicketBSubj, deskTB).without(editCB), ok(mxContactB, mxTicketBSubj, editCB, deskTB))},
+		{method: "GET", path: editCA, cells: row(in, no, no, ok(mxContactA), no, no, ok(mxContactA))},
+		{method: "GET", path: editCB, cells: row(in, no, no, no, ok(mxContactB), no, ok(mxContactB))},
+		{method: "GET", path: "/crm/deals", cells: row(in, no, no, ok(mxDealA).without(mxDealB), ok(mxDealB).without(mxDealA), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm/deals.csv", cells: row(in, no, no, ok(mxDealA).without(mxDealB), ok(mxDealB).without(mxDealA), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm/deals?owner_id=any", cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
+		{method: "GET", path: "/crm/deals/new", cells: row(in, no, no, ok(), ok(), no, ok())},
+		// Someone else's deal reads fine but offers no edit, move or log controls.
+		{method: "GET", path: "/crm/deals/" + dA,
+			cells: row(in, no, no, ok(mxDealA, mxActivityA, editDA, logDA), ok(mxDealA, mxActivityA).without(editDA, logDA), no, ok(mxDealA, editDA, logDA))},
+		{method: "GET", path: "/crm/deals/" + dB,
+			cells: row(in, no, no, ok(mxDealB).without(editDB, logDB), ok(mxDealB, editDB, logDB), no, ok(mxDealB, editDB, logDB))},
+		{method: "GET", path: editDA, cells: row(in, no, no, ok(mxDealA), no, no, ok(mxDealA))},
+		{method: "GET", path: editDB, cells: row(in, no, no, no, ok(mxDealB), no, ok(mxDealB))},
+		{method: "GET", path: "/crm/import", cells: row(in, no, no, ok(), ok(), no, ok())},
+		// An import is its uploader's alone: anyone else, admins included, gets a 404.
+		{method: "GET", path: "/crm/import/" + w.importA, cells: row(in, no, no, ok(mxImportFile, "Imported Co A"), nf, no, nf)},
+
+		// The CRM, written: any rep corrects a company; only a record's owner (or an
+		// admin) changes a contact or a deal, moves it or logs on it: 403 for the others,
+		// and nothing changes.
+		{method: "POST", path: "/crm/companies",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Company by " + ac.name}, "domain": {strings.ToLower(ac.name) + ".example"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM companies WHERE name = $1`, "Company by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/companies/"), wr("/crm/companies/"), no, wr("/crm/companies/"))},
+		{method: "POST", path: "/crm/companies/" + w.acme,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Acme by " + ac.name}, "domain": {"acme.com"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM companies WHERE id = $1 AND name = $2`, w.acme, "Acme by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/companies/"+w.acme), wr("/crm/companies/"+w.acme), no, wr("/crm/companies/"+w.acme))},
+		{method: "POST", path: "/crm/contacts",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"email": {strings.ToLower(ac.name) + "-new@contacts.example"}, "name": {"Contact by " + ac.name},
+					"company_id": {"acme.com"}, "owner_id": {ownerOr(ac)}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM contacts WHERE email = $1`, strings.ToLower(ac.name)+"-new@contacts.example")
+			},
+			cells: row(in, no, no, wr("/crm/contacts/"), wr("/crm/contacts/"), no, wr("/crm/contacts/"))},
+		{method: "POST", path: "/crm/contacts/" + cA,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"email": {"cust-a@example.com"}, "name": {mxContactA + " by " + ac.name}, "company_id": {w.acme}, "owner_id": {w.repA.user.ID}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM contacts WHERE id = $1 AND name = $2`, cA, mxContactA+" by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/contacts/"+cA), no, no, wr("/crm/contacts/"+cA))},
+		{method: "POST", path: "/crm/contacts/" + cB,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"email": {"cust-b@example.com"}, "name": {mxContactB + " by " + ac.name}, "company_id": {w.acme}, "owner_id": {w.repB.user.ID}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM contacts WHERE id = $1 AND name = $2`, cB, mxContactB+" by "+ac.name)
+			},
+			cells: row(in, no, no, no, wr("/crm/contacts/"+cB), no, wr("/crm/contacts/"+cB))},
+		{method: "POST", path: "/crm/deals",
+			form: func(ac *mxActor) url.Values {
+				return dealForm("New deal by "+ac.name, "cust-a@example.com", ownerOr(ac))
+			},
+			wrote: func(ac *mxActor) int { return n(`SELECT count(*) FROM deals WHERE title = $1`, "New deal by "+ac.name) },
+			cells: row(in, no, no, wr("/crm/deals/"), wr("/crm/deals/"), no, wr("/crm/deals/"))},
+		{method: "POST", path: "/crm/deals/" + dA,
+			form: func(ac *mxActor) url.Values { return dealForm(mxDealA+" by "+ac.name, cA, w.repA.user.ID) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM deals WHERE id = $1 AND title = $2`, dA, mxDealA+" by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/deals/"+dA), no, no, wr("/crm/deals/"+dA))},
+		{method: "POST", path: "/crm/deals/" + dB,
+			form: func(ac *mxActor) url.Values { return dealForm(mxDealB+" by "+ac.name, cB, w.repB.user.ID) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM deals WHERE id = $1 AND title = $2`, dB, mxDealB+" by "+ac.name)
+			},
+			cells: row(in, no, no, no, wr("/crm/deals/"+dB), no, wr("/crm/deals/"+dB))},
+		// A refused form on someone else's record is refused for who sent it, not for
+		// what it says: 403, never the validation messages.
+		{method: "POST", path: "/crm/deals/" + dA,
+			form:  func(*mxActor) url.Values { return url.Values{"title": {""}, "amount": {"lots"}} },
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), no, no, is(http.StatusUnprocessableEntity))},
+		{method: "POST", path: "/crm/contacts/" + cA,
+			form:  func(*mxActor) url.Values { return url.Values{"email": {"not an address"}} },
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), no, no, is(http.StatusUnprocessableEntity))},
+		{method: "POST", path: logDA,
+			form:  func(*mxActor) url.Values { return url.Values{"type": {"fax"}, "body": {""}} },
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), no, no, is(http.StatusUnprocessableEntity))},
+		{method: "POST", path: "/crm/deals/" + dA + "/stage",
+			form:  func(ac *mxActor) url.Values { return url.Values{"stage": {stageBy(ac)}, "next": {"/crm"}} },
+			wrote: moves(dA),
+			cells: row(in, no, no, wr("/crm"), no, no, wr("/crm"))},
+		{method: "POST", path: "/crm/deals/" + dB + "/stage",
+			form:  func(ac *mxActor) url.Values { return url.Values{"stage": {stageBy(ac)}} },
+			wrote: moves(dB),
+			cells: row(in, no, no, no, wr("/crm/deals/"+dB), no, wr("/crm/deals/"+dB))},
+		{method: "POST", path: logDA,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"type": {"call"}, "body": {"Logged on A by " + ac.name}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM activities WHERE deal_id = $1 AND body = $2`, dA, "Logged on A by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/deals/"+dA), no, no, wr("/crm/deals/"+dA))},
+		{method: "POST", path: logDB,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"type": {"email"}, "body": {"Logged on B by " + ac.name}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM activities WHERE deal_id = $1 AND body = $2`, dB, "Logged on B by "+ac.name)
+			},
+			cells: row(in, no, no, no, wr("/crm/deals/"+dB), no, wr("/crm/deals/"+dB))},
+		{method: "POST", path: "/crm/import",
+			upload: func(ac *mxActor) (map[string]string, string, string) {
+				return map[string]string{"kind": "companies"}, "upload-" + ac.name + ".csv", "name,domain\nImported by " + ac.name + ",\n"
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM crm_imports WHERE filename = $1`, "upload-"+ac.name+".csv")
+			},
+			cells: row(in, no, no, wr("/crm/import/"), wr("/crm/import/"), no, wr("/crm/import/"))},
+		{method: "POST", path: "/crm/import/" + w.importA,
+			form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(*mxActor) int {
+				return n(`SELECT count(*) FROM companies WHERE name = 'Imported Co A' AND domain = 'imported-a.example'`)
+			},
+			cells: row(in, no, no, wr("/crm/import/"+w.importA), nf, no, nf)},
+
+		// The desk: agents and admins; the internal note shows on the desk's ticket page
+		// only. Customers get 403 on the live event stream too.
+		{method: "GET", path: "/desk", cells: row(in, no, no, no, no, ok(mxTicketASubj, mxTicketBSubj), ok(mxTicketASubj, mxTicketBSubj))},
+		{method: "GET", path: "/desk/events", stream: true, cells: row(in, no, no, no, no, ok("retry: "), ok("retry: "))},
+		{method: "GET", path: "/desk/reports", cells: row(in, no, no, no, no, ok(), ok())},
+		{method: "GET", path: deskTA, note: true,
+			cells: row(in, no, no, no, no, ok(mxTicketASubj, mxTicketABody, mxNote, mxReplyA, mxContactA), ok(mxTicketASubj, mxNote, mxReplyA))},
+		{method: "GET", path: deskTB, cells: row(in, no, no, no, no, ok(mxTicketBSubj, mxTicketBBody, mxContactB), ok(mxTicketBSubj))},
+		{method: "POST", path: deskTA,
+			form: func(ac *mxActor) url.Values { return w.deskForm(t, tA, "Desk reply by "+ac.name, false) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Desk reply by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, wr(deskTA), wr(deskTA))},
+		{method: "POST", path: deskTA,
+			form: func(ac *mxActor) url.Values { return w.deskForm(t, tA, mxNote+" again, by "+ac.name, true) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1 AND is_internal`, mxNote+" again, by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, wr(deskTA), wr(deskTA))},
+		{method: "POST", path: deskTB,
+			form: func(ac *mxActor) url.Values { return w.deskForm(t, tB, "Desk reply B by "+ac.name, false) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Desk reply B by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, wr(deskTB), wr(deskTB))},
+
+		// Administration: admins only.
+		{method: "GET", path: "/admin", cells: row(in, no, no, no, no, no, ok())},
+		{method: "GET", path: "/admin/users", cells: row(in, no, no, no, no, no, ok("victim@example.com"))},
+		{method: "GET", path: "/admin/users?q=cust-a&role=customer", cells: row(in, no, no, no, no, no, ok("cust-a@example.com").without("cust-b@example.com"))},
+		{method: "GET", path: "/admin/users/new", cells: row(in, no, no, no, no, no, ok())},
+		{method: "POST", path: "/admin/users",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Staff by " + ac.name}, "email": {"staff-" + strings.ToLower(ac.name) + "@example.com"}, "role": {"sales"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM "user" WHERE email = $1`, "staff-"+strings.ToLower(ac.name)+"@example.com")
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/users"))},
+		{method: "GET", path: "/admin/users/" + victim, cells: row(in, no, no, no, no, no, ok("victim@example.com"))},
+		{method: "POST", path: "/admin/users/" + victim,
+			form: func(ac *mxActor) url.Values { return url.Values{"role": {"agent"}, "team": {"Team by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM agents WHERE user_id = $1 AND team = $2`, victim, "Team by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/users/"+victim))},
+		{method: "POST", path: "/admin/users/" + victim + "/deactivate", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(*mxActor) int { return n(`SELECT count(*) FROM "user" WHERE id = $1 AND banned`, victim) },
+			cells: row(in, no, no, no, no, no, wr("/admin/users/"+victim))},
+		{method: "POST", path: "/admin/users/" + victim + "/reactivate", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(*mxActor) int { return n(`SELECT count(*) FROM "user" WHERE id = $1 AND NOT banned`, victim) },
+			cells: row(in, no, no, no, no, no, wr("/admin/users/"+victim))},
+		// An admin cannot deactivate themselves (nor change their own role).
+		{method: "POST", path: "/admin/users/" + w.adm.user.ID + "/deactivate", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, no, no, no, no, no, no)},
+		{method: "GET", path: "/admin/pipelines", cells: row(in, no, no, no, no, no, ok("Inbound"))},
+		{method: "POST", path: "/admin/pipelines",
+			form: func(ac *mxActor) url.Values { return url.Values{"name": {"Pipeline by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM pipelines WHERE name = $1`, "Pipeline by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/pipelines"))},
+		{method: "GET", path: "/admin/pipelines/" + w.pipe, cells: row(in, no, no, no, no, no, ok("Inbound"))},
+		{method: "POST", path: "/admin/pipelines/" + w.pipe,
+			form: func(ac *mxActor) url.Values { return url.Values{"name": {"Inbound by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM pipelines WHERE id = $1 AND name = $2`, w.pipe, "Inbound by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/pipelines"))},
+		{method: "GET", path: "/admin/agents", cells: row(in, no, no, no, no, no, ok("agent@example.com"))},
+		{method: "POST", path: "/admin/agents",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"email": {"agent@example.com"}, "team": {"Agents by " + ac.name}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM agents WHERE user_id = $1 AND team = $2`, w.agent.user.ID, "Agents by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/agents"))},
+		{method: "POST", path: "/admin/agents/" + w.agent.user.ID,
+			form: func(ac *mxActor) url.Values { return url.Values{"team": {"Tier by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM agents WHERE user_id = $1 AND team = $2`, w.agent.user.ID, "Tier by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/agents"))},
+		{method: "GET", path: "/admin/sla", cells: row(in, no, no, no, no, no, ok("Standard"))},
+		{method: "GET", path: "/admin/sla/new", cells: row(in, no, no, no, no, no, ok())},
+		{method: "POST", path: "/admin/sla",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"SLA by " + ac.name}, "priority": {"low"}, "first_response_mins": {"60"}, "resolve_mins": {"600"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM sla_policies WHERE name = $1`, "SLA by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+		{method: "GET", path: "/admin/sla/" + w.policy, cells: row(in, no, no, no, no, no, ok("Standard"))},
+		{method: "POST", path: "/admin/sla/" + w.policy,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Policy by " + ac.name}, "priority": {"low"}, "first_response_mins": {"480"}, "resolve_mins": {"2880"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM sla_policies WHERE id = $1 AND name = $2`, w.policy, "Policy by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+
+		// Last, as they change the visitors' sessions: a new password (the session goes
+		// on under a new token), then signing out.
+		{method: "POST", path: "/account/password",
+			form: func(*mxActor) url.Values {
+				return url.Values{"current_password": {testPassword}, "password": {"a brand new passphrase"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM account WHERE user_id = $1 AND password IS DISTINCT FROM $2`, ac.user.ID, passwordHash(t))
+			},
+			cells: row(in, wr("/support"), wr("/support"), wr("/crm"), wr("/crm"), wr("/desk"), wr("/admin"))},
+		{method: "POST", path: "/signout", form: func(*mxActor) url.Values { return url.Values{} }, cells: all(to("/signin"))},
+	}
+
+	// Someone else's record answers exactly as no record at all: the 404 tells nothing.
+	for _, probe := range []struct {
+		who          *mxActor
+		theirs, none string
+	}{
+		{w.custA, "/support/tickets/" + tB, "/support/tickets/" + noSuchID},
+		{w.custB, "/support/tickets/" + tA, "/support/tickets/" + noSuchID},
+		{w.repB, "/crm/import/" + w.importA, "/crm/import/" + noSuchID},
+	} {
+		probe.who.b.get(probe.who.home) // shows any pending flash, which would tell the two apart
+		a, b := probe.who.b.get(probe.theirs), probe.who.b.get(probe.none)
+		strip := func(r response) string { return strings.ReplaceAll(r.body, r.header.Get("X-Request-Id"), "") }
+		if a.status != http.StatusNotFound || b.status != http.StatusNotFound || strip(a) != strip(b) {
+			t.Errorf("%s: GET %s (%d) and GET %s (%d) answer differently", probe.who.name, w.label(probe.theirs), a.status, w.label(probe.none), b.status)
+		}
+	}
+
+	cells := w.runMatrix(t, rows)
+	t.Logf("access matrix: %d rows × %d visitors = %d cells", len(rows), len(w.actors), cells)
+
+	// Signed out everywhere: every session ended.
+	for _, ac := range w.actors[1:] {
+		if r := ac.b.get(ac.home); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/signin") {
+			t.Errorf("%s after signing out: GET %s answered %d to %q", ac.name, ac.home, r.status, r.location)
+		}
+	}
+	// The internal notes never reached an email, nor did any other customer's ticket.
+	if k := n(`SELECT count(*) FROM mail_outbox WHERE strpos(body, $1) > 0 OR strpos(subject, $1) > 0`, mxNote); k != 0 {
+		t.Errorf("%d emails quote an internal note", k)
+	}
+	for _, leak := range []struct{ to, secret string }{
+		{"cust-a@example.com", mxTicketBSubj}, {"cust-a@example.com", mxTicketBBody},
+		{"cust-b@example.com", mxTicketASubj}, {"cust-b@example.com", mxReplyA},
+	} {
+		if k := n(`SELECT count(*) FROM mail_outbox WHERE to_addr = $1 AND (strpos(body, $2) > 0 OR strpos(subject, $2) > 0)`, leak.to, leak.secret); k != 0 {
+			t.Errorf("%d emails to %s quote %s", k, leak.to, leak.secret)
+		}
+	}
+	// The public replies were emailed, so the check above looked at real mail.
+	if k := n(`SELECT count(*) FROM mail_outbox WHERE to_addr = 'cust-a@example.com' AND strpos(body, 'Desk reply by agent') > 0`); k != 1 {
+		t.Errorf("%d emails carry the agent's public reply to customer A, want 1", k)
+	}
+}
+
+// runMatrix sends every row as every visitor and checks each cell; it returns the number
+// of cells checked.
+func (w *mxWorld) runMatrix(t *testing.T, rows []mxRow) int {
+	t.Helper()
+	cells := 0
+	before := w.a.fingerprint(t)
+	for _, rw := range rows {
+		for i, ac := range w.actors {
+			want := rw.cells[i]
+			what := rw.method + " " + w.label(rw.path) + " as " + ac.name
+			r, err := w.send(t, rw, ac)
+			cells++
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				before = w.a.fingerprint(t)
+				continue
+			}
+			w.check(t, what, rw, ac, want, r)
+			after := w.a.fingerprint(t)
+			switch {
+			case want.write && after == before:
+				t.Errorf("%s: answered %d but wrote nothing", what, r.status)
+			case want.write && rw.wrote != nil && rw.wrote(ac) == 0:
+				t.Errorf("%s: answered %d but its write is not in the database", what, r.status)
+			case !want.write && after != before:
+				t.Errorf("%s: answered %d and changed the database; it must change nothing", what, r.status)
+			}
+			before = after
+		}
+	}
+	return cells
+}
+
+// send makes the row's request as ac.
+func (w *mxWorld) send(t *testing.T, rw mxRow, ac *mxActor) (response, error) {
+	b := ac.b
+	if b == nil || rw.fresh {
+		b = w.a.timedBrowser()
+		if ac.user != nil {
+			b.signIn(ac.user.Email)
+		}
+	}
+	var req *http.Request
+	switch {
+	case rw.upload != nil:
+		fields, name, content := rw.upload(ac)
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range fields {
+			_ = mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write([]byte(content))
+		_ = mw.Close()
+		req = newRequest(w.a, rw.method, rw.path, &body, mw.FormDataContentType(), rw.crossSite)
+	case rw.form != nil:
+		req = newRequest(w.a, rw.method, rw.path, strings.NewReader(rw.form(ac).Encode()), "application/x-www-form-urlencoded", rw.crossSite)
+	default:
+		req = newRequest(w.a, rw.method, rw.path, nil, "", rw.crossSite)
+	}
+	if rw.stream {
+		return sendStream(b.c, req)
+	}
+	return sendRequest(b.c, req)
+}
+
+// check compares a response with its cell, and looks for the visitor's secrets in it.
+func (w *mxWorld) check(t *testing.T, what string, rw mxRow, ac *mxActor, want mxCell, r response) {
+	t.Helper()
+	switch {
+	case want.signin:
+		loc := "/signin"
+		if rw.method == http.MethodGet {
+			loc += "?next=" + url.QueryEscape(rw.path)
+		}
+		if r.status != http.StatusSeeOther || r.location != loc {
+			t.Errorf("%s: %d to %q, want 303 to %q", what, r.status, r.location, loc)
+		}
+	case r.status != want.status:
+		t.Errorf("%s: status %d, want %d (Location %q)", what, r.status, want.status, r.location)
+	case want.loc != "" && !strings.HasPrefix(r.location, want.loc):
+		t.Errorf("%s: redirected to %q, want a Location starting %q", what, r.location, want.loc)
+	}
+	if r.status >= 500 {
+		t.Errorf("%s: a server error", what)
+	}
+	for _, s := range want.must {
+		if !strings.Contains(r.body, s) {
+			t.Errorf("%s: the answer (%d) lacks %q", what, r.status, s)
+		}
+	}
+	for _, s := range want.not {
+		if strings.Contains(r.body, s) || strings.Contains(r.location, s) {
+			t.Errorf("%s: the answer (%d) contains %q", what, r.status, s)
+		}
+	}
+	for _, s := range ac.secrets {
+		if s == mxNote && rw.note && (ac == w.agent || ac == w.adm) {
+			continue
+		}
+		if strings.Contains(r.body, s) || strings.Contains(r.location, s) {
+			t.Errorf("%s: LEAK: the answer (%d) contains %q", what, r.status, s)
+		}
+	}
+	if rw.stream && r.status == http.StatusOK && !strings.HasPrefix(r.header.Get("Content-Type"), "text/event-stream") {
+		t.Errorf("%s: Content-Type %q", what, r.header.Get("Content-Type"))
+	}
+}

@@ -1,0 +1,162 @@
+// Package server wires Rapport together: configuration, the pool, sessions, the handler
+// packages, middleware and every route (routes.go), and runs the HTTP server with a
+// graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"rapport/internal/auth"
+	"rapport/internal/config"
+	"rapport/internal/crm"
+	"rapport/internal/db"
+	"rapport/internal/desk"
+	"rapport/internal/httpx"
+	"rapport/internal/mail"
+)
+
+// Server holds every dependency a handler may need; nothing is global.
+type Server struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *db.DB
+	sessions *scs.SessionManager
+	pages    *httpx.Pages
+	auth     *auth.Service
+	crm      *crm.Service
+	desk     *desk.Service
+	metrics  *metrics
+}
+
+// Options tune a Server for tests; the zero value is production.
+type Options struct {
+	// SessionCleanup is how often expired sessions are deleted (default 10m; <0 disables).
+	SessionCleanup time.Duration
+	// HasherSlots bounds concurrent password hashes (default: number of CPUs).
+	HasherSlots int
+	// Now is the clock for session idle checks (tests move it).
+	Now func() time.Time
+	// metrics, when set, is the collector already tracing the pool's statements.
+	metrics *metrics
+}
+
+// New builds the application on an open pool.
+func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
+	cleanup := opts.SessionCleanup
+	if cleanup == 0 {
+		cleanup = 10 * time.Minute
+	} else if cleanup < 0 {
+		cleanup = 0
+	}
+	sessions := auth.NewSessions(d, cfg.Secure(), cfg.SessionLifetime, cleanup, cfg.DBAcquireTimeout+2*time.Second)
+	pages := &httpx.Pages{Sessions: sessions, Log: log}
+	sessions.ErrorFunc = pages.ServerError
+	m := opts.metrics
+	if m == nil {
+		m = newMetrics()
+	}
+	s := &Server{
+		cfg: cfg, log: log, db: d, sessions: sessions, pages: pages, metrics: m,
+		auth: &auth.Service{
+			DB: d, Sessions: sessions, Hasher: auth.NewHasher(opts.HasherSlots), Pages: pages, Log: log,
+			BaseURL: cfg.BaseURL, Idle: cfg.SessionIdle, TrustProxy: cfg.TrustProxy, Now: opts.Now,
+		},
+	}
+	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
+	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
+	wireCrossLinks(d, s.crm, s.desk)
+	return s
+}
+
+// Close ends open event streams and stops the session store's background cleanup.
+func (s *Server) Close() {
+	s.desk.Close()
+	auth.StopCleanup(s.sessions)
+}
+
+// Run serves until ctx is cancelled (SIGTERM), then stops accepting, lets in-flight
+// requests finish, stops the mail worker and closes the pool.
+func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if cfg.DirectURLFallback {
+		log.Warn("DATABASE_URL_UNPOOLED is not set: using DATABASE_URL for session-level work; set it to Neon's direct endpoint")
+	}
+	m := newMetrics()
+	d, err := db.Open(ctx, cfg.DatabaseURL, db.Options{MaxConns: cfg.DBMaxConns, AcquireTimeout: cfg.DBAcquireTimeout, Tracer: m})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Ping(ctx); err != nil {
+		log.Warn("database not reachable at start-up; serving anyway, /readyz reports it", "err", err)
+	}
+
+	s := New(cfg, log, d, Options{metrics: m})
+	defer s.Close()
+
+	var sender mail.Sender
+	if cfg.SMTP.Enabled() {
+		sender = mail.NewSMTPSender(cfg.SMTP)
+	} else {
+		log.Warn("SMTP_HOST is not set: emails are written to the log")
+		sender = mail.NewLogSender(log)
+	}
+	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if err := mail.NewWorker(d, sender, log).Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("mail worker stopped", "err", err)
+		}
+	}()
+
+	srv := &http.Server{
+		Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 20*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	// Event streams never finish by themselves: end them when shutdown begins, so
+	// in-flight page requests are all Shutdown waits for.
+	srv.RegisterOnShutdown(s.desk.Close)
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		stopWorker()
+		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		stopWorker()
+		<-workerDone
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopWorker()
+	<-workerDone
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

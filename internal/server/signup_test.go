@@ -1,0 +1,165 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestSignUpValidation(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	const goodPassword = "a long enough password"
+	tests := []struct {
+		name, email, password string
+		field, message        string
+		keptEmail             string // the email as the re-rendered form shows it
+	}{
+		{"Ada Lovelace", "not-an-email", goodPassword, "email", "Enter an email address like name@example.com.", "not-an-email"},
+		{"Ada Lovelace", "ada@localhost", goodPassword, "email", "Enter an email address like name@example.com.", "ada@localhost"},
+		{"Ada Lovelace", "Ada Lovelace <ada@example.com>", goodPassword, "email", "Enter an email address like name@example.com.", "ada lovelace <ada@example.com>"},
+		{"Ada Lovelace", "", goodPassword, "email", "Email is required.", ""},
+		{"Ada Lovelace", "ada@example.com", "short", "password", "Password is too short: use at least 10 characters.", "ada@example.com"},
+		{"Ada Lovelace", "ada@example.com", "", "password", "Password is required.", "ada@example.com"},
+		{"Ada Lovelace", "Ada@Example.com", "ada@example.com", "password", "Password must not be your email address.", "ada@example.com"},
+		{"", "ada@example.com", goodPassword, "name", "Name is required.", "ada@example.com"},
+		{"   ", "ada@example.com", goodPassword, "name", "Name is required.", "ada@example.com"},
+	}
+	for _, tc := range tests {
+		r := a.browser().signUp(tc.name, tc.email, tc.password)
+		what := tc.field + "=" + tc.message
+		wantStatus(t, what, r, http.StatusUnprocessableEntity)
+		if got := fieldError(r, tc.field); got != tc.message {
+			t.Errorf("%s: message beside %s is %q", what, tc.field, got)
+		}
+		if got, _ := inputValue(r, "name"); got != strings.TrimSpace(tc.name) {
+			t.Errorf("%s: name kept as %q, want %q", what, got, tc.name)
+		}
+		if got, _ := inputValue(r, "email"); got != tc.keptEmail {
+			t.Errorf("%s: email kept as %q, want %q", what, got, tc.keptEmail)
+		}
+		if pw, _ := inputValue(r, "password"); pw != "" || (len(tc.password) >= 10 && tc.password != tc.keptEmail && strings.Contains(r.body, tc.password)) {
+			t.Errorf("%s: the password is echoed back", what)
+		}
+		mustContain(t, r, `aria-invalid="true"`, "Please correct the highlighted field.")
+		if r.cookie("rapport_session") != nil {
+			t.Errorf("%s: a failed sign-up set a session cookie", what)
+		}
+	}
+	if n := a.users(t); n != 0 {
+		t.Fatalf("failed sign-ups wrote %d users", n)
+	}
+	if n := a.count(t, `SELECT count(*) FROM account`); n != 0 {
+		t.Fatalf("failed sign-ups wrote %d accounts", n)
+	}
+}
+
+func TestSignUpSeveralProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	r := a.browser().signUp("", "nope", "short")
+	wantStatus(t, "sign up", r, http.StatusUnprocessableEntity)
+	for field, msg := range map[string]string{
+		"name":     "Name is required.",
+		"email":    "Enter an email address like name@example.com.",
+		"password": "Password is too short: use at least 10 characters.",
+	} {
+		if got := fieldError(r, field); got != msg {
+			t.Errorf("beside %s: %q, want %q", field, got, msg)
+		}
+	}
+	mustContain(t, r, "Please correct the 3 highlighted fields.")
+}
+
+func TestSignUpDuplicateEmailIsCaseInsensitive(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	first := a.browser().signUp("Foo First", "Foo@Example.com", "first password here")
+	wantRedirect(t, "first sign-up", first, "/support")
+
+	for _, email := range []string{"foo@example.com", "FOO@EXAMPLE.COM", "  Foo@Example.com  "} {
+		r := a.browser().signUp("Foo Second", email, "second password here")
+		wantStatus(t, email, r, http.StatusUnprocessableEntity)
+		if got := fieldError(r, "email"); got != "An account with this email already exists. Sign in, or reset your password if you forgot it." {
+			t.Errorf("%s: message beside email: %q", email, got)
+		}
+		if got, _ := inputValue(r, "name"); got != "Foo Second" {
+			t.Errorf("%s: name kept as %q", email, got)
+		}
+		if got, _ := inputValue(r, "email"); got != "foo@example.com" {
+			t.Errorf("%s: email kept as %q", email, got)
+		}
+		mustNotContain(t, r, "second password here")
+	}
+	if n := a.users(t); n != 1 {
+		t.Fatalf("%d users, want 1", n)
+	}
+	var name string
+	if err := a.db.DB.QueryRow(context.Background(), `SELECT name FROM "user" WHERE email = 'foo@example.com'`).Scan(&name); err != nil || name != "Foo First" {
+		t.Fatalf("the first account was changed: name %q, err %v", name, err)
+	}
+}
+
+func TestSignUpCreatesCustomerAndSignsIn(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	b := a.browser()
+	r := b.signUp("  Ada Lovelace ", "  Ada.Lovelace@Example.COM ", "analytical engine 1843")
+	wantRedirect(t, "sign up", r, "/support")
+	if c := r.cookie("rapport_session"); c == nil || c.Value == "" {
+		t.Fatal("sign-up did not start a session")
+	}
+
+	if n := a.users(t); n != 1 {
+		t.Fatalf("%d users, want 1", n)
+	}
+	var id, name, email, role string
+	var verified, banned bool
+	err := a.db.DB.QueryRow(context.Background(), `SELECT id, name, email, role, email_verified, banned FROM "user"`).
+		Scan(&id, &name, &email, &role, &verified, &banned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "Ada Lovelace" || email != "ada.lovelace@example.com" || role != "customer" || verified || banned {
+		t.Errorf("user row: name %q email %q role %q verified %v banned %v", name, email, role, verified, banned)
+	}
+	if len(id) != 32 {
+		t.Errorf("user id %q is not 32 characters", id)
+	}
+	var provider, accountID, hash string
+	if n := a.count(t, `SELECT count(*) FROM account WHERE user_id = $1`, id); n != 1 {
+		t.Fatalf("%d account rows, want 1", n)
+	}
+	err = a.db.DB.QueryRow(context.Background(), `SELECT provider_id, account_id, password FROM account WHERE user_id = $1`, id).
+		Scan(&provider, &accountID, &hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if provider != "credential" || accountID != id {
+		t.Errorf("account: provider %q account_id %q", provider, accountID)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, "analytical") {
+		t.Errorf("stored password %q is not an argon2id hash", hash)
+	}
+	if n := a.count(t, `SELECT count(*) FROM agents`); n != 0 {
+		t.Errorf("a customer got %d agents rows", n)
+	}
+	if n := a.sessionRows(t, b.sessionCookie()); n != 1 {
+		t.Errorf("%d sessions rows for the new cookie, want 1", n)
+	}
+
+	home := b.get("/support")
+	wantStatus(t, "home", home, http.StatusOK)
+	if got := flash(home); got != "Welcome to Rapport, Ada Lovelace. Your account is ready." {
+		t.Errorf("flash %q", got)
+	}
+	mustContain(t, home, "Welcome, Ada Lovelace.", "Sign out", `<span class="role">Customer</span>`)
+	if again := b.get("/support"); flash(again) != "" {
+		t.Errorf("the flash was shown twice: %q", flash(again))
+	}
+	// The sign-up page sends a signed-in user home.
+	wantRedirect(t, "sign-up page when signed in", b.get("/signup"), "/support")
+	// The new password works for a later sign-in; the email matches in any case.
+	wantRedirect(t, "sign in", a.browser().signInWith("ADA.LOVELACE@example.com", "analytical engine 1843"), "/support")
+}

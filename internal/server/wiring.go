@@ -1,0 +1,44 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"rapport/internal/crm"
+	"rapport/internal/db"
+	"rapport/internal/desk"
+)
+
+// wireCrossLinks connects the two halves of the product without either importing the
+// other: the contact page shows the person's tickets, the ticket's side panel shows the
+// requester's company and open deals. Each side owns its query; this only adapts types.
+func wireCrossLinks(d *db.DB, c *crm.Service, k *desk.Service) {
+	c.Tickets = func(ctx context.Context, email string) ([]crm.TicketLink, error) {
+		list, err := desk.TicketsForEmail(ctx, d, email, 20)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]crm.TicketLink, 0, len(list))
+		for _, t := range list {
+			out = append(out, crm.TicketLink{ID: t.ID, Subject: t.Subject, Status: t.Status,
+				Priority: t.Priority, SLA: t.SLA, SLAState: t.SLAState})
+		}
+		return out, nil
+	}
+	k.CRM = func(ctx context.Context, email string) (*desk.CRMContext, error) {
+		snap, err := crm.CustomerSnapshot(ctx, d, email)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out := &desk.CRMContext{ContactID: snap.ContactID, ContactName: snap.ContactName,
+			CompanyID: snap.CompanyID, CompanyName: snap.CompanyName}
+		for _, deal := range snap.OpenDeals {
+			out.OpenDeals = append(out.OpenDeals, desk.CRMDeal{ID: deal.ID, Title: deal.Title,
+				Stage: deal.Stage, AmountCents: deal.AmountCents})
+		}
+		return out, nil
+	}
+}
