@@ -1,0 +1,433 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/config"
+	"rapport/internal/db"
+	"rapport/internal/seed"
+	"rapport/internal/server"
+	"rapport/internal/testenv"
+)
+
+// stmtTarget is issue 5's target: at most three statements per page view, the session
+// lookup included (one statement loads the session and its user, at most two more
+// build the page). A budget above it needs a reason written beside it.
+const stmtTarget = 3
+
+// stmtPage is one page view and its statement budget.
+type stmtPage struct {
+	who    string // the signed-in user's email; "" for an anonymous visitor
+	path   string
+	max    int    // statements the view may send to Postgres, the session's included
+	want   string // text the response must hold: proof it is the page, not an error
+	status int    // the expected status; 0 is 200
+	why    string // required when max > stmtTarget
+}
+
+// stmtAfterPost is the first view of the page a form sends its browser to.
+type stmtAfterPost struct {
+	who   string
+	post  string
+	form  func() url.Values // built when it is sent
+	flash string            // the flash the view must show
+	max   int
+	why   string
+}
+
+// TestStatementBudget is issue 5's target as a regression test: every GET page a user
+// really views, as the role that uses it, sends at most stmtTarget statements to
+// Postgres (most send fewer, and their budget is what they need today). Statements are
+// counted by a pgx tracer on the server's own pool and attributed by request context,
+// so the test's own set-up queries, and anything in the background, never count.
+func TestStatementBudget(t *testing.T) {
+	t.Parallel()
+	e := newStmtApp(t)
+	a := e.a
+	ctx := context.Background()
+	id := func(sql string, args ...any) string {
+		t.Helper()
+		var s string
+		if err := a.db.DB.QueryRow(ctx, sql, args...).Scan(&s); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return s
+	}
+	var (
+		deal      = id(`SELECT id FROM deals WHERE title = 'Acme – Starter plan, 25 seats'`)
+		contact   = id(`SELECT id FROM contacts WHERE email = 'customer1@example.com'`)
+		company   = id(`SELECT id FROM companies WHERE domain = 'acme.com'`)
+		pipeline  = id(`SELECT id FROM pipelines WHERE name = 'Enterprise'`)
+		ticket    = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
+		sales2    = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
+		policy    = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
+		jane      = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		anonymous = ""
+	)
+	// A keyset position in the deal's timeline (its newest activity), for the page of
+	// older entries.
+	var at time.Time
+	var before string
+	if err := a.db.DB.QueryRow(ctx, `SELECT occurred_at, id FROM activities WHERE deal_id = $1
+		ORDER BY occurred_at DESC, id DESC LIMIT 1`, deal).Scan(&at, &before); err != nil {
+		t.Fatal(err)
+	}
+	older := "/crm/deals/" + deal + "?" + url.Values{"before": {at.UTC().Format(time.RFC3339Nano)}, "before_id": {before}}.Encode()
+
+	const (
+		admin = "admin@example.com"
+		rep   = "sales1@example.com"
+		agent = "agent1@example.com"
+		cust  = "customer1@example.com"
+	)
+	browsers := map[string]*browser{anonymous: a.browser()}
+	for _, email := range []string{admin, rep, agent, cust} {
+		b := a.browser()
+		if r := b.post("/signin", url.Values{"email": {email}, "password": {seed.DemoPassword}}); r.status != http.StatusSeeOther {
+			t.Fatalf("sign in %s: %d", email, r.status)
+		}
+		browsers[email] = b
+	}
+	// An import waiting for confirmation, for its page.
+	up := browsers[rep].postFile("/crm/import", map[string]string{"kind": "companies"}, "file", "companies.csv",
+		[]byte("name,domain\nBudget Co,budget-co.example\n"))
+	if up.status != http.StatusSeeOther || !strings.HasPrefix(up.location, "/crm/import/") {
+		t.Fatalf("upload an import: %d to %q", up.status, up.location)
+	}
+	// A password reset link, for the reset page.
+	if r := a.browser().post("/forgot-password", url.Values{"email": {"customer3@example.com"}}); r.status != http.StatusOK {
+		t.Fatalf("forgot password: %d", r.status)
+	}
+	reset := resetPath(t, a.deliverMail()[0])
+
+	// The budget of every page a user really views. The session's statement (session and
+	// user in one) is in every count but the anonymous pages'; where a page needs fewer
+	// than three, its budget is what it needs, so that one more statement shows.
+	pages := []stmtPage{
+		// Signing in: no session yet (0), or the reset token to look up (1).
+		{who: anonymous, path: "/signin", max: 0, want: "Sign in"},
+		{who: anonymous, path: "/signup", max: 0, want: "Create your account"},
+		{who: anonymous, path: "/forgot-password", max: 0, want: "Reset your password"},
+		{who: anonymous, path: reset, max: 1, want: `name="password"`},
+		{who: rep, path: "/", max: 1, status: http.StatusSeeOther},
+		{who: rep, path: "/account/password", max: 1, want: `name="current_password"`},
+
+		// The customer portal.
+		{who: cust, path: "/support", max: 2, want: "Invoice shows the wrong VAT number"},
+		{who: cust, path: "/support/new", max: 1, want: `name="subject"`},
+		{who: cust, path: "/support/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
+
+		// The CRM, as a sales rep: the board with and without filters, the overview, the
+		// lists with search, filters, sorting, a later page and CSV, each record's page.
+		{who: rep, path: "/crm", max: 3, want: `class="column-count"`},
+		{who: rep, path: "/crm?owner_id=any", max: 3, want: "Globex – Team plan upgrade"},
+		{who: rep, path: "/crm?owner_id=" + sales2 + "&pipeline=" + pipeline, max: 3, want: "Umbrella Health – Enterprise pilot"},
+		{who: rep, path: "/crm?owner_id=any&close_from=2000-01-01&close_to=2999-12-31", max: 3, want: "Globex – Team plan upgrade"},
+		{who: rep, path: "/crm?close_from=not-a-date", max: 3, want: "Enter dates like"},
+		{who: rep, path: "/crm/column?stage=lead&owner_id=any", max: 3, want: "Acme – Starter plan, 25 seats"},
+		{who: rep, path: "/crm/overview", max: 3, want: "Overview"},
+		{who: rep, path: "/crm/overview?owner_id=any", max: 3, want: "Overview"},
+		{who: rep, path: "/crm/deals", max: 3, want: "Acme – Starter plan, 25 seats"},
+		{who: rep, path: "/crm/deals?q=acme&owner_id=any&stage=lead&pipeline_id=" + pipeline + "&sort=amount", max: 3, want: "Deals"},
+		{who: rep, path: "/crm/deals?owner_id=any&company_id=" + company, max: 3, want: "Acme – Enterprise migration"},
+		{who: rep, path: "/crm/deals.csv?owner_id=any", max: 2, want: "amount_cents"},
+		{who: rep, path: "/crm/deals/new", max: 2, want: `name="title"`},
+		{who: rep, path: "/crm/deals/new?contact_id=" + contact + "&pipeline_id=" + pipeline, max: 2, want: `name="title"`},
+		{who: rep, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
+		{who: rep, path: older, max: 3, want: `id="timeline"`},
+		{who: rep, path: "/crm/deals/" + deal + "/edit", max: 3, want: `name="title"`},
+		{who: rep, path: "/crm/contacts", max: 3, want: "Jane Doe"},
+		{who: rep, path: "/crm/contacts?q=acme&owner_id=any&sort=name", max: 3, want: "Jane Doe"},
+		{who: rep, path: "/crm/contacts?owner_id=any&company_id=" + company, max: 3, want: "Jane Doe"},
+		{who: rep, path: "/crm/contacts?owner_id=any&sort=name&after=jane+doe&after_id=" + jane, max: 3, want: "Tom Baker"},
+		{who: rep, path: "/crm/contacts.csv?owner_id=any&company_id=" + company, max: 3, want: "jane.doe@acme.com"},
+		{who: rep, path: "/crm/contacts/new", max: 2, want: `name="email"`},
+		{who: rep, path: "/crm/contacts/new?company_id=" + company, max: 2, want: `name="email"`},
+		{who: rep, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
+		{who: rep, path: "/crm/contacts/" + contact + "/edit", max: 3, want: `name="email"`},
+		{who: rep, path: "/crm/companies", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/crm/companies?q=acme&sort=created", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/crm/companies.csv?q=acme", max: 2, want: "acme.com"},
+		{who: rep, path: "/crm/companies/new?domain=example.org", max: 1, want: `name="name"`},
+		{who: rep, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
+		{who: rep, path: "/crm/companies/" + company + "/edit", max: 2, want: `name="name"`},
+		{who: rep, path: "/crm/import", max: 1, want: `name="file"`},
+		{who: rep, path: up.location, max: 3, want: "Budget Co"},
+
+		// The desk, as an agent: the queue in each status and filter, a ticket, the
+		// reports, and the CRM pages agents follow from a ticket.
+		{who: agent, path: "/desk", max: 3, want: "Cannot sign in after resetting my password"},
+		{who: agent, path: "/desk?status=pending", max: 3, want: "Invoice shows the wrong VAT number"},
+		{who: agent, path: "/desk?status=solved", max: 3, want: "CSV export times out on large reports"},
+		{who: agent, path: "/desk?status=closed", max: 3, want: "Feature request: dark mode"},
+		{who: agent, path: "/desk?priority=urgent", max: 3, want: "Cannot sign in after resetting my password"},
+		{who: agent, path: "/desk?team=Tier+1", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?team=_none", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?assignee=mine", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?assignee=none", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
+		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
+		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
+		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
+		{who: agent, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
+		{who: agent, path: "/account/password", max: 1, want: `name="current_password"`},
+
+		// Administration, and the admin's views of the CRM, the desk and the portal.
+		{who: admin, path: "/admin/", max: 1, want: "Admin"},
+		{who: admin, path: "/admin/users", max: 2, want: "sales2@example.com"},
+		{who: admin, path: "/admin/users?q=sales&role=sales", max: 2, want: "sales2@example.com"},
+		{who: admin, path: "/admin/users/new", max: 1, want: `name="email"`},
+		{who: admin, path: "/admin/users/" + sales2, max: 2, want: "sales2@example.com"},
+		{who: admin, path: "/admin/pipelines", max: 2, want: "Enterprise"},
+		{who: admin, path: "/admin/pipelines/" + pipeline, max: 2, want: "Enterprise"},
+		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
+		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
+		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
+		{who: admin, path: "/admin/sla/" + policy, max: 2, want: `name="name"`},
+		{who: admin, path: "/crm", max: 3, want: "Globex – Team plan upgrade"},
+		{who: admin, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
+		{who: admin, path: "/desk", max: 3, want: "Cannot sign in after resetting my password"},
+		{who: admin, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
+		{who: admin, path: "/support", max: 2, want: "My tickets"},
+	}
+	for _, p := range pages {
+		e.check(t, browsers[p.who], p.who, p.path, p.max, p.why, p.status, p.want)
+	}
+
+	// The first view after a form. The form left a flash in the session; the page takes
+	// it out, which changes the session, so scs saves it after the page: one more
+	// statement (INSERT INTO sessions … ON CONFLICT DO UPDATE) on top of the page's own.
+	// The budget is the page's plus that save; it is paid once, on that one view.
+	const flashSave = "the flash taken out of the session: scs saves the session after the page"
+	afterPosts := []stmtAfterPost{
+		{who: rep, post: "/crm/deals/" + deal + "/activities", flash: "Note logged.", max: 4, why: flashSave,
+			form: func() url.Values { return url.Values{"type": {"note"}, "body": {"Budget check."}} }},
+		{who: rep, post: "/crm/deals/" + deal + "/stage", flash: "moved from Lead to Qualified", max: 4, why: flashSave,
+			form: func() url.Values { return url.Values{"stage": {"qualified"}, "next": {"/crm"}} }},
+		{who: cust, post: "/support/tickets/" + ticket + "/reply", flash: "Your reply was sent.", max: 4, why: flashSave,
+			form: func() url.Values { return url.Values{"body": {"Here is the VAT number."}} }},
+		{who: agent, post: "/desk/tickets/" + ticket, flash: "Reply sent", max: 4, why: flashSave,
+			form: func() url.Values {
+				return url.Values{"body": {"Thanks, reissuing."}, "status": {"pending"}, "priority": {"normal"},
+					"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}}
+			}},
+		// The pipelines list is two statements, so even with the save it is within three.
+		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 3,
+			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
+		// Signed out: the sign-in page reads the new anonymous session and saves it.
+		{who: admin, post: "/signout", flash: "You have been signed out.", max: 2,
+			form: func() url.Values { return url.Values{} }},
+	}
+	for _, p := range afterPosts {
+		b := browsers[p.who]
+		r := b.post(p.post, p.form())
+		if r.status != http.StatusSeeOther || r.location == "" {
+			t.Errorf("POST %s as %s: %d to %q, want a redirect", p.post, p.who, r.status, r.location)
+			continue
+		}
+		v, _ := e.check(t, b, p.who, r.location, p.max, p.why, 0, "")
+		if got := flash(v); !strings.Contains(got, p.flash) {
+			t.Errorf("GET %s after POST %s as %s: flash %q, want %q", r.location, p.post, p.who, got, p.flash)
+		}
+	}
+
+	// Signing in writes the session in the POST; its landing page is a plain view.
+	b := a.browser()
+	if r := b.post("/signin", url.Values{"email": {"sales2@example.com"}, "password": {seed.DemoPassword}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in sales2: %d", r.status)
+	}
+	e.check(t, b, "sales2@example.com", "/crm", 3, "", 0, `class="column-count"`)
+
+	// The session's "seen" time (the idle timeout's clock) is refreshed at most once a
+	// minute: the first view more than a minute after the last refresh saves the session,
+	// one statement more; the next view is back to the page's own.
+	a.advance(2 * time.Minute)
+	e.check(t, browsers[agent], agent, "/desk", 4, "a minute since the session was last marked seen: scs saves the refreshed time", 0, "Queue")
+	e.check(t, browsers[agent], agent, "/desk", 3, "", 0, "Queue")
+}
+
+// stmtApp is Rapport on the demo data with a statement probe on the server's pool.
+type stmtApp struct {
+	a     *app
+	probe *stmtProbe
+}
+
+// newStmtApp starts Rapport as newDeskApp does, on its own pool traced by a stmtProbe.
+// The test's set-up goes through a.db.DB, another pool, which the probe never sees. The
+// test server runs no mail worker (only server.Run starts one), no session clean-up
+// (SessionCleanup -1), and no LISTEN session unless /desk/events is open (and that one
+// is a connection of its own, untraced); the probe also checks that nothing else runs
+// on its pool while a request is measured.
+func newStmtApp(t *testing.T) *stmtApp {
+	t.Helper()
+	ctx := context.Background()
+	d := testenv.NewDB(t)
+	if err := seed.Demo(ctx, d.DB, auth.NewHasher(0), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	probe := &stmtProbe{}
+	pool, err := db.Open(ctx, d.PooledURL(), db.Options{MaxConns: 8, Tracer: probe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	a := &app{t: t, db: d, now: time.Now()}
+	env := map[string]string{"DATABASE_URL": d.PooledURL(), "DATABASE_URL_UNPOOLED": d.DirectURL(), "BASE_URL": "http://rapport.test"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{SessionCleanup: -1, Now: a.clock})
+	a.srv = httptest.NewServer(probe.wrap(s.Handler()))
+	t.Cleanup(func() { a.srv.Close(); s.Close() })
+	return &stmtApp{a: a, probe: probe}
+}
+
+// check views path as who and holds it to its budget. It returns the response and the
+// statements the request sent.
+func (e *stmtApp) check(t *testing.T, b *browser, who, path string, budget int, why string, status int, want string) (response, []string) {
+	t.Helper()
+	if who == "" {
+		who = "anonymous"
+	}
+	if budget > stmtTarget && why == "" {
+		t.Errorf("GET %s as %s: budget %d is above the target of %d without a reason", path, who, budget, stmtTarget)
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	r, sqls, stray := e.probe.measure(t, b, path)
+	switch {
+	case r.status != status:
+		t.Errorf("GET %s as %s: status %d, want %d (to %q)", path, who, r.status, status, r.location)
+	case !strings.Contains(r.body, want):
+		t.Errorf("GET %s as %s: the page lacks %q", path, who, want)
+	}
+	if len(stray) > 0 {
+		t.Errorf("GET %s as %s: %d statements ran on the server's pool outside the request's context:\n\t%s",
+			path, who, len(stray), strings.Join(stray, "\n\t"))
+	}
+	if len(sqls) > budget {
+		t.Errorf("GET %s as %s: %d statements, budget %d:\n\t%s", path, who, len(sqls), budget, strings.Join(sqls, "\n\t"))
+	} else {
+		t.Logf("GET %s as %s: %d statements (budget %d)", path, who, len(sqls), budget)
+	}
+	return r, sqls
+}
+
+// stmtProbe is a pgx tracer that attributes statements to the measured request: the
+// request's context carries its stmtRequest, and every statement run with that context
+// (or one derived from it) is the request's. Every statement pgx sends counts, a
+// transaction's BEGIN and COMMIT included (each is a round trip); a batch counts query
+// by query, a COPY as one. The pool's liveness ping (pgconn level, no statement) does
+// not.
+type stmtProbe struct {
+	mu    sync.Mutex
+	cur   *stmtRequest // the request being measured; nil between measurements
+	stray []string     // statements without its context while cur was measured
+}
+
+// stmtRequest is one measured request's statements, and when its handler returned.
+type stmtRequest struct {
+	sqls []string
+	done chan struct{}
+}
+
+type stmtKey struct{}
+
+// stmtHeader marks the request the probe measures.
+const stmtHeader = "X-Statement-Probe"
+
+func (p *stmtProbe) record(ctx context.Context, sql string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sql = strings.Join(strings.Fields(sql), " ")
+	if len(sql) > 160 {
+		sql = sql[:160] + "…"
+	}
+	if req, ok := ctx.Value(stmtKey{}).(*stmtRequest); ok {
+		req.sqls = append(req.sqls, sql)
+	} else if p.cur != nil {
+		p.stray = append(p.stray, sql)
+	}
+}
+
+func (p *stmtProbe) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	p.record(ctx, d.SQL)
+	return ctx
+}
+
+func (p *stmtProbe) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (p *stmtProbe) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	for _, q := range d.Batch.QueuedQueries {
+		p.record(ctx, "(batch) "+q.SQL)
+	}
+	return ctx
+}
+
+func (p *stmtProbe) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (p *stmtProbe) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+func (p *stmtProbe) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceCopyFromStartData) context.Context {
+	p.record(ctx, fmt.Sprintf("COPY %s FROM STDIN", d.TableName.Sanitize()))
+	return ctx
+}
+
+func (p *stmtProbe) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+
+// wrap hands the measured request its stmtRequest in its context, and marks when its
+// handler has returned (a response can reach the client before that).
+func (p *stmtProbe) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		req := p.cur
+		p.mu.Unlock()
+		if req == nil || r.Header.Get(stmtHeader) == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		defer close(req.done)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stmtKey{}, req)))
+	})
+}
+
+// measure sends GET path from b and returns the response, the statements its handler
+// sent, and any statement that ran on the pool meanwhile without its context.
+func (p *stmtProbe) measure(t *testing.T, b *browser, path string) (response, []string, []string) {
+	t.Helper()
+	req := &stmtRequest{done: make(chan struct{})}
+	p.mu.Lock()
+	p.cur, p.stray = req, nil
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.cur = nil
+		p.mu.Unlock()
+	}()
+	hr, _ := http.NewRequest(http.MethodGet, b.a.srv.URL+path, nil)
+	hr.Header.Set(stmtHeader, "1")
+	r := b.do(hr)
+	select {
+	case <-req.done:
+	case <-time.After(clientTimeout):
+		t.Fatalf("GET %s: the handler did not return", path)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return r, append([]string(nil), req.sqls...), append([]string(nil), p.stray...)
+}
