@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -38,6 +39,13 @@ const usage = `usage: rapport <command>
 Configuration comes from the environment: see README.md.
 `
 
+// defaultMemoryLimit is the server's soft memory limit (the Go runtime's GOMEMLIMIT,
+// which overrides it). Each sign-in's password hash allocates 12 MiB that is garbage a
+// moment later; without a limit the heap grows to twice what is live before the
+// collector runs, and the server's resident memory with it. The limit is soft: a
+// server that really needs more gets it, at the price of more collection.
+const defaultMemoryLimit = 64 << 20
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
@@ -62,6 +70,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 
 	switch args[0] {
 	case "serve":
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(defaultMemoryLimit)
+		}
 		return server.Run(ctx, cfg, log)
 	case "migrate":
 		if len(args) != 2 {

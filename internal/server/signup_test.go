@@ -139,7 +139,7 @@ func TestSignUpCreatesCustomerAndSignsIn(t *testing.T) {
 	if provider != "credential" || accountID != id {
 		t.Errorf("account: provider %q account_id %q", provider, accountID)
 	}
-	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, "analytical") {
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=12288,t=3,p=1$") || strings.Contains(hash, "analytical") {
 		t.Errorf("stored password %q is not an argon2id hash", hash)
 	}
 	if n := a.count(t, `SELECT count(*) FROM agents`); n != 0 {
