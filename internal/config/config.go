@@ -34,6 +34,10 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 
+	// ShutdownDrain is how long a stopping server keeps serving with /readyz answering
+	// 503, so a load balancer takes it out of rotation before it stops accepting.
+	ShutdownDrain time.Duration
+
 	SMTP SMTP
 
 	// LogFormat is "json" or "text".
@@ -101,6 +105,10 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SessionLifetime = durationVar(getenv, "SESSION_LIFETIME", 7*24*time.Hour, &errs)
 	if c.SessionIdle > c.SessionLifetime {
 		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME"))
+	}
+
+	if v := strings.TrimSpace(getenv("SHUTDOWN_DRAIN")); v != "" && v != "0" {
+		c.ShutdownDrain = durationVar(getenv, "SHUTDOWN_DRAIN", 0, &errs)
 	}
 
 	c.SMTP.Host = strings.TrimSpace(getenv("SMTP_HOST"))

@@ -23,6 +23,9 @@ func TestDefaults(t *testing.T) {
 	if c.SessionIdle != 12*time.Hour || c.SessionLifetime != 7*24*time.Hour || c.LogFormat != "json" {
 		t.Errorf("defaults: %+v", c)
 	}
+	if c.ShutdownDrain != 0 {
+		t.Errorf("the shutdown drain is off by default, got %s", c.ShutdownDrain)
+	}
 	if c.Secure() || c.SMTP.Enabled() {
 		t.Error("http base URL must not be Secure; no SMTP_HOST means no SMTP")
 	}
@@ -54,14 +57,25 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"SMTP_HOST":             "smtp.example.com",
 		"LOG_FORMAT":            "xml",
 		"TRUST_PROXY":           "maybe",
+		"SHUTDOWN_DRAIN":        "-5s",
 	}))
 	if err == nil {
 		t.Fatal("no error")
 	}
 	for _, name := range []string{"DATABASE_URL is required", "DATABASE_URL_UNPOOLED", "BASE_URL", "PORT", "DB_MAX_CONNS",
-		"DB_ACQUIRE_TIMEOUT", "SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME", "SMTP_FROM", "LOG_FORMAT", "TRUST_PROXY"} {
+		"DB_ACQUIRE_TIMEOUT", "SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME", "SMTP_FROM", "LOG_FORMAT", "TRUST_PROXY", "SHUTDOWN_DRAIN"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not mention %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestShutdownDrain(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]time.Duration{"": 0, "0": 0, "15s": 15 * time.Second} {
+		c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "SHUTDOWN_DRAIN": v}))
+		if err != nil || c.ShutdownDrain != want {
+			t.Errorf("SHUTDOWN_DRAIN=%q: %v, %v; want %s", v, c, err, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -35,6 +36,8 @@ type Server struct {
 	crm      *crm.Service
 	desk     *desk.Service
 	metrics  *metrics
+	// draining is set when shutdown begins: /readyz answers 503 from then on.
+	draining atomic.Bool
 }
 
 // Options tune a Server for tests; the zero value is production.
@@ -83,8 +86,9 @@ func (s *Server) Close() {
 	auth.StopCleanup(s.sessions)
 }
 
-// Run serves until ctx is cancelled (SIGTERM), then stops accepting, lets in-flight
-// requests finish, stops the mail worker and closes the pool.
+// Run serves until ctx is cancelled (SIGTERM), then answers 503 on /readyz for
+// SHUTDOWN_DRAIN while still serving, stops accepting, lets in-flight requests finish,
+// stops the mail worker and closes the pool.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.DirectURLFallback {
 		log.Warn("DATABASE_URL_UNPOOLED is not set: using DATABASE_URL for session-level work; set it to Neon's direct endpoint")
@@ -147,6 +151,20 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		<-workerDone
 		return err
 	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	if cfg.ShutdownDrain > 0 {
+		// Still serving, but no longer ready, and no longer keeping connections alive:
+		// the load balancer moves new requests to other instances meanwhile.
+		log.Info("shutting down: draining", "for", cfg.ShutdownDrain.String())
+		srv.SetKeepAlivesEnabled(false)
+		select {
+		case <-time.After(cfg.ShutdownDrain):
+		case err := <-errc:
+			stopWorker()
+			<-workerDone
+			return err
+		}
 	}
 	log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
