@@ -33,6 +33,7 @@ const seenRefresh = time.Minute
 // the site is served over https; the absolute lifetime is scs's, the idle timeout ours.
 func NewSessions(d *db.DB, secure bool, lifetime, cleanup, wait time.Duration) *scs.SessionManager {
 	m := scs.New()
+	m.Codec = sessionCodec{}
 	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait, codec: m.Codec}
 	m.Lifetime = lifetime
 	m.Cookie.Name = "rapport_session"
