@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"html"
 	"strings"
 	"time"
 
@@ -30,6 +31,25 @@ func StageLabel(s string) string {
 
 // openStage reports whether a deal in stage s is still being worked.
 func openStage(s string) bool { return s == "lead" || s == "qualified" }
+
+// stageSelectOptions is the <option> list of the move control for a deal in each stage,
+// built once: the board has a move control on each of its hundred cards. The labels
+// are constants, escaped here all the same. An unknown stage selects nothing.
+var stageSelectOptions = func() map[string]string {
+	m := make(map[string]string, len(Stages))
+	for _, current := range Stages {
+		var b strings.Builder
+		for _, st := range Stages {
+			b.WriteString(`<option value="` + html.EscapeString(st) + `"`)
+			if st == current {
+				b.WriteString(" selected")
+			}
+			b.WriteString(">" + html.EscapeString(StageLabel(st)) + "</option>")
+		}
+		m[current] = b.String()
+	}
+	return m
+}()
 
 func stageOptions(withAll bool) []web.Option {
 	var o []web.Option
