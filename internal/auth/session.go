@@ -18,23 +18,30 @@ import (
 )
 
 // Session keys. The session holds who is signed in, the user's session_version at
-// sign-in (a bump ends every older session), and when the session was last seen (the
-// idle timeout, refreshed at most once a minute so a page view does not write).
+// sign-in (a bump ends every older session), and when it was signed in. From then on
+// the idle timeout's clock is the sessions.seen_at column, which the statement that
+// loads the session moves at most once a minute: a page view never saves the session
+// only to say "still here".
 const (
 	keyUID     = "uid"
 	keyVersion = "ver"
 	keySeen    = "seen"
 )
 
-// seenRefresh is how stale "seen" may get before a request rewrites the session.
+// seenRefresh is how stale a session's seen time may get before a request moves it.
 const seenRefresh = time.Minute
 
 // NewSessions configures scs on the Postgres store: HttpOnly, SameSite=Lax, Secure when
-// the site is served over https; the absolute lifetime is scs's, the idle timeout ours.
-func NewSessions(d *db.DB, secure bool, lifetime, cleanup, wait time.Duration) *scs.SessionManager {
+// the site is served over https; the absolute lifetime is scs's, the idle timeout ours
+// (now is the clock it is measured by; nil for the real one).
+func NewSessions(d *db.DB, secure bool, lifetime, idle, cleanup, wait time.Duration, now func() time.Time) *scs.SessionManager {
+	if now == nil {
+		now = time.Now
+	}
 	m := scs.New()
 	m.Codec = sessionCodec{}
-	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait, codec: m.Codec}
+	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait,
+		codec: m.Codec, idle: idle, now: now}
 	m.Lifetime = lifetime
 	m.Cookie.Name = "rapport_session"
 	m.Cookie.HttpOnly = true
@@ -117,7 +124,13 @@ func (s *Service) Load(next http.Handler) http.Handler {
 			}
 		}
 		now := s.now()
-		seen := time.Unix(s.Sessions.GetInt64(ctx, keySeen), 0)
+		// When the session was last seen: its seen_at, which the lookup has already
+		// moved if it was more than a minute old; for a session saved before that
+		// column, the time in its data, refreshed below by saving the session.
+		seen, legacy := time.Unix(s.Sessions.GetInt64(ctx, keySeen), 0), true
+		if slot := slotFrom(ctx); slot != nil && slot.seen != nil {
+			seen, legacy = *slot.seen, false
+		}
 		switch {
 		case u == nil, u.Banned, u.SessionVersion != s.Sessions.GetInt(ctx, keyVersion):
 			s.end(r, "Your session has ended. Please sign in again.")
@@ -127,7 +140,7 @@ func (s *Service) Load(next http.Handler) http.Handler {
 			s.end(r, "You were signed out after a period of inactivity. Please sign in again.")
 			next.ServeHTTP(w, r)
 			return
-		case now.Sub(seen) > seenRefresh:
+		case legacy && now.Sub(seen) > seenRefresh:
 			s.Sessions.Put(ctx, keySeen, now.Unix())
 		}
 		next.ServeHTTP(w, r.WithContext(WithUser(ctx, u)))

@@ -24,6 +24,10 @@ type sessionStore struct {
 	db    *db.DB
 	wait  time.Duration
 	codec scs.Codec
+	// idle is the idle timeout and now the clock (tests move it): the lookup moves a
+	// session's seen_at itself, and only while the session is not idle.
+	idle time.Duration
+	now  func() time.Time
 }
 
 // userSlot carries the user found with the session from the store to Load, and
@@ -31,6 +35,9 @@ type sessionStore struct {
 type userSlot struct {
 	user    *User
 	missing bool
+	// seen is the session's seen_at before this request (nil for a session saved before
+	// the column existed: its time is in the data).
+	seen *time.Time
 }
 
 type slotKey struct{}
@@ -45,8 +52,17 @@ func slotFrom(ctx context.Context) *userSlot {
 	return s
 }
 
+// findSessionSQL loads a session with its user and when it was last seen, and moves
+// seen_at to now ($2) when it is more than a minute old ($3) but the session is not
+// idle ($4): one statement, whatever the request. The SELECT reads the snapshot from
+// before the UPDATE, so the caller judges idleness by the previous visit.
 const findSessionSQL = `
-SELECT s.data, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at
+WITH seen AS (
+    UPDATE sessions SET seen_at = $2
+    WHERE token = $1 AND current_timestamp < expiry AND seen_at < $3 AND seen_at > $4
+    RETURNING token
+)
+SELECT s.data, s.seen_at, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at
 FROM sessions s
 LEFT JOIN "user" u ON u.id = s.user_id
 LEFT JOIN agents a ON a.user_id = u.id
@@ -61,8 +77,10 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	var banned *bool
 	var version *int
 	var team *string
-	var created *time.Time
-	err := st.db.QueryRow(qctx, findSessionSQL, token).Scan(&data, &id, &name, &email, &role, &banned, &version, &team, &created)
+	var created, seen *time.Time
+	now := st.now()
+	err := st.db.QueryRow(qctx, findSessionSQL, token, now, now.Add(-seenRefresh), now.Add(-st.idle)).
+		Scan(&data, &seen, &id, &name, &email, &role, &banned, &version, &team, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if slot := slotFrom(ctx); slot != nil {
 			slot.missing = true
@@ -73,25 +91,32 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		return nil, false, db.Translate(err)
 	}
 	if slot := slotFrom(ctx); slot != nil && id != nil {
+		slot.seen = seen
 		slot.user = &User{ID: *id, Name: *name, Email: *email, Role: Role(*role), Banned: *banned,
 			SessionVersion: *version, Team: team, CreatedAt: *created}
 	}
 	return data, true, nil
 }
 
-// CommitCtx saves the session with the user id found in its data.
+// CommitCtx saves the session with the user id and the seen time found in its data.
+// The data's seen time is written at sign-in and goes stale afterwards (the lookup moves
+// seen_at), so a later save never moves seen_at back.
 func (st sessionStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, st.wait)
 	defer cancel()
-	var uid any
+	var uid, seen any
 	if _, values, err := st.codec.Decode(data); err == nil {
 		if s, ok := values[keyUID].(string); ok && s != "" {
 			uid = s
 		}
+		if s, ok := values[keySeen].(int64); ok {
+			seen = time.Unix(s, 0)
+		}
 	}
-	_, err := st.db.Exec(ctx, `INSERT INTO sessions (token, data, expiry, user_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
-		token, data, expiry, uid)
+	_, err := st.db.Exec(ctx, `INSERT INTO sessions (token, data, expiry, user_id, seen_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id,
+			seen_at = GREATEST(sessions.seen_at, EXCLUDED.seen_at)`,
+		token, data, expiry, uid, seen)
 	return db.Translate(err)
 }
 

@@ -60,7 +60,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	} else if cleanup < 0 {
 		cleanup = 0
 	}
-	sessions := auth.NewSessions(d, cfg.Secure(), cfg.SessionLifetime, cleanup, cfg.DBAcquireTimeout+2*time.Second)
+	sessions := auth.NewSessions(d, cfg.Secure(), cfg.SessionLifetime, cfg.SessionIdle, cleanup, cfg.DBAcquireTimeout+2*time.Second, opts.Now)
 	pages := &httpx.Pages{Sessions: sessions, Log: log}
 	sessions.ErrorFunc = pages.ServerError
 	m := opts.metrics
