@@ -85,6 +85,6 @@ func (s *Service) Change(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Your password has been changed. Your other sessions were signed out.")
+	s.Pages.Flash(w, r, "success", "Your password has been changed. Your other sessions were signed out.")
 	httpx.Redirect(w, r, u.Role.Home())
 }

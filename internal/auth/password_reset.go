@@ -77,6 +77,6 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 	if UserFrom(ctx) != nil {
 		_ = s.Sessions.Destroy(ctx)
 	}
-	s.Pages.Flash(r, "success", "Your password has been changed. Sign in with your new password.")
+	s.Pages.Flash(w, r, "success", "Your password has been changed. Sign in with your new password.")
 	httpx.Redirect(w, r, "/signin")
 }

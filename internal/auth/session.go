@@ -107,7 +107,7 @@ func (s *Service) Load(next http.Handler) http.Handler {
 			if slot := slotFrom(ctx); slot != nil && slot.missing && r.Method == http.MethodGet {
 				// The browser's session was ended elsewhere (sign-out everywhere,
 				// password change, deactivation) or expired: say so once.
-				s.Pages.Flash(r, "info", "Your session has ended. Please sign in again.")
+				s.Pages.Flash(w, r, "info", "Your session has ended. Please sign in again.")
 			}
 			next.ServeHTTP(w, r)
 			return
@@ -133,11 +133,11 @@ func (s *Service) Load(next http.Handler) http.Handler {
 		}
 		switch {
 		case u == nil, u.Banned, u.SessionVersion != s.Sessions.GetInt(ctx, keyVersion):
-			s.end(r, "Your session has ended. Please sign in again.")
+			s.end(w, r, "Your session has ended. Please sign in again.")
 			next.ServeHTTP(w, r)
 			return
 		case now.Sub(seen) > s.Idle:
-			s.end(r, "You were signed out after a period of inactivity. Please sign in again.")
+			s.end(w, r, "You were signed out after a period of inactivity. Please sign in again.")
 			next.ServeHTTP(w, r)
 			return
 		case legacy && now.Sub(seen) > seenRefresh:
@@ -148,11 +148,11 @@ func (s *Service) Load(next http.Handler) http.Handler {
 }
 
 // end destroys the session in the store and leaves a flash for the sign-in page.
-func (s *Service) end(r *http.Request, msg string) {
+func (s *Service) end(w http.ResponseWriter, r *http.Request, msg string) {
 	if err := s.Sessions.Destroy(r.Context()); err != nil {
 		s.Log.WarnContext(r.Context(), "destroy session", "err", err)
 	}
-	s.Pages.Flash(r, "info", msg)
+	s.Pages.Flash(w, r, "info", msg)
 }
 
 // start begins a fresh session for u: a new token (no fixation), the user's current

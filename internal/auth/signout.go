@@ -17,6 +17,6 @@ func (s *Service) SignOut(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "info", "You have been signed out.")
+	s.Pages.Flash(w, r, "info", "You have been signed out.")
 	httpx.Redirect(w, r, "/signin")
 }

@@ -66,6 +66,6 @@ func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Welcome to Rapport, "+u.Name+". Your account is ready.")
+	s.Pages.Flash(w, r, "success", "Welcome to Rapport, "+u.Name+". Your account is ready.")
 	httpx.Redirect(w, r, u.Role.Home())
 }

@@ -61,7 +61,7 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", f.Name+" was added and invited by email.")
+	s.Pages.Flash(w, r, "success", f.Name+" was added and invited by email.")
 	httpx.Redirect(w, r, "/admin/users")
 }
 

@@ -31,6 +31,6 @@ func (s *Service) setBanned(w http.ResponseWriter, r *http.Request, banned bool)
 	if banned {
 		msg = u.Name + " was deactivated and signed out everywhere."
 	}
-	s.Pages.Flash(r, "success", msg)
+	s.Pages.Flash(w, r, "success", msg)
 	httpx.Redirect(w, r, "/admin/users/"+url.PathEscape(u.ID))
 }

@@ -69,6 +69,6 @@ func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", u.Name+" is now "+Role(f.Role).Label()+".")
+	s.Pages.Flash(w, r, "success", u.Name+" is now "+Role(f.Role).Label()+".")
 	httpx.Redirect(w, r, "/admin/users/"+url.PathEscape(u.ID))
 }

@@ -75,6 +75,6 @@ func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", activityLabel(f.Type)+" logged.")
+	s.Pages.Flash(w, r, "success", activityLabel(f.Type)+" logged.")
 	httpx.Redirect(w, r, dealPath(id))
 }

@@ -59,6 +59,6 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Company "+c.Name+" added.")
+	s.Pages.Flash(w, r, "success", "Company "+c.Name+" added.")
 	httpx.Redirect(w, r, companyPath(c.ID))
 }

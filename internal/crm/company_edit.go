@@ -71,6 +71,6 @@ func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Company "+f.Name+" saved.")
+	s.Pages.Flash(w, r, "success", "Company "+f.Name+" saved.")
 	httpx.Redirect(w, r, companyPath(id))
 }

@@ -65,6 +65,6 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Contact "+displayName(f.Name, f.Email)+" added.")
+	s.Pages.Flash(w, r, "success", "Contact "+displayName(f.Name, f.Email)+" added.")
 	httpx.Redirect(w, r, contactPath(id))
 }

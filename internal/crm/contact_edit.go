@@ -107,6 +107,6 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Contact "+displayName(f.Name, f.Email)+" saved.")
+	s.Pages.Flash(w, r, "success", "Contact "+displayName(f.Name, f.Email)+" saved.")
 	httpx.Redirect(w, r, contactPath(id))
 }

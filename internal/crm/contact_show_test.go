@@ -26,7 +26,7 @@ func TestContactPageShowsTickets(t *testing.T) {
 	jane := f.contact("jane@acme.com", "Jane", nil, rep)
 	sessions := scs.New()
 	s := &Service{DB: f.db.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Pages: &httpx.Pages{Sessions: sessions, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		Pages: &httpx.Pages{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	var asked string
 	s.Tickets = func(_ context.Context, email string) ([]TicketLink, error) {
 		asked = email

@@ -59,6 +59,6 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Deal "+f.Title+" added.")
+	s.Pages.Flash(w, r, "success", "Deal "+f.Title+" added.")
 	httpx.Redirect(w, r, dealPath(id))
 }

@@ -83,6 +83,6 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Deal "+f.Title+" saved.")
+	s.Pages.Flash(w, r, "success", "Deal "+f.Title+" saved.")
 	httpx.Redirect(w, r, dealPath(id))
 }

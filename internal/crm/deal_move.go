@@ -75,9 +75,9 @@ func (s *Service) DealMove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Moved {
-		s.Pages.Flash(r, "success", m.Title+" moved from "+StageLabel(m.From)+" to "+StageLabel(m.To)+".")
+		s.Pages.Flash(w, r, "success", m.Title+" moved from "+StageLabel(m.From)+" to "+StageLabel(m.To)+".")
 	} else {
-		s.Pages.Flash(r, "info", m.Title+" already is in "+StageLabel(m.To)+".")
+		s.Pages.Flash(w, r, "info", m.Title+" already is in "+StageLabel(m.To)+".")
 	}
 	next := httpx.LocalPath(r.PostFormValue("next"))
 	if next == "" {

@@ -57,7 +57,7 @@ func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, ErrImportApplied) {
-		s.Pages.Flash(r, "info", "This import was already applied; nothing was added again.")
+		s.Pages.Flash(w, r, "info", "This import was already applied; nothing was added again.")
 		httpx.Redirect(w, r, importPath(id))
 		return
 	}
@@ -65,6 +65,6 @@ func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Imported "+strconv.FormatInt(n, 10)+" new records.")
+	s.Pages.Flash(w, r, "success", "Imported "+strconv.FormatInt(n, 10)+" new records.")
 	httpx.Redirect(w, r, importPath(id))
 }

@@ -114,7 +114,7 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		default:
-			s.Pages.Flash(r, "success", "Pipeline "+f.Name+" created.")
+			s.Pages.Flash(w, r, "success", "Pipeline "+f.Name+" created.")
 			httpx.Redirect(w, r, "/admin/pipelines")
 			return
 		}
@@ -158,7 +158,7 @@ func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		default:
-			s.Pages.Flash(r, "success", "Pipeline renamed to "+f.Name+".")
+			s.Pages.Flash(w, r, "success", "Pipeline renamed to "+f.Name+".")
 			httpx.Redirect(w, r, "/admin/pipelines")
 			return
 		}

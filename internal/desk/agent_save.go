@@ -91,7 +91,7 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 			s.Pages.ServerError(w, r, err)
 			return
 		default:
-			s.Pages.Flash(r, "success", u.Name+" is an agent in "+f.Team+".")
+			s.Pages.Flash(w, r, "success", u.Name+" is an agent in "+f.Team+".")
 			httpx.Redirect(w, r, "/admin/agents")
 			return
 		}
@@ -131,6 +131,6 @@ func (s *Service) UpdateAgent(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
-	s.Pages.Flash(r, "success", "Team changed to "+f.Team+".")
+	s.Pages.Flash(w, r, "success", "Team changed to "+f.Team+".")
 	httpx.Redirect(w, r, "/admin/agents")
 }

@@ -153,6 +153,6 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 		s.Pages.ServerError(w, r, db.Translate(err))
 		return
 	}
-	s.Pages.Flash(r, "success", "SLA policy “"+f.Name+"” saved.")
+	s.Pages.Flash(w, r, "success", "SLA policy “"+f.Name+"” saved.")
 	httpx.Redirect(w, r, "/admin/sla")
 }

@@ -97,6 +97,6 @@ func (s *Service) CreateTicket(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Your ticket "+ShortRef(id)+" was filed. We will reply here and by email.")
+	s.Pages.Flash(w, r, "success", "Your ticket "+ShortRef(id)+" was filed. We will reply here and by email.")
 	httpx.Redirect(w, r, "/support/tickets/"+id)
 }

@@ -62,6 +62,6 @@ func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(r, "success", "Your reply was sent.")
+	s.Pages.Flash(w, r, "success", "Your reply was sent.")
 	httpx.Redirect(w, r, "/support/tickets/"+id)
 }

@@ -162,7 +162,7 @@ func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.Pages.ServerError(w, r, err)
 	default:
-		s.Pages.Flash(r, "success", savedMessage(before))
+		s.Pages.Flash(w, r, "success", savedMessage(before))
 		httpx.Redirect(w, r, "/desk/tickets/"+id)
 	}
 }

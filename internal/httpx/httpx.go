@@ -16,7 +16,6 @@ import (
 	"sync"
 
 	"github.com/a-h/templ"
-	"github.com/alexedwards/scs/v2"
 
 	"rapport/internal/db"
 	"rapport/web"
@@ -54,43 +53,26 @@ func WithViewer(ctx context.Context, v Viewer) context.Context {
 
 // Pages renders pages, flashes and errors. One value is shared by every handler package.
 type Pages struct {
-	Sessions *scs.SessionManager
-	Log      *slog.Logger
-}
-
-const flashKindKey, flashMsgKey = "flash_kind", "flash_msg"
-
-// Flash leaves a message for the next page this browser shows.
-func (p *Pages) Flash(r *http.Request, kind, msg string) {
-	p.Sessions.Put(r.Context(), flashKindKey, kind)
-	p.Sessions.Put(r.Context(), flashMsgKey, msg)
+	Log *slog.Logger
+	// Secure says the site is served over https: the flash cookie is then a __Host-
+	// cookie (Secure, no Domain), which no other host can set for this one.
+	Secure bool
 }
 
 // Shell builds the layout's data for this request, taking any pending flash.
-func (p *Pages) Shell(r *http.Request, title string) web.Shell {
+func (p *Pages) Shell(w http.ResponseWriter, r *http.Request, title string) web.Shell {
 	s := web.Shell{Title: title, Path: r.URL.Path}
 	if v, ok := r.Context().Value(viewerKey).(Viewer); ok {
 		s.UserName, s.UserRole, s.RoleLabel = v.Name, v.Role, v.RoleLabel
 		s.Nav = web.NavFor(v.Role)
 	}
-	s.Flash = p.popFlash(r.Context())
+	s.Flash = p.popFlash(w, r)
 	return s
-}
-
-// popFlash takes the pending flash. Error pages can be rendered outside the session
-// middleware (a panic, a session store failure), where scs has no data and panics: such
-// a page simply has no flash.
-func (p *Pages) popFlash(ctx context.Context) (f web.Flash) {
-	defer func() { _ = recover() }()
-	if msg := p.Sessions.PopString(ctx, flashMsgKey); msg != "" {
-		f = web.Flash{Kind: p.Sessions.PopString(ctx, flashKindKey), Message: msg}
-	}
-	return f
 }
 
 // Render writes body inside the layout with the given status.
 func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) {
-	p.write(w, r, status, web.Layout(p.Shell(r, title)), body)
+	p.write(w, r, status, web.Layout(p.Shell(w, r, title)), body)
 }
 
 func (p *Pages) write(w http.ResponseWriter, r *http.Request, status int, layout, body templ.Component) {

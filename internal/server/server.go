@@ -61,7 +61,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		cleanup = 0
 	}
 	sessions := auth.NewSessions(d, cfg.Secure(), cfg.SessionLifetime, cfg.SessionIdle, cleanup, cfg.DBAcquireTimeout+2*time.Second, opts.Now)
-	pages := &httpx.Pages{Sessions: sessions, Log: log}
+	pages := &httpx.Pages{Log: log, Secure: cfg.Secure()}
 	sessions.ErrorFunc = pages.ServerError
 	m := opts.metrics
 	if m == nil {
