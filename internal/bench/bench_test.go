@@ -46,7 +46,9 @@ func TestMetricsDelta(t *testing.T) {
 	before, err := ParseMetrics(strings.NewReader(`
 rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 10
 rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 2
-rapport_db_statements_total{route="/desk/tickets/{id}"} 42
+rapport_db_statements_total{method="GET",route="/desk/tickets/{id}"} 30
+rapport_db_statements_total{method="POST",route="/desk/tickets/{id}"} 12
+rapport_db_statements_total{route="background"} 5
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -55,14 +57,22 @@ rapport_db_statements_total{route="/desk/tickets/{id}"} 42
 rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 20
 rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="404"} 1
 rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 4
-rapport_db_statements_total{route="/desk/tickets/{id}"} 102
+rapport_db_statements_total{method="GET",route="/desk/tickets/{id}"} 63
+rapport_db_statements_total{method="POST",route="/desk/tickets/{id}"} 30
+rapport_db_statements_total{route="background"} 9
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := Delta(before, after, "GET", "/desk/tickets/{id}")
-	if d.Requests != 11 || d.AllMethods != 13 || d.Statements != 60 {
-		t.Errorf("delta %+v, want 11 GET of 13 requests, 60 statements", d)
+	if d.Requests != 11 || d.Statements != 33 || d.PerRequest() != 3 {
+		t.Errorf("GET delta %+v, want 11 requests, 33 statements", d)
+	}
+	if d := Delta(before, after, "POST", "/desk/tickets/{id}"); d.Requests != 2 || d.Statements != 18 {
+		t.Errorf("POST delta %+v, want 2 requests, 18 statements", d)
+	}
+	if bg := after.Statements["background"] - before.Statements["background"]; bg != 4 {
+		t.Errorf("background statements %v, want 4", bg)
 	}
 	if got := (RouteDelta{}).PerRequest(); got != -1 {
 		t.Errorf("no requests: %v, want -1", got)

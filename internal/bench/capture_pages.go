@@ -81,11 +81,11 @@ func captureOne(ctx context.Context, base string, capt *Capture, p *Page, u *Use
 		}
 		d := Delta(before, after, p.Method, p.Route)
 		bg := after.Statements["background"] - before.Statements["background"]
-		if d.AllMethods == 1 && bg == 0 && int(d.Statements) == len(stmts) {
+		if d.Requests == 1 && bg == 0 && int(d.Statements) == len(stmts) {
 			return stmts, nil
 		}
 		last = fmt.Sprintf("captured %d, the server counted %.0f on %.0f requests, %.0f in the background",
-			len(stmts), d.Statements, d.AllMethods, bg)
+			len(stmts), d.Statements, d.Requests, bg)
 		time.Sleep(100 * time.Millisecond)
 	}
 	return nil, fmt.Errorf("capture %s: the statements never matched the server's count (%s)", p.Name, last)

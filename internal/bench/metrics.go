@@ -8,20 +8,19 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
 // Snapshot is what the server's /metrics said at one moment: requests by method and
-// route pattern (every status code summed) and SQL statements by route pattern.
+// route pattern (every status code summed) and SQL statements by method and route.
 type Snapshot struct {
 	Requests   map[string]float64 // "GET /crm/deals/{id}"
-	Statements map[string]float64 // "/crm/deals/{id}"; "background" is outside requests
+	Statements map[string]float64 // "GET /crm/deals/{id}"; "background" is outside requests
 }
 
 var (
 	requestCountLine = regexp.MustCompile(`^rapport_http_request_duration_seconds_count\{method="([^"]*)",route="([^"]*)",code="[^"]*"\} (\S+)$`)
-	statementsLine   = regexp.MustCompile(`^rapport_db_statements_total\{route="([^"]*)"\} (\S+)$`)
+	statementsLine   = regexp.MustCompile(`^rapport_db_statements_total\{(?:method="([^"]*)",)?route="([^"]*)"\} (\S+)$`)
 )
 
 // ParseMetrics reads the two series the benchmark needs from Prometheus text.
@@ -38,11 +37,15 @@ func ParseMetrics(r io.Reader) (Snapshot, error) {
 			}
 			s.Requests[m[1]+" "+m[2]] += v
 		} else if m := statementsLine.FindStringSubmatch(line); m != nil {
-			v, err := strconv.ParseFloat(m[2], 64)
+			v, err := strconv.ParseFloat(m[3], 64)
 			if err != nil {
 				return s, fmt.Errorf("metrics: %q: %w", line, err)
 			}
-			s.Statements[m[1]] += v
+			key := m[2]
+			if m[1] != "" {
+				key = m[1] + " " + m[2]
+			}
+			s.Statements[key] += v
 		}
 	}
 	return s, sc.Err()
@@ -67,31 +70,25 @@ func scrape(ctx context.Context, base string) (Snapshot, error) {
 	return ParseMetrics(resp.Body)
 }
 
-// RouteDelta is one route's requests and statements between two snapshots.
+// RouteDelta is one method and route's requests and statements between two snapshots.
 type RouteDelta struct {
-	Requests   float64 // of the method asked for
-	AllMethods float64 // every method on the route: the statements are counted per route only
+	Requests   float64
 	Statements float64
 }
 
-// PerRequest is statements per request on the route, or -1 without requests.
+// PerRequest is statements per request, or -1 without requests.
 func (d RouteDelta) PerRequest() float64 {
-	if d.AllMethods == 0 {
+	if d.Requests == 0 {
 		return -1
 	}
-	return d.Statements / d.AllMethods
+	return d.Statements / d.Requests
 }
 
 // Delta is what happened on method and route between before and after.
 func Delta(before, after Snapshot, method, route string) RouteDelta {
-	d := RouteDelta{
-		Requests:   after.Requests[method+" "+route] - before.Requests[method+" "+route],
-		Statements: after.Statements[route] - before.Statements[route],
+	k := method + " " + route
+	return RouteDelta{
+		Requests:   after.Requests[k] - before.Requests[k],
+		Statements: after.Statements[k] - before.Statements[k],
 	}
-	for k, v := range after.Requests {
-		if _, r, _ := strings.Cut(k, " "); r == route {
-			d.AllMethods += v - before.Requests[k]
-		}
-	}
-	return d
 }

@@ -104,22 +104,16 @@ func (r *Result) mixedSection(p func(string, ...any)) {
 	p("")
 }
 
-// mixedSQL is statements per request on the page's route in the mix; a route both
-// read and posted (the ticket) only has a count for both together.
+// mixedSQL is statements per request of the page's method and route in the mix.
 func mixedSQL(pr *PageResult) string {
 	d := pr.MixedSQL
 	if d.PerRequest() < 0 {
 		return "–"
 	}
-	if d.AllMethods != d.Requests {
-		return fmt.Sprintf("%.2f ¹", d.PerRequest())
-	}
 	return fmt.Sprintf("%.2f", d.PerRequest())
 }
 
 func (r *Result) soloSection(p func(string, ...any)) {
-	p("¹ The server counts statements per route, not per method: GET and POST `/desk/tickets/{id}` share one count in the mix. The table below has each alone.")
-	p("")
 	p("## Each page alone, against its SQL alone")
 	p("")
 	if r.FloorIssue != "" {

@@ -25,8 +25,7 @@ func (r *Result) targetsSection(p func(string, ...any)) {
 
 	var over, writes []string
 	for _, pr := range r.Pages {
-		// To the table's two decimals: a session's idle clock is written once a minute,
-		// a few statements in thousands of views.
+		// To the table's two decimals, as the table shows it.
 		n := math.Round(100*pr.SoloSQL.PerRequest()) / 100
 		switch {
 		case pr.Page.Method != http.MethodGet:
@@ -137,7 +136,7 @@ func methodSection(p func(string, ...any), c Config) {
 	p("- **req/s**: requests that started inside the measured window, over its length. Every user waits for the whole answer before asking again.")
 	p("- **p50/p95/p99**: latency seen by the client, from sending the request to reading the last byte of the body, nearest rank. Redirects are not followed: a post is measured alone.")
 	p("- **errors**: requests without an answer, or with another status than the page's (200 for pages, 303 for posts), so a 3xx to the sign-in page counts; this is stricter than non-2xx/3xx.")
-	p("- **SQL/req**: the server's own `/metrics` deltas over the window, `rapport_db_statements_total{route}` over `rapport_http_request_duration_seconds_count` for the route, session lookup and any session write included; `BEGIN` and `COMMIT` count as statements. In the mix a view after a post also saves the session (it shows the post's flash message, as the browser's redirect would), hence the pages' fractions above 3; alone, the session's idle clock is saved once a minute per user. The statements target reads the page alone, to two decimals.")
+	p("- **SQL/req**: the server's own `/metrics` deltas over the window, `rapport_db_statements_total{route}` over `rapport_http_request_duration_seconds_count` for the route, session lookup and any session write included; `BEGIN` and `COMMIT` count as statements. The session lookup also moves the session's idle clock (at most once a minute, in the same statement), and a post's flash message travels in a cookie, so a view after a pause or after a post costs no more than any other. The statements target reads the page alone, to two decimals.")
 	p("- **captured SQL/req**: the statements of each of the %d requests per page made one at a time behind a recording proxy (Capture), kept only when the server's count agreed.", c.Samples)
 	p("- **SQL alone**: pgbench (`-M simple`, each statement its own query, as the server sends them) through the same PgBouncer, %d clients, replaying the captured requests (one script each, picked at random); a script is one page's worth of SQL, so scripts/s is the rate the database alone allows. The posts' scripts write too (a reply's script locks and updates its ticket, so %d clients contend on %d tickets).", c.Concurrency, c.Concurrency, c.Samples)
 	p("- **page / SQL alone**: the page alone (same clients, same pooler) over that rate. The server, PgBouncer, Postgres, pgbench and the load generator share the same processors.")

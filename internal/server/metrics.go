@@ -24,7 +24,13 @@ import (
 type metrics struct {
 	mu         sync.Mutex
 	series     map[seriesKey]*histogram
-	statements map[string]uint64 // by route pattern
+	statements map[statementsKey]uint64 // by method and route pattern
+}
+
+// statementsKey files statements by the request that sent them; background work
+// (workers, cleanup) has no method and the route "background".
+type statementsKey struct {
+	method, route string
 }
 
 type seriesKey struct {
@@ -40,35 +46,35 @@ type histogram struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{series: map[seriesKey]*histogram{}, statements: map[string]uint64{}}
+	return &metrics{series: map[seriesKey]*histogram{}, statements: map[statementsKey]uint64{}}
 }
 
-type statementsKey struct{}
+type statementsCtxKey struct{}
 
 // countStatements gives a request a counter the tracer adds to; observe files the
-// total under the request's route pattern once the route is fully known.
+// total under the request's method and route pattern once the route is fully known.
 func countStatements(ctx context.Context) (context.Context, *atomic.Int64) {
 	n := &atomic.Int64{}
-	return context.WithValue(ctx, statementsKey{}, n), n
+	return context.WithValue(ctx, statementsCtxKey{}, n), n
 }
 
 // TraceQueryStart counts each statement against the request that sent it; statements
 // sent outside a request (workers, cleanup) count as "background".
 func (m *metrics) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	if n, ok := ctx.Value(statementsKey{}).(*atomic.Int64); ok {
+	if n, ok := ctx.Value(statementsCtxKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 		return ctx
 	}
-	m.addStatements("background", 1)
+	m.addStatements("", "background", 1)
 	return ctx
 }
 
-func (m *metrics) addStatements(route string, n int64) {
+func (m *metrics) addStatements(method, route string, n int64) {
 	if n == 0 {
 		return
 	}
 	m.mu.Lock()
-	m.statements[route] += uint64(n)
+	m.statements[statementsKey{method, route}] += uint64(n)
 	m.mu.Unlock()
 }
 
@@ -136,15 +142,22 @@ func (m *metrics) write(b *strings.Builder) {
 		fmt.Fprintf(b, "rapport_http_request_duration_seconds_sum{%s} %g\n", labels, h.sum)
 		fmt.Fprintf(b, "rapport_http_request_duration_seconds_count{%s} %d\n", labels, h.count)
 	}
-	routes := make([]string, 0, len(m.statements))
-	for r := range m.statements {
-		routes = append(routes, r)
+	skeys := make([]statementsKey, 0, len(m.statements))
+	for k := range m.statements {
+		skeys = append(skeys, k)
 	}
-	sort.Strings(routes)
-	b.WriteString("# HELP rapport_db_statements_total SQL statements sent, by the route of the request that sent them.\n")
+	sort.Slice(skeys, func(i, j int) bool {
+		a, c := skeys[i], skeys[j]
+		return a.route+" "+a.method < c.route+" "+c.method
+	})
+	b.WriteString("# HELP rapport_db_statements_total SQL statements sent, by the method and route of the request that sent them (route \"background\": outside requests).\n")
 	b.WriteString("# TYPE rapport_db_statements_total counter\n")
-	for _, r := range routes {
-		fmt.Fprintf(b, "rapport_db_statements_total{route=%q} %d\n", r, m.statements[r])
+	for _, k := range skeys {
+		if k.method == "" {
+			fmt.Fprintf(b, "rapport_db_statements_total{route=%q} %d\n", k.route, m.statements[k])
+			continue
+		}
+		fmt.Fprintf(b, "rapport_db_statements_total{method=%q,route=%q} %d\n", k.method, k.route, m.statements[k])
 	}
 }
 

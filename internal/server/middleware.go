@@ -70,7 +70,7 @@ func observe(log *slog.Logger, m *metrics) func(http.Handler) http.Handler {
 				pattern = "unmatched"
 			}
 			m.observe(r.Method, pattern, sw.status, d)
-			m.addStatements(pattern, statements.Load())
+			m.addStatements(r.Method, pattern, statements.Load())
 			level := slog.LevelInfo
 			if sw.status >= 500 {
 				level = slog.LevelError
