@@ -18,7 +18,7 @@ FIND_GO := find . \( -path './.*' -o -path ./bin -o -name testdata -o -name node
 # with a bare "context deadline exceeded" when the clock runs out mid-execution.
 FUZZTIME ?= 100000x
 
-.PHONY: help build run test bench bench-go fuzz faults generate generate-check fmt fmt-check vet lint tidy-check docker clean db-stop
+.PHONY: help build run test bench bench-go fuzz faults vuln generate generate-check fmt fmt-check vet lint tidy-check docker clean db-stop
 
 help: ## List the targets
 	@echo 'Usage: make <target>'
@@ -81,6 +81,13 @@ fuzz: ## Run every Go fuzz target for FUZZTIME executions each (default 100000x)
 			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
 		done; \
 	done
+
+# The Go vulnerability database govulncheck reads; file:///path for an offline copy in
+# its v1 layout (vuln.go.dev's index/ and ID/ folders).
+VULNDB ?= https://vuln.go.dev
+
+vuln: ## govulncheck every package against VULNDB (network, or an offline copy: not in CI)
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 -db $(VULNDB) ./...
 
 generate: ## Generate Go code from the templ files
 	$(GO) tool templ generate
