@@ -54,7 +54,7 @@ func (keepDB) Cleanup(func()) {}
 // TestCrmQueryPlans checks the plans of the CRM's hot statements on a database seeded
 // at planTestScale: none may read a whole CRM table, and each uses the index it was
 // written for. With -v it logs every plan. Then, on a copy of that database without
-// two of those indexes, it checks that the same checker reports both.
+// three of those indexes, it checks that the same checker reports them.
 func TestCrmQueryPlans(t *testing.T) {
 	t.Parallel()
 	d := seedCrmPlans(t, t, planTestScale, planTestCustomers)
@@ -67,11 +67,12 @@ func TestCrmQueryPlans(t *testing.T) {
 		}
 	})
 
-	// The checker must be able to fail: without the timeline's index the timeline reads
-	// every activity, and without the board's index everyone's cards come from
-	// idx_deal_stage (no sequential scan, so only the named-index check sees it).
-	t.Run("without idx_activity_deal_time and deals_board_idx", func(t *testing.T) {
-		for _, index := range []string{"idx_activity_deal_time", "deals_board_idx"} {
+	// The checker must be able to fail: without the timeline's indexes the timeline reads
+	// every activity and every stage change, and without the board's index everyone's
+	// cards come from idx_deal_stage (no sequential scan, so only the named-index check
+	// sees it).
+	t.Run("without idx_activity_deal_time, deal_stage_changes_deal_time_idx and deals_board_idx", func(t *testing.T) {
+		for _, index := range []string{"idx_activity_deal_time", "deal_stage_changes_deal_time_idx", "deals_board_idx"} {
 			if _, err := broken.DB.Exec(context.Background(), "DROP INDEX "+index); err != nil {
 				t.Fatal(err)
 			}
@@ -80,6 +81,8 @@ func TestCrmQueryPlans(t *testing.T) {
 		for _, want := range []planProblem{
 			{"deal timeline", "Seq Scan on activities"},
 			{"deal timeline", "does not use idx_activity_deal_time"},
+			{"deal timeline", "Seq Scan on deal_stage_changes"},
+			{"deal timeline", "does not use deal_stage_changes_deal_time_idx"},
 			{"board cards, anyone", "does not use deals_board_idx"},
 			{"board, anyone", "does not use deals_board_idx"},
 		} {
@@ -93,9 +96,9 @@ func TestCrmQueryPlans(t *testing.T) {
 }
 
 // BenchmarkCrmQueryPlans checks the plans of the CRM's hot queries on a database seeded
-// at BENCH_SCALE (20 by default: ~100k deals, ~200k contacts, ~1M activities), as
-// TestCrmQueryPlans does at a small scale. With -v it logs each plan with EXPLAIN
-// ANALYZE's timings.
+// at BENCH_SCALE (20 by default: ~100k deals, ~200k contacts, ~1M activities, ~110k
+// stage changes), as TestCrmQueryPlans does at a small scale. With -v it logs each plan
+// with EXPLAIN ANALYZE's timings.
 // go test -run '^$' -bench CrmQueryPlans -benchtime 1x -v ./internal/crm
 func BenchmarkCrmQueryPlans(b *testing.B) {
 	scale := 20
@@ -141,7 +144,7 @@ func seedCrmPlans(tb, owner testing.TB, scale, customers int) *testenv.Database 
 	// rows (no commit lookup needed after that) and the second marks every page. And
 	// INDEX_CLEANUP ON, or VACUUM may skip the index pass when few pages have dead rows
 	// (the seeds update a few), leaving those pages unmarked.
-	tables := []string{"deals", "contacts", "companies", "activities", `"user"`}
+	tables := []string{"deals", "contacts", "companies", "activities", "deal_stage_changes", `"user"`}
 	for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
 		if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
 			tb.Fatal(err)
@@ -173,9 +176,10 @@ var crmFullScan = regexp.MustCompile(`Seq Scan on (deals|contacts|companies|acti
 // TestCrmFullScanPattern checks crmFullScan on plan lines.
 func TestCrmFullScanPattern(t *testing.T) {
 	for line, want := range map[string]bool{
-		`->  Seq Scan on "user" o  (cost=0.00..29.23 rows=1023 width=45)`:          true,
-		`->  Parallel Seq Scan on deals  (cost=0.00..2700.16 rows=41716 width=30)`: true,
-		`->  Seq Scan on activities a  (cost=0.00..1504.55 rows=25 width=190)`:     true,
+		`->  Seq Scan on "user" o  (cost=0.00..29.23 rows=1023 width=45)`:           true,
+		`->  Parallel Seq Scan on deals  (cost=0.00..2700.16 rows=41716 width=30)`:  true,
+		`->  Seq Scan on activities a  (cost=0.00..1504.55 rows=25 width=190)`:      true,
+		`->  Seq Scan on deal_stage_changes s  (cost=0.00..196.80 rows=2 width=90)`: true,
 		"Seq Scan on deals": true,
 		`->  Seq Scan on pipelines  (cost=0.00..19.70 rows=970 width=56)`:               false,
 		`->  Seq Scan on deals_archive d  (cost=0.00..1.00 rows=1 width=8)`:             false,

@@ -54,10 +54,10 @@ type keepDB struct{ testing.TB }
 func (keepDB) Cleanup(func()) {}
 
 // TestDeskQueryPlans checks the plans of the desk's hot statements on a database seeded
-// at planTestScale: none may read a whole tickets, messages or user table, and each
-// uses the index it was written for. With -v it logs every plan. Then, on a copy of
-// that database without two of those indexes, it checks that the same checker reports
-// both.
+// at planTestScale: none may read a whole tickets, messages, status history or user
+// table, and each uses the index it was written for. With -v it logs every plan. Then,
+// on a copy of that database without three of those indexes, it checks that the same
+// checker reports them.
 func TestDeskQueryPlans(t *testing.T) {
 	t.Parallel()
 	d := seedDeskPlans(t, t, planTestScale, planTestCustomers)
@@ -71,11 +71,12 @@ func TestDeskQueryPlans(t *testing.T) {
 	})
 
 	// The checker must be able to fail: without the thread's index a thread reads every
-	// message, and without the queue's index the queue reads every open ticket through
+	// message, without the status history's index the ticket page reads the whole
+	// history, and without the queue's index the queue reads every open ticket through
 	// idx_ticket_status_priority and sorts them (no sequential scan of tickets, so the
 	// named-index check is what sees it).
-	t.Run("without idx_message_ticket and idx_ticket_queue", func(t *testing.T) {
-		for _, index := range []string{"idx_message_ticket", "idx_ticket_queue"} {
+	t.Run("without idx_message_ticket, idx_status_change_ticket and idx_ticket_queue", func(t *testing.T) {
+		for _, index := range []string{"idx_message_ticket", "idx_status_change_ticket", "idx_ticket_queue"} {
 			if _, err := broken.DB.Exec(context.Background(), "DROP INDEX "+index); err != nil {
 				t.Fatal(err)
 			}
@@ -84,6 +85,8 @@ func TestDeskQueryPlans(t *testing.T) {
 		for _, want := range []planProblem{
 			{"portal thread", "Seq Scan on ticket_messages"},
 			{"portal thread", "does not use idx_message_ticket"},
+			{"desk ticket", "Seq Scan on ticket_status_changes"},
+			{"desk ticket", "does not use idx_status_change_ticket"},
 			{"queue, open", "does not use idx_ticket_queue"},
 		} {
 			if !slices.ContainsFunc(problems, func(p planProblem) bool {
@@ -96,9 +99,9 @@ func TestDeskQueryPlans(t *testing.T) {
 }
 
 // BenchmarkDeskQueryPlans checks the plans of the desk's hot statements on a database
-// seeded at BENCH_SCALE (20 by default: ~100k tickets, ~1M messages), as
-// TestDeskQueryPlans does at a small scale. With -v it logs each plan with EXPLAIN
-// ANALYZE's timings.
+// seeded at BENCH_SCALE (20 by default: ~100k tickets, ~1M messages, ~300k status
+// changes), as TestDeskQueryPlans does at a small scale. With -v it logs each plan with
+// EXPLAIN ANALYZE's timings.
 // go test -run '^$' -bench DeskQueryPlans -benchtime 1x -v ./internal/desk
 func BenchmarkDeskQueryPlans(b *testing.B) {
 	scale := 20
@@ -171,7 +174,7 @@ func seedDeskPlans(tb, owner testing.TB, scale, customers int) *testenv.Database
 
 // deskFullScan matches a sequential scan of a big table in a plan. (Not \b after the
 // name: there is none after "user", so with \b a scan of "user" went unseen.)
-var deskFullScan = regexp.MustCompile(`Seq Scan on (tickets|ticket_messages|"user")(?:\s|$)`)
+var deskFullScan = regexp.MustCompile(`Seq Scan on (tickets|ticket_messages|ticket_status_changes|"user")(?:\s|$)`)
 
 // TestDeskFullScanPattern checks deskFullScan on plan lines.
 func TestDeskFullScanPattern(t *testing.T) {
@@ -179,9 +182,10 @@ func TestDeskFullScanPattern(t *testing.T) {
 		`->  Seq Scan on "user" u  (cost=0.00..29.23 rows=1023 width=45)`:                 true,
 		`->  Seq Scan on tickets t_2  (cost=0.00..2000.15 rows=12251 width=4)`:            true,
 		`->  Parallel Seq Scan on ticket_messages m  (cost=0.00..9000.00 rows=1 width=8)`: true,
+		`->  Seq Scan on ticket_status_changes c  (cost=0.00..5250.24 rows=3 width=112)`:  true,
 		"Seq Scan on tickets": true,
 		`->  Seq Scan on agents  (cost=0.00..1.40 rows=32 width=7)`:                          false,
-		`->  Seq Scan on ticket_status_changes c  (cost=0.00..0.00 rows=1 width=112)`:        false,
+		`->  Seq Scan on sla_policies p  (cost=0.00..1.04 rows=1 width=40)`:                  false,
 		`->  Index Scan using tickets_pkey on tickets t  (cost=0.42..8.44 rows=1 width=253)`: false,
 	} {
 		if got := deskFullScan.MatchString(line); got != want {
@@ -204,9 +208,10 @@ func planProblems(ps []planProblem) string {
 }
 
 // deskPlanProblems explains (ANALYZE, BUFFERS) each hot desk statement on d and returns
-// what is wrong with the plans: a sequential scan of tickets, ticket_messages or
-// "user", or an index the statement is written for that the plan does not use. With -v
-// it logs every plan; otherwise only the plans that have a problem.
+// what is wrong with the plans: a sequential scan of tickets, ticket_messages,
+// ticket_status_changes or "user", or an index the statement is written for that the
+// plan does not use. With -v it logs every plan; otherwise only the plans that have a
+// problem.
 func deskPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 	tb.Helper()
 	ctx := context.Background()
@@ -249,7 +254,7 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 		{"queue facets, mine", queueFacetsSQL, QueueFilter{AssigneeID: &agentID}.filterArgs(),
 			[]string{"idx_ticket_queue_assignee"}},
 		{"desk ticket", deskTicketSQL, []any{ticket, recentTickets},
-			[]string{"tickets_pkey", "idx_message_ticket", "idx_ticket_requester"}},
+			[]string{"tickets_pkey", "idx_message_ticket", "idx_status_change_ticket", "idx_ticket_requester"}},
 		{"agents", agentsSQL, nil, nil},
 		{"portal ticket", portalTicketSQL, []any{ticket, requester},
 			[]string{"tickets_pkey"}},

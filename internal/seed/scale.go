@@ -46,11 +46,13 @@ type scalePart struct {
 
 // Scale loads benchmark data, all of it generated inside Postgres with set-based
 // INSERT … SELECT, so n=100 takes minutes, not hours. Per unit of n it inserts 2k
-// companies, 10k contacts, 5k deals, about 50k activities, 5k tickets and about 50k
-// ticket messages, and ensures 10 sales reps, 5 agents and 1000 customers exist
-// (bench-sales-<i>@example.com, bench-agent-<i>@example.com,
-// bench-customer-<i>@example.com, password DemoPassword, each with its credential
-// account; agents with an agents row in one of four teams).
+// companies, 10k contacts, 5k deals with about 50k activities and 5.4k stage changes,
+// and 5k tickets with about 50k messages and 14.5k status changes (histories that agree
+// with the deals' and tickets' dates and SLA facts, as the CRM and the desk would have
+// written them: see scale_crm.go and scale_desk.go), and ensures 10 sales reps, 5
+// agents and 1000 customers exist (bench-sales-<i>@example.com,
+// bench-agent-<i>@example.com, bench-customer-<i>@example.com, password DemoPassword,
+// each with its credential account; agents with an agents row in one of four teams).
 //
 // Bench users that already exist are reused as they are (they keep their password)
 // and only missing ones are created; the CRM and helpdesk rows are always added, so
@@ -92,7 +94,8 @@ func Scale(ctx context.Context, d *db.DB, h *auth.Hasher, n int, out io.Writer) 
 	fmt.Fprintf(out, "scale: added %s in %s (%d transactions)\n", added, since(start), len(parts))
 
 	t := time.Now()
-	if _, err := d.Exec(ctx, `ANALYZE "user", account, agents, companies, contacts, deals, activities, tickets, ticket_messages`); err != nil {
+	if _, err := d.Exec(ctx, `ANALYZE "user", account, agents, companies, contacts, deals, activities, deal_stage_changes,
+		tickets, ticket_messages, ticket_status_changes`); err != nil {
 		return fmt.Errorf("seed scale: analyze: %w", err)
 	}
 	fmt.Fprintf(out, "scale: analyzed in %s; n=%d done in %s\n", since(t), n, since(start))
@@ -180,8 +183,10 @@ func scaleData(ctx context.Context, tx pgx.Tx, p scalePart, added *tally) error 
 		{"contacts", scaleContacts, []any{p.run, p.contactBase, p.companies, p.sales, p.contacts}},
 		{"deals", scaleDeals, []any{p.run, p.contacts, p.sales, p.deals, p.pipes[0], p.pipes[1], p.pipes[2]}},
 		{"activities", scaleActivities, []any{p.run, p.deals}},
-		{"tickets", scaleTickets, []any{p.run, p.customers, p.tickets}},
+		{"deal stage changes", scaleStagePaths, []any{p.run, p.deals}},
+		{"tickets", scaleTickets, []any{p.run, p.customers, p.tickets, p.agents}},
 		{"ticket messages", scaleMessages, []any{p.run, p.agents, p.tickets}},
+		{"ticket status changes", scaleHistory, []any{p.run, p.agents, p.tickets}},
 	}
 	for _, s := range steps {
 		tag, err := tx.Exec(ctx, s.sql, s.args...)

@@ -118,3 +118,34 @@ CROSS JOIN LATERAL (SELECT hashint4(g # 43) & 2147483647 AS h) hh
 CROSS JOIN LATERAL (SELECT 1 + hh.h % 19 AS cnt) c
 CROSS JOIN LATERAL generate_series(1, c.cnt) k
 CROSS JOIN LATERAL (SELECT (hh.h + k) % 3 AS t, (hh.h / 3 + k) % 4 AS v) tv`
+
+// scaleStagePaths: $1 run, $2 deals. How the deals past lead got there, by their owner,
+// as internal/crm's MoveDeal records it: a qualified deal was qualified some time
+// between its creation and now; a won deal was qualified, then won on its close date;
+// a lost one likewise, or (40%) lost straight from lead. The deals_stage_since_created
+// trigger dated every new deal's stage at its creation, so the deals past lead are
+// updated once here, to their last change.
+const scaleStagePaths = `
+WITH moved AS (
+    UPDATE deals d SET
+        stage_changed_at = CASE WHEN d.stage = 'qualified'
+                                THEN d.created_at + (now() - d.created_at) * (0.05 + 0.9 * x.f)
+                                ELSE d.close_date END
+    FROM generate_series(1, $2::int) g
+    CROSS JOIN LATERAL (
+        SELECT ((hashint4(g # 53) & 2147483647) % 1000) / 1000.0 AS f,
+               (hashint4(g # 59) & 2147483647) % 100 < 40 AS direct
+    ) x
+    WHERE d.id = md5($1::text || ':dl:' || g)::uuid AND d.stage <> 'lead'
+    RETURNING d.id, d.owner_id, d.stage, d.created_at, d.stage_changed_at, x.f,
+              d.stage = 'won' OR (d.stage = 'lost' AND NOT x.direct) AS via_qualified
+)
+INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, actor_id, changed_at)
+SELECT m.id, c.from_stage, c.to_stage, m.owner_id, c.at
+FROM moved m
+CROSS JOIN LATERAL (VALUES
+    (true, 'lead', 'qualified', m.created_at + (m.stage_changed_at - m.created_at) * (0.1 + 0.8 * m.f)),
+    (true, 'qualified', m.stage, m.stage_changed_at),
+    (false, 'lead', m.stage, m.stage_changed_at)
+) c (via_qualified, from_stage, to_stage, at)
+WHERE c.via_qualified = m.via_qualified`

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rapport/internal/auth"
+	"rapport/internal/db"
 	"rapport/internal/seed"
 	"rapport/internal/testenv"
 )
@@ -22,7 +23,17 @@ func TestScaleRejectsNonPositiveN(t *testing.T) {
 // perUnit is what one unit of Scale's n adds.
 var perUnit = map[string]int64{
 	"companies": 2000, "contacts": 10000, "deals": 5000, "activities": 50000,
-	"tickets": 5000, "ticket_messages": 50000,
+	"deal_stage_changes": 5400, "tickets": 5000, "ticket_messages": 50000, "ticket_status_changes": 14500,
+}
+
+// scaleCounts is counts with the two history tables Scale fills (Demo writes none).
+func scaleCounts(t *testing.T, q db.Querier) map[string]int64 {
+	t.Helper()
+	m := counts(t, q)
+	for _, table := range []string{"deal_stage_changes", "ticket_status_changes"} {
+		m[table] = count(t, q, "SELECT count(*) FROM "+table)
+	}
+	return m
 }
 
 func TestScale(t *testing.T) {
@@ -38,7 +49,7 @@ func TestScale(t *testing.T) {
 	if !strings.Contains(out.String(), "n=1 done") {
 		t.Errorf("summary: %q", out.String())
 	}
-	got := counts(t, q)
+	got := scaleCounts(t, q)
 	for table, want := range perUnit {
 		within(t, table, got[table], want)
 	}
@@ -96,15 +107,20 @@ func TestScale(t *testing.T) {
 	within(t, "internal notes", internal, got["ticket_messages"]*15/100)
 	zero(t, q, "internal notes not by an agent", `SELECT count(*) FROM ticket_messages m JOIN "user" u ON u.id = m.author_id
 		WHERE m.is_internal AND u.role <> 'agent'`)
-	if n := count(t, q, `SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'ticket_messages' AND last_analyze IS NOT NULL`); n != 1 {
-		t.Error("ticket_messages not analyzed")
+	for _, table := range []string{"ticket_messages", "deal_stage_changes", "ticket_status_changes"} {
+		if n := count(t, q, `SELECT count(*) FROM pg_stat_user_tables WHERE relname = $1 AND last_analyze IS NOT NULL`, table); n != 1 {
+			t.Errorf("%s not analyzed", table)
+		}
 	}
+
+	t.Run("deal stage changes", func(t *testing.T) { checkStagePaths(t, q) })
+	t.Run("ticket status changes and SLA facts", func(t *testing.T) { checkTicketHistory(t, q) })
 
 	// Demo after Scale reuses Scale's pipelines and SLA policies and adds its own rows.
 	if err := seed.Demo(ctx, q, h, io.Discard); err != nil {
 		t.Fatalf("Demo after Scale: %v", err)
 	}
-	after := counts(t, q)
+	after := scaleCounts(t, q)
 	for table, want := range map[string]int64{`"user"`: 8, "pipelines": 0, "sla_policies": 0} {
 		if n := after[table] - got[table]; n != want {
 			t.Errorf("Demo after Scale added %d rows to %s, want %d", n, table, want)
@@ -127,11 +143,11 @@ func TestScaleAfterDemoIsLinearAndReusesUsers(t *testing.T) {
 	if err := seed.Demo(ctx, d.DB, h, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	demo := counts(t, d.DB)
+	demo := scaleCounts(t, d.DB)
 	if err := seed.Scale(ctx, d.DB, h, 2, io.Discard); err != nil {
 		t.Fatalf("Scale(2) after Demo: %v", err)
 	}
-	two := counts(t, d.DB)
+	two := scaleCounts(t, d.DB)
 	for table, want := range perUnit {
 		within(t, table+" added by Scale(2)", two[table]-demo[table], 2*want)
 	}
@@ -149,7 +165,7 @@ func TestScaleAfterDemoIsLinearAndReusesUsers(t *testing.T) {
 	if err := seed.Scale(ctx, d.DB, h, 1, io.Discard); err != nil {
 		t.Fatalf("Scale(1) again: %v", err)
 	}
-	three := counts(t, d.DB)
+	three := scaleCounts(t, d.DB)
 	for _, table := range []string{`"user"`, "account", "agents", "pipelines", "sla_policies"} {
 		if three[table] != two[table] {
 			t.Errorf("%s: %d rows after the second Scale, %d before; want the bench users reused", table, three[table], two[table])
@@ -160,5 +176,131 @@ func TestScaleAfterDemoIsLinearAndReusesUsers(t *testing.T) {
 	}
 	if n := count(t, d.DB, `SELECT count(*) FROM (SELECT domain FROM companies GROUP BY domain HAVING count(*) > 1) x`); n != 0 {
 		t.Errorf("%d company domains used twice across runs", n)
+	}
+}
+
+// checkStagePaths checks Scale's deal_stage_changes against its deals (no other deals
+// are in the database): every deal past lead got there through valid changes by its
+// owner, dated in its life and in order, the last one into its stage at its
+// stage_changed_at; won and lost deals closed on their close date.
+func checkStagePaths(t *testing.T, q db.Querier) {
+	zero(t, q, "deals past lead without stage changes, or leads with some", `SELECT count(*) FROM deals d
+		WHERE (d.stage <> 'lead') <> EXISTS (SELECT 1 FROM deal_stage_changes s WHERE s.deal_id = d.id)`)
+	zero(t, q, "stage changes out of line", `
+		SELECT count(*) FROM (
+		    SELECT s.*, lag(s.to_stage) OVER w AS prev_to, lag(s.changed_at) OVER w AS prev_at,
+		           row_number() OVER w AS n, lead(s.id) OVER w IS NULL AS last
+		    FROM deal_stage_changes s
+		    WINDOW w AS (PARTITION BY s.deal_id ORDER BY s.changed_at, s.id)
+		) h JOIN deals d ON d.id = h.deal_id
+		WHERE (h.n = 1 AND h.from_stage <> 'lead') OR (h.n > 1 AND h.from_stage <> h.prev_to)
+		   OR h.changed_at <= h.prev_at OR h.changed_at < d.created_at OR h.changed_at > now()
+		   OR h.actor_id <> d.owner_id OR h.from_stage = h.to_stage
+		   OR (h.last AND (h.to_stage <> d.stage OR h.changed_at <> d.stage_changed_at))`)
+	zero(t, q, "leads not in their stage since created", `SELECT count(*) FROM deals WHERE stage = 'lead' AND stage_changed_at <> created_at`)
+	zero(t, q, "won or lost deals not closed on their close date", `SELECT count(*) FROM deals
+		WHERE stage IN ('won', 'lost') AND stage_changed_at <> close_date`)
+	if got := set(t, q, `SELECT DISTINCT from_stage || '>' || to_stage FROM deal_stage_changes ORDER BY 1`); got != "lead>lost,lead>qualified,qualified>lost,qualified>won" {
+		t.Errorf("stage changes: %s", got)
+	}
+	// Lost deals: about 40% straight from lead.
+	direct := count(t, q, `SELECT count(*) FROM deal_stage_changes WHERE from_stage = 'lead' AND to_stage = 'lost'`)
+	lost := count(t, q, `SELECT count(*) FROM deals WHERE stage = 'lost'`)
+	if direct < lost*3/10 || direct > lost*5/10 {
+		t.Errorf("%d of %d lost deals lost straight from lead, want about 40%%", direct, lost)
+	}
+}
+
+// checkTicketHistory checks Scale's ticket_status_changes against its tickets and
+// threads (no other tickets are in the database), and the tickets' SLA bookkeeping
+// against both, as internal/desk keeps them: filed by the requester; moves the desk
+// allows, in order, the last into the ticket's status; reopened only by the
+// requester's reply; changed otherwise by the agent who wrote in the thread.
+func checkTicketHistory(t *testing.T, q db.Querier) {
+	zero(t, q, "tickets without a status history", `SELECT count(*) FROM tickets t
+		WHERE NOT EXISTS (SELECT 1 FROM ticket_status_changes c WHERE c.ticket_id = t.id)`)
+	zero(t, q, "status changes out of line", `
+		SELECT count(*) FROM (
+		    SELECT c.*, lag(c.to_status) OVER w AS prev_to, lag(c.created_at) OVER w AS prev_at,
+		           row_number() OVER w AS n, lead(c.id) OVER w IS NULL AS last
+		    FROM ticket_status_changes c
+		    WINDOW w AS (PARTITION BY c.ticket_id ORDER BY c.created_at, c.id)
+		) h JOIN tickets t ON t.id = h.ticket_id
+		WHERE (h.n = 1 AND (h.from_status IS NOT NULL OR h.to_status <> 'open' OR h.created_at <> t.created_at
+		                    OR h.actor_id <> t.requester_id))
+		   OR (h.n > 1 AND h.from_status IS DISTINCT FROM h.prev_to)
+		   OR h.created_at <= h.prev_at OR h.created_at > now()
+		   OR (h.last AND h.to_status <> t.status)`)
+	zero(t, q, "status changes the desk does not allow", `SELECT count(*) FROM ticket_status_changes
+		WHERE (coalesce(from_status, '-'), to_status) NOT IN (('-', 'open'), ('open', 'pending'), ('open', 'solved'),
+		       ('pending', 'open'), ('pending', 'solved'), ('solved', 'open'), ('solved', 'closed'))`)
+	zero(t, q, "tickets opened or reopened by someone other than the requester", `SELECT count(*) FROM ticket_status_changes c
+		JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.to_status = 'open' AND c.actor_id <> t.requester_id`)
+	zero(t, q, "status changes by someone other than the ticket's agent", `SELECT count(*) FROM ticket_status_changes c
+		JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.to_status <> 'open' AND c.actor_id NOT IN (
+		    SELECT m.author_id FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_id <> t.requester_id)`)
+	zero(t, q, "status changes, but for closing, without their actor's message", `SELECT count(*) FROM ticket_status_changes c
+		WHERE c.to_status <> 'closed' AND NOT EXISTS (SELECT 1 FROM ticket_messages m
+		    WHERE m.ticket_id = c.ticket_id AND m.author_id = c.actor_id AND m.created_at = c.created_at)`)
+	// A requester's message reopens a pending or solved ticket, and a closed one takes
+	// no more messages.
+	zero(t, q, "messages the status at the time did not allow", `SELECT count(*) FROM ticket_messages m
+		JOIN tickets t ON t.id = m.ticket_id
+		CROSS JOIN LATERAL (SELECT c.to_status FROM ticket_status_changes c
+		    WHERE c.ticket_id = m.ticket_id AND c.created_at <= m.created_at
+		    ORDER BY c.created_at DESC, c.id DESC LIMIT 1) s
+		WHERE s.to_status = 'closed' OR (m.author_id = t.requester_id AND s.to_status <> 'open')`)
+	// What the ticket's clock says it went through: when it was last solved, its last
+	// change, the pauses (pending or solved) a reopening ended; its thread's first public
+	// reply from the desk and last message (updated_at: see scale_desk.go on closed
+	// tickets); and a version bumped by every submit after the first (a message, a
+	// change, or both at once).
+	zero(t, q, "tickets whose SLA facts do not follow their history and thread", `
+		WITH h AS (
+		    SELECT c.*, lead(c.to_status) OVER w AS next_to, lead(c.created_at) OVER w AS next_at
+		    FROM ticket_status_changes c
+		    WINDOW w AS (PARTITION BY c.ticket_id ORDER BY c.created_at, c.id)
+		), f AS (
+		    SELECT ticket_id,
+		           max(created_at) FILTER (WHERE to_status = 'solved') AS solved,
+		           max(created_at) AS last_at,
+		           (array_agg(actor_id ORDER BY created_at DESC, id DESC))[1] AS last_actor,
+		           coalesce(sum(extract(epoch FROM next_at - created_at))
+		               FILTER (WHERE to_status IN ('pending', 'solved') AND next_to <> 'closed'), 0) AS paused
+		    FROM h GROUP BY ticket_id
+		), m AS (
+		    SELECT m.ticket_id,
+		           min(m.created_at) FILTER (WHERE NOT m.is_internal AND m.author_id <> t.requester_id) AS first_reply,
+		           max(m.created_at) AS last_at, count(*) AS n,
+		           (array_agg(m.author_id ORDER BY m.created_at DESC))[1] AS last_author
+		    FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id
+		    GROUP BY m.ticket_id
+		)
+		SELECT count(*) FROM tickets t JOIN f ON f.ticket_id = t.id JOIN m ON m.ticket_id = t.id
+		WHERE t.solved_at IS DISTINCT FROM CASE WHEN t.status IN ('solved', 'closed') THEN f.solved END
+		   OR t.paused_since IS DISTINCT FROM CASE t.status WHEN 'open' THEN NULL WHEN 'pending' THEN f.last_at ELSE f.solved END
+		   OR abs(t.paused_secs - f.paused) > 1
+		   OR t.first_response_at IS DISTINCT FROM m.first_reply
+		   OR t.updated_at <> m.last_at
+		   OR t.updated_by <> CASE WHEN f.last_at > m.last_at THEN f.last_actor ELSE m.last_author END
+		   OR t.version <> m.n + (SELECT count(*) FROM ticket_status_changes c WHERE c.ticket_id = t.id AND NOT EXISTS (
+		          SELECT 1 FROM ticket_messages x WHERE x.ticket_id = t.id AND x.created_at = c.created_at))
+		   OR t.resolve_due_at <> t.created_at + t.sla_resolve_mins * interval '1 minute' + t.paused_secs * interval '1 second'`)
+	zero(t, q, "first replies before the ticket", `SELECT count(*) FROM tickets WHERE first_response_at < created_at`)
+	zero(t, q, "tickets without the policy desk_sla_policy picks for their priority", `SELECT count(*) FROM tickets t
+		CROSS JOIN LATERAL desk_sla_policy(t.priority) p
+		WHERE t.sla_policy_id IS DISTINCT FROM p.id OR t.sla_first_response_mins IS DISTINCT FROM p.first_response_mins
+		   OR t.sla_resolve_mins IS DISTINCT FROM p.resolve_mins`)
+	some(t, q, "solved or closed tickets without a public reply (first response settled by the solve)",
+		`SELECT count(*) FROM tickets WHERE status IN ('solved', 'closed') AND first_response_at IS NULL`)
+	for _, path := range []string{"open>pending>open", "open>solved>open"} {
+		some(t, q, "tickets reopened from "+path, `SELECT count(*) FROM (
+			SELECT string_agg(to_status, '>' ORDER BY created_at, id) AS path FROM ticket_status_changes GROUP BY ticket_id
+		) x WHERE x.path LIKE '%`+path+`%'`)
+	}
+	if n := count(t, q, `SELECT count(*) FROM tickets WHERE paused_secs > 0`); n < 1000 || n > 2000 {
+		t.Errorf("%d tickets have a pause behind them (reopened), want 20-40%% of 5000", n)
 	}
 }

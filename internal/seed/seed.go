@@ -1,8 +1,9 @@
 // Package seed loads demo data (idempotent) and benchmark data at scale.
 //
-// Both entry points only ever insert. Demo keys every row on a natural key (email,
-// domain, name, title, subject, body) and skips what exists; Scale appends a fresh batch
-// each time it runs and reuses the bench users it finds.
+// Both entry points only ever insert (but for Scale dating the stage changes of the
+// deals it has just inserted, deals.stage_changed_at). Demo keys every row on a natural
+// key (email, domain, name, title, subject, body) and skips what exists; Scale appends
+// a fresh batch each time it runs and reuses the bench users it finds.
 package seed
 
 import (
