@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"rapport/internal/auth"
-	"rapport/internal/db"
 	"rapport/internal/seed"
 	"rapport/internal/testenv"
 )
@@ -59,7 +56,7 @@ func TestCrmQueryPlans(t *testing.T) {
 	t.Parallel()
 	d := seedCrmPlans(t, t, planTestScale, planTestCustomers)
 	// Copied now, while nothing else uses the seeded database.
-	broken := clonePlanDB(t, d)
+	broken := testenv.CloneDB(t, d)
 
 	t.Run("hot statements", func(t *testing.T) {
 		for _, p := range crmPlanProblems(t, d) {
@@ -303,7 +300,7 @@ func crmPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 	execution := regexp.MustCompile(`Execution Time: ([\d.]+) ms`)
 	var problems []planProblem
 	for _, p := range plans {
-		plan := explainPlan(tb, d.DB, p.sql, p.args)
+		plan := testenv.Explain(tb, d.DB, p.sql, p.args)
 		var found []planProblem
 		whole := 0
 		for _, m := range crmFullScan.FindAllStringSubmatch(plan, -1) {
@@ -314,7 +311,7 @@ func crmPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 			found = append(found, planProblem{p.name, strings.TrimSpace(m[0])})
 		}
 		for _, index := range p.uses {
-			if !usesIndex(plan, index) {
+			if !testenv.UsesIndex(plan, index) {
 				found = append(found, planProblem{p.name, "does not use " + index})
 			}
 		}
@@ -328,62 +325,4 @@ func crmPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 		problems = append(problems, found...)
 	}
 	return problems
-}
-
-// explainPlan returns EXPLAIN (ANALYZE, BUFFERS) of sql with args, as text.
-func explainPlan(tb testing.TB, q db.Querier, sql string, args []any) string {
-	tb.Helper()
-	rows, err := q.Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
-	if err != nil {
-		tb.Fatalf("explain: %v\n%s", err, sql)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		tb.Fatalf("explain: %v\n%s", err, sql)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// usesIndex reports whether a plan reads index: an index scan, index-only scan or
-// bitmap index scan on it.
-func usesIndex(plan, index string) bool {
-	return regexp.MustCompile(`Index (Only )?Scan( Backward)? (using|on) ` + regexp.QuoteMeta(index) + `\b`).MatchString(plan)
-}
-
-// clonePlanDB copies d (rows, statistics and visibility maps) into a database of its
-// own, opened through PgBouncer like d and dropped when t ends. A database is copied
-// only while no session uses it: d's sessions, PgBouncer's idle server connections,
-// are ended first (PgBouncer opens new ones when d is next used).
-func clonePlanDB(t testing.TB, d *testenv.Database) *testenv.Database {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, testenv.DirectURL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	name := d.Name + "_clone"
-	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = $1 AND pid <> pg_backend_pid()`, d.Name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{d.Name}.Sanitize())); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, testenv.DirectURL("postgres")); err == nil {
-			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			conn.Close(ctx)
-		}
-	})
-	pool, err := db.Open(ctx, testenv.PooledURL(name), db.Options{MaxConns: 4, AcquireTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return &testenv.Database{Name: name, DB: pool}
 }
