@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -75,18 +74,18 @@ func TestCrmQueryPlans(t *testing.T) {
 			}
 		}
 		problems := crmPlanProblems(t, broken)
-		for _, want := range []planProblem{
-			{"deal timeline", "Seq Scan on activities"},
-			{"deal timeline", "does not use idx_activity_deal_time"},
-			{"deal timeline", "Seq Scan on deal_stage_changes"},
-			{"deal timeline", "does not use deal_stage_changes_deal_time_idx"},
-			{"board cards, anyone", "does not use deals_board_idx"},
-			{"board, anyone", "does not use deals_board_idx"},
+		for _, want := range []testenv.PlanProblem{
+			{Statement: "deal timeline", Problem: "Seq Scan on activities"},
+			{Statement: "deal timeline", Problem: "does not use idx_activity_deal_time"},
+			{Statement: "deal timeline", Problem: "Seq Scan on deal_stage_changes"},
+			{Statement: "deal timeline", Problem: "does not use deal_stage_changes_deal_time_idx"},
+			{Statement: "board cards, anyone", Problem: "does not use deals_board_idx"},
+			{Statement: "board, anyone", Problem: "does not use deals_board_idx"},
 		} {
-			if !slices.ContainsFunc(problems, func(p planProblem) bool {
-				return p.statement == want.statement && strings.Contains(p.problem, want.problem)
+			if !slices.ContainsFunc(problems, func(p testenv.PlanProblem) bool {
+				return p.Statement == want.Statement && strings.Contains(p.Problem, want.Problem)
 			}) {
-				t.Errorf("the checker did not report %q; it reported %d problems:\n%s", want, len(problems), planProblems(problems))
+				t.Errorf("the checker did not report %q; it reported %d problems:\n%s", want, len(problems), testenv.FormatPlanProblems(problems))
 			}
 		}
 	})
@@ -124,44 +123,8 @@ func seedCrmPlans(tb, owner testing.TB, scale, customers int) *testenv.Database 
 	if err := seed.Scale(ctx, d.DB, auth.NewHasher(0), scale, io.Discard); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := d.DB.Exec(ctx, `INSERT INTO "user" (id, name, email, role, created_at)
-		SELECT md5(random()::text || i), 'Customer ' || i, 'bench-customer-' || i || '@example.com', 'customer',
-		       now() - random() * interval '365 days'
-		FROM generate_series(1, $1::int) i
-		ON CONFLICT ON CONSTRAINT user_email_unique DO NOTHING`, customers); err != nil {
-		tb.Fatal(err)
-	}
-	// Steady state: what autovacuum gives a live database, visibility maps set (so the
-	// planner costs index-only scans as it does at scale 20). One plain VACUUM is not
-	// enough here. The test cluster commits asynchronously (synchronous_commit=off), and
-	// VACUUM marks a page all-visible only once it knows its rows' commits flushed,
-	// which for a second or so after the seed depends on the WAL writer (and on every
-	// later commit in the same clog group): one pass marked some pages and not others,
-	// differently each run, and the plans changed with it. So the first pass freezes the
-	// rows (no commit lookup needed after that) and the second marks every page. And
-	// INDEX_CLEANUP ON, or VACUUM may skip the index pass when few pages have dead rows
-	// (the seeds update a few), leaving those pages unmarked.
-	tables := []string{"deals", "contacts", "companies", "activities", "deal_stage_changes", `"user"`}
-	for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
-		if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	// Every page that holds rows must now be all-visible. (Pages the seed's parallel
-	// inserts added to a table in bulk and never used stay unmarked, as they would on a
-	// live database: VACUUM leaves uninitialized pages alone.)
-	for _, table := range tables {
-		var pages, visible, used int
-		if err := d.DB.QueryRow(ctx, `SELECT relpages, relallvisible,
-			(SELECT count(DISTINCT (ctid::text::point)[0]) FROM `+table+`) FROM pg_class WHERE oid = $1::regclass`,
-			table).Scan(&pages, &visible, &used); err != nil {
-			tb.Fatal(err)
-		}
-		if visible < used {
-			tb.Fatalf("after VACUUM, %d of %s's %d pages (%d with rows) are all-visible: the plans would not be a vacuumed database's",
-				visible, table, pages, used)
-		}
-	}
+	testenv.AddCustomers(tb, d, customers)
+	testenv.VacuumForPlans(tb, d, "deals", "contacts", "companies", "activities", "deal_stage_changes", `"user"`)
 	tb.Logf("seeded scale %d in %s", scale, time.Since(start).Round(time.Millisecond))
 	return d
 }
@@ -188,24 +151,11 @@ func TestCrmFullScanPattern(t *testing.T) {
 	}
 }
 
-// planProblem is one thing wrong with one statement's plan.
-type planProblem struct{ statement, problem string }
-
-func (p planProblem) String() string { return p.statement + ": " + p.problem }
-
-func planProblems(ps []planProblem) string {
-	var b strings.Builder
-	for _, p := range ps {
-		fmt.Fprintf(&b, "\t%s\n", p)
-	}
-	return b.String()
-}
-
 // crmPlanProblems explains (ANALYZE, BUFFERS) each hot CRM statement on d and returns
 // what is wrong with the plans: a sequential scan of a big CRM table, or an index the
 // statement is written for that the plan does not use. With -v it logs every plan;
 // otherwise only the plans that have a problem.
-func crmPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
+func crmPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem {
 	tb.Helper()
 	ctx := context.Background()
 	var pipe, rep, deal, contact, company, email string
@@ -298,21 +248,21 @@ func crmPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 			uses: []string{"deals_open_close_idx"}},
 	}
 	execution := regexp.MustCompile(`Execution Time: ([\d.]+) ms`)
-	var problems []planProblem
+	var problems []testenv.PlanProblem
 	for _, p := range plans {
 		plan := testenv.Explain(tb, d.DB, p.sql, p.args)
-		var found []planProblem
+		var found []testenv.PlanProblem
 		whole := 0
 		for _, m := range crmFullScan.FindAllStringSubmatch(plan, -1) {
 			if m[1] == p.wholeTable && whole == 0 {
 				whole++
 				continue
 			}
-			found = append(found, planProblem{p.name, strings.TrimSpace(m[0])})
+			found = append(found, testenv.PlanProblem{Statement: p.name, Problem: strings.TrimSpace(m[0])})
 		}
 		for _, index := range p.uses {
 			if !testenv.UsesIndex(plan, index) {
-				found = append(found, planProblem{p.name, "does not use " + index})
+				found = append(found, testenv.PlanProblem{Statement: p.name, Problem: "does not use " + index})
 			}
 		}
 		if testing.Verbose() || len(found) > 0 {

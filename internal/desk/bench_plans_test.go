@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -79,17 +78,17 @@ func TestDeskQueryPlans(t *testing.T) {
 			}
 		}
 		problems := deskPlanProblems(t, broken)
-		for _, want := range []planProblem{
-			{"portal thread", "Seq Scan on ticket_messages"},
-			{"portal thread", "does not use idx_message_ticket"},
-			{"desk ticket", "Seq Scan on ticket_status_changes"},
-			{"desk ticket", "does not use idx_status_change_ticket"},
-			{"queue, open", "does not use idx_ticket_queue"},
+		for _, want := range []testenv.PlanProblem{
+			{Statement: "portal thread", Problem: "Seq Scan on ticket_messages"},
+			{Statement: "portal thread", Problem: "does not use idx_message_ticket"},
+			{Statement: "desk ticket", Problem: "Seq Scan on ticket_status_changes"},
+			{Statement: "desk ticket", Problem: "does not use idx_status_change_ticket"},
+			{Statement: "queue, open", Problem: "does not use idx_ticket_queue"},
 		} {
-			if !slices.ContainsFunc(problems, func(p planProblem) bool {
-				return p.statement == want.statement && strings.Contains(p.problem, want.problem)
+			if !slices.ContainsFunc(problems, func(p testenv.PlanProblem) bool {
+				return p.Statement == want.Statement && strings.Contains(p.Problem, want.Problem)
 			}) {
-				t.Errorf("the checker did not report %q; it reported %d problems:\n%s", want, len(problems), planProblems(problems))
+				t.Errorf("the checker did not report %q; it reported %d problems:\n%s", want, len(problems), testenv.FormatPlanProblems(problems))
 			}
 		}
 	})
@@ -127,44 +126,8 @@ func seedDeskPlans(tb, owner testing.TB, scale, customers int) *testenv.Database
 	if err := seed.Scale(ctx, d.DB, auth.NewHasher(0), scale, io.Discard); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := d.DB.Exec(ctx, `INSERT INTO "user" (id, name, email, role, created_at)
-		SELECT md5(random()::text || i), 'Customer ' || i, 'bench-customer-' || i || '@example.com', 'customer',
-		       now() - random() * interval '365 days'
-		FROM generate_series(1, $1::int) i
-		ON CONFLICT ON CONSTRAINT user_email_unique DO NOTHING`, customers); err != nil {
-		tb.Fatal(err)
-	}
-	// Steady state: what autovacuum gives a live database, visibility maps set (so the
-	// planner costs index-only scans as it does at scale 20). One plain VACUUM is not
-	// enough here. The test cluster commits asynchronously (synchronous_commit=off), and
-	// VACUUM marks a page all-visible only once it knows its rows' commits flushed,
-	// which for a second or so after the seed depends on the WAL writer (and on every
-	// later commit in the same clog group): one pass marked some pages and not others,
-	// differently each run, and the plans changed with it. So the first pass freezes the
-	// rows (no commit lookup needed after that) and the second marks every page. And
-	// INDEX_CLEANUP ON, or VACUUM may skip the index pass when few pages have dead rows
-	// (the seeds update a few), leaving those pages unmarked.
-	tables := []string{"tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`}
-	for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
-		if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	// Every page that holds rows must now be all-visible. (Pages the seed's parallel
-	// inserts added to a table in bulk and never used stay unmarked, as they would on a
-	// live database: VACUUM leaves uninitialized pages alone.)
-	for _, table := range tables {
-		var pages, visible, used int
-		if err := d.DB.QueryRow(ctx, `SELECT relpages, relallvisible,
-			(SELECT count(DISTINCT (ctid::text::point)[0]) FROM `+table+`) FROM pg_class WHERE oid = $1::regclass`,
-			table).Scan(&pages, &visible, &used); err != nil {
-			tb.Fatal(err)
-		}
-		if visible < used {
-			tb.Fatalf("after VACUUM, %d of %s's %d pages (%d with rows) are all-visible: the plans would not be a vacuumed database's",
-				visible, table, pages, used)
-		}
-	}
+	testenv.AddCustomers(tb, d, customers)
+	testenv.VacuumForPlans(tb, d, "tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`)
 	tb.Logf("seeded scale %d in %s", scale, time.Since(start).Round(time.Millisecond))
 	return d
 }
@@ -191,25 +154,12 @@ func TestDeskFullScanPattern(t *testing.T) {
 	}
 }
 
-// planProblem is one thing wrong with one statement's plan.
-type planProblem struct{ statement, problem string }
-
-func (p planProblem) String() string { return p.statement + ": " + p.problem }
-
-func planProblems(ps []planProblem) string {
-	var b strings.Builder
-	for _, p := range ps {
-		fmt.Fprintf(&b, "\t%s\n", p)
-	}
-	return b.String()
-}
-
 // deskPlanProblems explains (ANALYZE, BUFFERS) each hot desk statement on d and returns
 // what is wrong with the plans: a sequential scan of tickets, ticket_messages,
 // ticket_status_changes or "user", or an index the statement is written for that the
 // plan does not use. With -v it logs every plan; otherwise only the plans that have a
 // problem.
-func deskPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
+func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem {
 	tb.Helper()
 	ctx := context.Background()
 	var ticket, requester, email, agentID string
@@ -267,16 +217,16 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []planProblem {
 			[]string{"idx_ticket_solved_at"}},
 	}
 	execution := regexp.MustCompile(`Execution Time: ([\d.]+) ms`)
-	var problems []planProblem
+	var problems []testenv.PlanProblem
 	for _, p := range plans {
 		plan := testenv.Explain(tb, d.DB, p.sql, p.args)
-		var found []planProblem
+		var found []testenv.PlanProblem
 		for _, m := range deskFullScan.FindAllString(plan, -1) {
-			found = append(found, planProblem{p.name, strings.TrimSpace(m)})
+			found = append(found, testenv.PlanProblem{Statement: p.name, Problem: strings.TrimSpace(m)})
 		}
 		for _, index := range p.uses {
 			if !testenv.UsesIndex(plan, index) {
-				found = append(found, planProblem{p.name, "does not use " + index})
+				found = append(found, testenv.PlanProblem{Statement: p.name, Problem: "does not use " + index})
 			}
 		}
 		if testing.Verbose() || len(found) > 0 {

@@ -73,3 +73,69 @@ func CloneDB(t testing.TB, d *Database) *Database {
 	t.Cleanup(pool.Close)
 	return &Database{Name: name, DB: pool}
 }
+
+// AddCustomers adds portal customers (bench-customer-<i>@example.com, as seed.Scale
+// names them) until there are n of those names, so that the user table has the size the
+// planner sees at scale: no statistic is set, only rows are added.
+func AddCustomers(tb testing.TB, d *Database, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := d.DB.Exec(ctx, `INSERT INTO "user" (id, name, email, role, created_at)
+		SELECT md5(random()::text || i), 'Customer ' || i, 'bench-customer-' || i || '@example.com', 'customer',
+		       now() - random() * interval '365 days'
+		FROM generate_series(1, $1::int) i
+		ON CONFLICT ON CONSTRAINT user_email_unique DO NOTHING`, n); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// VacuumForPlans brings tables to the steady state the plan tests compare against, and
+// fails unless every page that holds rows is all-visible afterwards.
+func VacuumForPlans(tb testing.TB, d *Database, tables ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	// Steady state: what autovacuum gives a live database, visibility maps set (so the
+	// planner costs index-only scans as it does at scale 20). One plain VACUUM is not
+	// enough here. The test cluster commits asynchronously (synchronous_commit=off), and
+	// VACUUM marks a page all-visible only once it knows its rows' commits flushed,
+	// which for a second or so after the seed depends on the WAL writer (and on every
+	// later commit in the same clog group): one pass marked some pages and not others,
+	// differently each run, and the plans changed with it. So the first pass freezes the
+	// rows (no commit lookup needed after that) and the second marks every page. And
+	// INDEX_CLEANUP ON, or VACUUM may skip the index pass when few pages have dead rows
+	// (the seeds update a few), leaving those pages unmarked.
+	for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
+		if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// Every page that holds rows must now be all-visible. (Pages the seed's parallel
+	// inserts added to a table in bulk and never used stay unmarked, as they would on a
+	// live database: VACUUM leaves uninitialized pages alone.)
+	for _, table := range tables {
+		var pages, visible, used int
+		if err := d.DB.QueryRow(ctx, `SELECT relpages, relallvisible,
+			(SELECT count(DISTINCT (ctid::text::point)[0]) FROM `+table+`) FROM pg_class WHERE oid = $1::regclass`,
+			table).Scan(&pages, &visible, &used); err != nil {
+			tb.Fatal(err)
+		}
+		if visible < used {
+			tb.Fatalf("after VACUUM, %d of %s's %d pages (%d with rows) are all-visible: the plans would not be a vacuumed database's",
+				visible, table, pages, used)
+		}
+	}
+}
+
+// PlanProblem is one thing wrong with one statement's plan.
+type PlanProblem struct{ Statement, Problem string }
+
+func (p PlanProblem) String() string { return p.Statement + ": " + p.Problem }
+
+// FormatPlanProblems lists problems one per line, for a failure message.
+func FormatPlanProblems(ps []PlanProblem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "\t%s\n", p)
+	}
+	return b.String()
+}
