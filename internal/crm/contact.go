@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
 )
@@ -178,9 +177,4 @@ func (s *Service) withOwners(ctx context.Context, owners *[]Owner) error {
 	list, err := ListOwners(ctx, s.DB)
 	*owners = list
 	return err
-}
-
-func isAdmin(ctx context.Context) bool {
-	u := auth.UserFrom(ctx)
-	return u != nil && u.Role == auth.RoleAdmin
 }

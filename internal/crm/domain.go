@@ -27,8 +27,8 @@ func NormalizeDomain(s string) (string, error) {
 			return "", ErrDomainInvalid
 		}
 		s = s[i+3:]
-	} else if strings.HasPrefix(s, "//") {
-		s = s[2:]
+	} else {
+		s = strings.TrimPrefix(s, "//")
 	}
 	if i := strings.IndexAny(s, "/?#"); i >= 0 {
 		s = s[:i]

@@ -53,9 +53,6 @@ type result struct {
 	latency  time.Duration
 }
 
-// noAnswer reports a request that got no response at all.
-func (r result) noAnswer() bool { return r.err != nil }
-
 // refused reports a request whose connection was refused: nothing listened any more.
 func (r result) refused() bool { return r.err != nil && errors.Is(r.err, syscall.ECONNREFUSED) }
 

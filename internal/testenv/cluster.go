@@ -31,13 +31,12 @@ import (
 
 // cluster is the running server and pooler for one test binary.
 type cluster struct {
-	dir       string
-	admin     *url.URL // direct superuser URL; Path is replaced per database
-	pooler    *url.URL // pooled URL; Path is replaced per database
-	procs     []*exec.Cmd
-	owned     bool // the server is ours, thrown away at the end
-	cred      *syscall.Credential
-	templates []string
+	dir    string
+	admin  *url.URL // direct superuser URL; Path is replaced per database
+	pooler *url.URL // pooled URL; Path is replaced per database
+	procs  []*exec.Cmd
+	owned  bool // the server is ours, thrown away at the end
+	cred   *syscall.Credential
 
 	// What it takes to start each process again (control.go): its command line and
 	// log file, and the running command. Empty when the process is not ours.
