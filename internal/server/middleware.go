@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -130,15 +129,11 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// deadline bounds all the work a request does, database included. An event stream
-// (Accept: text/event-stream) is long-lived by design and bounds itself instead.
+// deadline bounds all the work a request does, database included. routes.go applies it
+// to every route but the event stream, which is long-lived by design and bounds itself.
 func deadline(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-				next.ServeHTTP(w, r)
-				return
-			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))

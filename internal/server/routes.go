@@ -20,17 +20,21 @@ func (s *Server) Handler() http.Handler {
 			"This form was sent from another site, so it was not accepted. Open Rapport directly and try again.")
 	}))
 
+	// Every route's work is bounded by REQUEST_TIMEOUT (bounded), except the live
+	// queue's stream below: which routes are exempt is decided here, route by route,
+	// never by what a request says it accepts.
+	bounded := deadline(s.cfg.RequestTimeout)
 	r := chi.NewRouter()
-	r.Use(requestID, observe(s.log, s.metrics), recoverer(s.pages), securityHeaders(s.cfg.Secure()), cop.Handler, deadline(s.cfg.RequestTimeout))
+	r.Use(requestID, observe(s.log, s.metrics), recoverer(s.pages), securityHeaders(s.cfg.Secure()), cop.Handler)
 
 	// Operations: no session.
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	r.Get("/metrics", s.metrics.handler(s.db, s.cfg.MetricsToken))
-	r.Handle("/static/*", web.StaticHandler())
+	r.With(bounded).Get("/healthz", s.healthz)
+	r.With(bounded).Get("/readyz", s.readyz)
+	r.With(bounded).Get("/metrics", s.metrics.handler(s.db, s.cfg.MetricsToken))
+	r.With(bounded).Handle("/static/*", web.StaticHandler())
 
 	// Pages: sessions are loaded and validated on every request that carries one.
-	withSession := func(h http.Handler) http.Handler { return s.auth.Session(noStore(h)) }
+	withSession := func(h http.Handler) http.Handler { return bounded(s.auth.Session(noStore(h))) }
 	r.NotFound(withSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.pages.Error(w, r, http.StatusNotFound)
 	})).ServeHTTP)
@@ -38,8 +42,17 @@ func (s *Server) Handler() http.Handler {
 		s.pages.Error(w, r, http.StatusMethodNotAllowed)
 	})).ServeHTTP)
 
+	// The live queue (internal/desk), for agents and admins: a server-sent event stream
+	// that outlives the request deadline on purpose. It bounds itself (a lifetime, a
+	// heartbeat, and an end once its user is deactivated or changes role), and its
+	// session lookup has the session store's own short deadline.
 	r.Group(func(r chi.Router) {
-		r.Use(s.auth.Session, noStore)
+		r.Use(s.auth.Session, noStore, s.auth.RequireUser, s.auth.RequireRole(auth.RoleAgent))
+		r.Get("/desk/events", s.desk.Events)
+	})
+
+	r.Group(func(r chi.Router) {
+		r.Use(bounded, s.auth.Session, noStore)
 
 		r.Get("/", s.root)
 		r.Get("/signin", s.auth.SignInPage)
@@ -111,12 +124,11 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/contacts/{id}", s.crm.ContactShow)
 			// END sales CRM
 
-			// Support desk (internal/desk). Agents and admins. /desk/events is a
-			// server-sent event stream that outlives the request deadline on purpose.
+			// Support desk (internal/desk). Agents and admins. Its live queue,
+			// /desk/events, is above: outside the request deadline.
 			r.Group(func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAgent))
 				r.Get("/desk", s.desk.Queue)
-				r.Get("/desk/events", s.desk.Events)
 				r.Get("/desk/reports", s.desk.Reports)
 				r.Get("/desk/tickets/{id}", s.desk.Ticket)
 				r.Post("/desk/tickets/{id}", s.desk.UpdateTicket)
