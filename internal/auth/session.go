@@ -31,9 +31,11 @@ const (
 // seenRefresh is how stale a session's seen time may get before a request moves it.
 const seenRefresh = time.Minute
 
-// NewSessions configures scs on the Postgres store: HttpOnly, SameSite=Lax, Secure when
-// the site is served over https; the absolute lifetime is scs's, the idle timeout ours
-// (now is the clock it is measured by; nil for the real one).
+// NewSessions configures scs on the Postgres store: HttpOnly, SameSite=Lax, and on an
+// https site Secure with the __Host- prefix (the browser then refuses the cookie unless
+// it is Secure, Path=/ and has no Domain, so a sibling subdomain or a plain-http page
+// cannot plant or shadow it); the absolute lifetime is scs's, the idle timeout ours (now
+// is the clock it is measured by; nil for the real one).
 func NewSessions(d *db.DB, secure bool, lifetime, idle, cleanup, wait time.Duration, now func() time.Time) *scs.SessionManager {
 	if now == nil {
 		now = time.Now
@@ -43,12 +45,20 @@ func NewSessions(d *db.DB, secure bool, lifetime, idle, cleanup, wait time.Durat
 	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait,
 		codec: m.Codec, idle: idle, now: now}
 	m.Lifetime = lifetime
-	m.Cookie.Name = "rapport_session"
+	m.Cookie.Name = SessionCookie(secure)
 	m.Cookie.HttpOnly = true
 	m.Cookie.SameSite = http.SameSiteLaxMode
 	m.Cookie.Secure = secure
 	m.Cookie.Path = "/"
 	return m
+}
+
+// SessionCookie is the session cookie's name: __Host-rapport_session on an https site.
+func SessionCookie(secure bool) string {
+	if secure {
+		return "__Host-rapport_session"
+	}
+	return "rapport_session"
 }
 
 // Service is identity for the web: it signs people in and out and gates routes.

@@ -142,14 +142,35 @@ func TestSessionCookieAttributes(t *testing.T) {
 	}
 }
 
+// On an https site the session cookie is __Host-rapport_session: Secure, Path=/, no
+// Domain, so no subdomain and no plain-http page can set or shadow it, and it works
+// (a request carrying it is signed in). On af25b2d: "no __Host- session cookie in
+// [rapport_session=…; Path=/; …; Secure; SameSite=Lax]".
 func TestSessionCookieIsSecureOnHTTPS(t *testing.T) {
 	t.Parallel()
 	a := newAppEnv(t, map[string]string{"BASE_URL": "https://rapport.example"})
 	a.user("customer", "c@example.com")
 	r := a.browser().signIn("c@example.com")
-	c := r.cookie("rapport_session")
-	if c == nil || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+	c := r.cookie("__Host-rapport_session")
+	if c == nil {
+		t.Fatalf("no __Host- session cookie in %v", r.header["Set-Cookie"])
+	}
+	if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
 		t.Fatalf("cookie on an https site: %q", r.header.Get("Set-Cookie"))
+	}
+	if old := r.cookie("rapport_session"); old != nil {
+		t.Errorf("the unprefixed cookie is set too: %q", r.header["Set-Cookie"])
+	}
+	// The jar never sends a Secure cookie over the test's plain http: send it by hand.
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/support", nil)
+	req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	if got := a.browser().do(req); got.status != http.StatusOK {
+		t.Errorf("/support with the __Host- cookie: %d, want 200 (signed in)", got.status)
+	}
+	req, _ = http.NewRequest(http.MethodGet, a.srv.URL+"/support", nil)
+	req.AddCookie(&http.Cookie{Name: "rapport_session", Value: c.Value})
+	if got := a.browser().do(req); got.status != http.StatusSeeOther {
+		t.Errorf("/support with the token under the unprefixed name: %d, want 303 to sign-in", got.status)
 	}
 	if !strings.HasPrefix(r.header.Get("Strict-Transport-Security"), "max-age=") {
 		t.Errorf("no HSTS on an https site: %q", r.header.Get("Strict-Transport-Security"))
