@@ -16,6 +16,9 @@ import (
 // notifyChannel is the Postgres channel the desk's writers signal ticket changes on.
 const notifyChannel = "rapport_desk"
 
+// listenerName is the LISTEN session's application_name, to find it in pg_stat_activity.
+const listenerName = "rapport_listen"
+
 // Event is a change to a ticket as the live queue learns of it. It carries no message
 // text, so an internal note cannot leak through it; and only agents can subscribe.
 type Event struct {
@@ -45,17 +48,19 @@ func notify(ctx context.Context, q db.Querier, ev Event) error {
 
 // hub fans the LISTEN connection's events out to the open streams. The connection
 // exists only while someone watches: the first stream starts it, the last one stops it.
+// Each stream is filed with the access its user had when it opened, so a change to
+// that access ends it (events_revoke.go).
 type hub struct {
 	mu     sync.Mutex
-	subs   map[chan Event]struct{}
+	subs   map[chan Event]watcher
 	stop   context.CancelFunc // stops the running listener; nil when none runs
 	live   bool               // the running listener is connected
 	closed bool
 }
 
-// subscribe registers a stream; false once the service is closed. A stream that joins
-// a connected listener gets "ready" at once.
-func (s *Service) subscribe() (chan Event, bool) {
+// subscribe registers a stream for who; false once the service is closed. A stream
+// that joins a connected listener gets "ready" at once.
+func (s *Service) subscribe(who watcher) (chan Event, bool) {
 	h := &s.events
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -63,10 +68,10 @@ func (s *Service) subscribe() (chan Event, bool) {
 		return nil, false
 	}
 	if h.subs == nil {
-		h.subs = map[chan Event]struct{}{}
+		h.subs = map[chan Event]watcher{}
 	}
 	ch := make(chan Event, 64)
-	h.subs[ch] = struct{}{}
+	h.subs[ch] = who
 	if h.stop == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		h.stop = cancel
@@ -164,6 +169,7 @@ func (s *Service) listenOnce(ctx context.Context) (connected bool, err error) {
 		return false, errors.New("invalid direct database url")
 	}
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.RuntimeParams["application_name"] = listenerName
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 10*time.Second {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
@@ -176,11 +182,14 @@ func (s *Service) listenOnce(ctx context.Context) (connected bool, err error) {
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel+"; LISTEN "+accessChannel); err != nil {
 		return false, err
 	}
-	// Whatever happened while no connection listened is unknown: "ready" tells every
-	// page to refresh once.
+	// Whatever happened while no connection listened is unknown: streams whose user's
+	// access changed meanwhile end, and "ready" tells every other page to refresh once.
+	if err := s.events.recheck(ctx, conn); err != nil {
+		return true, err
+	}
 	s.events.broadcast(ctx, Event{Kind: "ready"})
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenIdle)
@@ -199,6 +208,10 @@ func (s *Service) listenOnce(ctx context.Context) (connected bool, err error) {
 			continue
 		case err != nil:
 			return true, err
+		}
+		if n.Channel == accessChannel {
+			s.events.revoke(n.Payload)
+			continue
 		}
 		var ev Event
 		// The event name goes into the stream verbatim: only the two the desk sends pass.

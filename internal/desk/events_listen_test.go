@@ -32,7 +32,7 @@ func next(t *testing.T, ch chan Event, kind string) Event {
 func TestLiveEventsSurviveALostConnection(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ch, ok := f.s.subscribe()
+	ch, ok := f.s.subscribe(watcherOf(f.agent))
 	if !ok {
 		t.Fatal("subscribe refused")
 	}
@@ -55,7 +55,7 @@ func TestLiveEventsSurviveALostConnection(t *testing.T) {
 
 	// The listener's session dies; it comes back by itself and says so.
 	if n := f.count(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN ` + notifyChannel + `'`); n != 1 {
+		WHERE datname = current_database() AND application_name = '` + listenerName + `'`); n != 1 {
 		t.Fatalf("terminated %d LISTEN sessions, want 1", n)
 	}
 	next(t, ch, "ready")
@@ -67,15 +67,48 @@ func TestLiveEventsSurviveALostConnection(t *testing.T) {
 	}
 
 	// The last stream to leave stops the listener; Close ends the streams.
-	ch2, _ := f.s.subscribe()
+	ch2, _ := f.s.subscribe(watcherOf(f.agent))
 	next(t, ch2, "ready")
 	f.s.Close()
 	if _, open := <-ch2; open {
 		for range ch2 {
 		}
 	}
-	if _, ok := f.s.subscribe(); ok {
+	if _, ok := f.s.subscribe(watcherOf(f.agent)); ok {
 		t.Fatal("subscribe after Close")
 	}
 	_ = context.Background()
+}
+
+// A change made while no listener was connected reached no one: when the listener
+// (re)connects it compares every open stream's user with the database once and ends
+// the streams whose access changed (here a stream opened on a session older than the
+// user's session_version), before it says "ready" to the others.
+func TestListenerRechecksAccessOnConnect(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	stale := watcherOf(f.agent)
+	stale.version--
+	old, ok := f.s.subscribe(stale)
+	if !ok {
+		t.Fatal("subscribe refused")
+	}
+	defer f.s.events.unsubscribe(old)
+	fresh, _ := f.s.subscribe(watcherOf(f.agent2))
+	defer f.s.events.unsubscribe(fresh)
+	next(t, fresh, "ready")
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case ev, open := <-old:
+			if !open {
+				return
+			}
+			if ev.Kind == "ready" {
+				t.Fatalf("the stale stream got %+v", ev)
+			}
+		case <-timeout:
+			t.Fatal("the stale stream is still open")
+		}
+	}
 }

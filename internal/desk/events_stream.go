@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"rapport/internal/auth"
 )
 
 const (
 	// streamLifetime bounds one stream. The browser's EventSource reconnects by itself,
-	// and the new request checks the session again, so a signed-out or deactivated
-	// agent stops receiving within this time.
+	// and the new request checks the session again. A deactivation or role change ends
+	// the user's streams at once (events_revoke.go); this is the bound behind it.
 	streamLifetime = 5 * time.Minute
 	// heartbeat keeps proxies from timing the stream out and finds a vanished client.
 	heartbeat = 15 * time.Second
@@ -21,7 +23,7 @@ const (
 // "created" and "updated" with the ticket id, status, priority and who acted. The pages
 // work without it.
 func (s *Service) Events(w http.ResponseWriter, r *http.Request) {
-	ch, ok := s.subscribe()
+	ch, ok := s.subscribe(watcherOf(auth.UserFrom(r.Context())))
 	if !ok {
 		s.Pages.Error(w, r, http.StatusServiceUnavailable)
 		return
