@@ -44,21 +44,26 @@ func TestCaptureRecordsQueriesAndForwardsEverything(t *testing.T) {
 
 func TestMetricsDelta(t *testing.T) {
 	before, err := ParseMetrics(strings.NewReader(`
-rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 10
-rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 2
+# HELP http_request_duration_seconds Time to answer a request.
+# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{code="200",method="GET",route="/desk/tickets/{id}",le="+Inf"} 10
+http_request_duration_seconds_sum{code="200",method="GET",route="/desk/tickets/{id}"} 0.5
+http_request_duration_seconds_count{code="200",method="GET",route="/desk/tickets/{id}"} 10
+http_request_duration_seconds_count{code="303",method="POST",route="/desk/tickets/{id}"} 2
 rapport_db_statements_total{method="GET",route="/desk/tickets/{id}"} 30
 rapport_db_statements_total{method="POST",route="/desk/tickets/{id}"} 12
-rapport_db_statements_total{route="background"} 5
+rapport_db_statements_total{method="",route="background"} 5
+go_goroutines 12
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	after, err := ParseMetrics(strings.NewReader(`
-rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="200"} 20
-rapport_http_request_duration_seconds_count{method="GET",route="/desk/tickets/{id}",code="404"} 1
-rapport_http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 4
+http_request_duration_seconds_count{code="200",method="GET",route="/desk/tickets/{id}"} 20
+http_request_duration_seconds_count{code="404",method="GET",route="/desk/tickets/{id}"} 1
+http_request_duration_seconds_count{method="POST",route="/desk/tickets/{id}",code="303"} 4
 rapport_db_statements_total{method="GET",route="/desk/tickets/{id}"} 63
-rapport_db_statements_total{method="POST",route="/desk/tickets/{id}"} 30
+rapport_db_statements_total{route="/desk/tickets/{id}",method="POST"} 30
 rapport_db_statements_total{route="background"} 9
 `))
 	if err != nil {

@@ -33,7 +33,7 @@ func capturePages(ctx context.Context, cfg Config, env Env, name string, fx *Fix
 		return nil, err
 	}
 	defer srv.Stop()
-	if err := waitQuiet(ctx, srv.URL, time.Minute); err != nil {
+	if err := waitQuiet(ctx, srv.MetricsURL, time.Minute); err != nil {
 		return nil, err
 	}
 	cast := fx.Cast(srv.URL, cfg.Samples, cfg.Scale, replies, 1)
@@ -44,7 +44,7 @@ func capturePages(ctx context.Context, cfg Config, env Env, name string, fx *Fix
 	for _, p := range Pages {
 		for i := range cfg.Samples {
 			rng := rand.New(rand.NewPCG(uint64(i), 0x63617074))
-			stmts, err := captureOne(ctx, srv.URL, capt, p, cast[p.Role][i], rng, &fx.World)
+			stmts, err := captureOne(ctx, srv.MetricsURL, capt, p, cast[p.Role][i], rng, &fx.World)
 			if err != nil {
 				return nil, err
 			}
@@ -59,17 +59,17 @@ func capturePages(ctx context.Context, cfg Config, env Env, name string, fx *Fix
 // sees every statement on the wire, the mail worker's too: a request is kept only when
 // the server's own count for its route agrees and nothing ran in the background
 // meanwhile; otherwise it is made again.
-func captureOne(ctx context.Context, base string, capt *Capture, p *Page, u *User, rng *rand.Rand, world *World) ([]string, error) {
+func captureOne(ctx context.Context, metrics string, capt *Capture, p *Page, u *User, rng *rand.Rand, world *World) ([]string, error) {
 	var last string
 	for range 20 {
-		before, err := scrape(ctx, base)
+		before, err := scrape(ctx, metrics)
 		if err != nil {
 			return nil, err
 		}
 		capt.Take()
 		a := p.do(ctx, u, rng, world)
 		stmts := capt.Take()
-		after, err := scrape(ctx, base)
+		after, err := scrape(ctx, metrics)
 		if err != nil {
 			return nil, err
 		}
@@ -94,15 +94,15 @@ func captureOne(ctx context.Context, base string, capt *Capture, p *Page, u *Use
 // waitQuiet waits, up to timeout, until the server's background work (the mail worker
 // delivering what an earlier run left in the outbox) is down to its idle polling: at
 // most a pass's few statements in a second.
-func waitQuiet(ctx context.Context, base string, timeout time.Duration) error {
+func waitQuiet(ctx context.Context, metrics string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	prev, err := scrape(ctx, base)
+	prev, err := scrape(ctx, metrics)
 	if err != nil {
 		return err
 	}
 	for time.Now().Before(deadline) {
 		sleepUntil(ctx, time.Now().Add(time.Second))
-		cur, err := scrape(ctx, base)
+		cur, err := scrape(ctx, metrics)
 		if err != nil {
 			return err
 		}

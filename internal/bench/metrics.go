@@ -19,39 +19,45 @@ type Snapshot struct {
 }
 
 var (
-	requestCountLine = regexp.MustCompile(`^rapport_http_request_duration_seconds_count\{method="([^"]*)",route="([^"]*)",code="[^"]*"\} (\S+)$`)
-	statementsLine   = regexp.MustCompile(`^rapport_db_statements_total\{(?:method="([^"]*)",)?route="([^"]*)"\} (\S+)$`)
+	sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$`)
+	labelPair  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
 )
 
-// ParseMetrics reads the two series the benchmark needs from Prometheus text.
+// ParseMetrics reads the two series the benchmark needs from Prometheus text:
+// http_request_duration_seconds_count (every code summed) and
+// rapport_db_statements_total, whatever order their labels come in.
 func ParseMetrics(r io.Reader) (Snapshot, error) {
 	s := Snapshot{Requests: map[string]float64{}, Statements: map[string]float64{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := requestCountLine.FindStringSubmatch(line); m != nil {
-			v, err := strconv.ParseFloat(m[3], 64)
-			if err != nil {
-				return s, fmt.Errorf("metrics: %q: %w", line, err)
-			}
-			s.Requests[m[1]+" "+m[2]] += v
-		} else if m := statementsLine.FindStringSubmatch(line); m != nil {
-			v, err := strconv.ParseFloat(m[3], 64)
-			if err != nil {
-				return s, fmt.Errorf("metrics: %q: %w", line, err)
-			}
-			key := m[2]
-			if m[1] != "" {
-				key = m[1] + " " + m[2]
-			}
+		m := sampleLine.FindStringSubmatch(line)
+		if m == nil || (m[1] != "http_request_duration_seconds_count" && m[1] != "rapport_db_statements_total") {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			return s, fmt.Errorf("metrics: %q: %w", line, err)
+		}
+		labels := map[string]string{}
+		for _, p := range labelPair.FindAllStringSubmatch(m[2], -1) {
+			labels[p[1]] = p[2]
+		}
+		key := labels["route"]
+		if labels["method"] != "" {
+			key = labels["method"] + " " + key
+		}
+		if m[1] == "http_request_duration_seconds_count" {
+			s.Requests[key] += v
+		} else {
 			s.Statements[key] += v
 		}
 	}
 	return s, sc.Err()
 }
 
-// scrape fetches and parses base/metrics on a connection of its own.
+// scrape fetches and parses the metrics listener's /metrics on a connection of its own.
 func scrape(ctx context.Context, base string) (Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -12,11 +12,11 @@ import (
 
 // phaser measures phases of load on one running server.
 type phaser struct {
-	base  string
-	pid   int // the server's; 0 when none runs
-	env   Env
-	world *World
-	tree  bool // count this process's children (pgbench) as the load generator
+	metrics string // the server's metrics listener
+	pid     int    // the server's; 0 when none runs
+	env     Env
+	world   *World
+	tree    bool // count this process's children (pgbench) as the load generator
 }
 
 // phase is one measured stretch of load.
@@ -40,10 +40,10 @@ func (ph *phaser) measure(ctx context.Context, workers []*Worker, warmup, d time
 	done := make(chan map[string]*Tally, 1)
 	go func() { done <- Drive(ctx, workers, w, ph.world) }()
 	sleepUntil(ctx, w.From)
-	before, errBefore := scrape(ctx, ph.base)
+	before, errBefore := scrape(ctx, ph.metrics)
 	cpu0 := ph.cpu()
 	sleepUntil(ctx, w.Until)
-	after, errAfter := scrape(ctx, ph.base)
+	after, errAfter := scrape(ctx, ph.metrics)
 	cpu1 := ph.cpu()
 	r := phase{tallies: <-done, before: before, after: after}
 	if err := errors.Join(errBefore, errAfter, ctx.Err()); err != nil {

@@ -41,7 +41,7 @@ func loadPhases(ctx context.Context, cfg Config, env Env, name string, fx *Fixtu
 	}
 	res.RSSSignInKB, _ = ProcStatus(srv.PID(), "VmHWM")
 	cfg.Logf("%d users per role signed in", n)
-	ph := &phaser{base: srv.URL, pid: srv.PID(), env: env, world: &fx.World}
+	ph := &phaser{metrics: srv.MetricsURL, pid: srv.PID(), env: env, world: &fx.World}
 
 	res.Shares = RoleShares(n)
 	var workers []*Worker

@@ -18,20 +18,28 @@ import (
 // Server is `rapport serve` as a child process on a free port, its log in a file. It
 // dies with the benchmark (Pdeathsig) if the benchmark dies first.
 type Server struct {
-	URL  string
-	Log  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	URL string
+	// MetricsURL is the base URL of the server's metrics listener (METRICS_ADDR).
+	MetricsURL string
+	Log        string
+	cmd        *exec.Cmd
+	done       chan struct{}
 }
 
-// StartServer runs bin serve with env on a free port and waits until /readyz answers.
+// StartServer runs bin serve with env on a free port, its metrics on another, and
+// waits until /readyz answers.
 func StartServer(ctx context.Context, bin, logPath string, env map[string]string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
+	mport, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	vars := map[string]string{"PORT": strconv.Itoa(port), "BASE_URL": base, "LOG_FORMAT": "json"}
+	maddr := "127.0.0.1:" + strconv.Itoa(mport)
+	vars := map[string]string{"PORT": strconv.Itoa(port), "BASE_URL": base, "LOG_FORMAT": "json", "METRICS_ADDR": maddr}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -47,7 +55,7 @@ func StartServer(ctx context.Context, bin, logPath string, env map[string]string
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", bin, err)
 	}
-	s := &Server{URL: base, Log: logPath, cmd: cmd, done: make(chan struct{})}
+	s := &Server{URL: base, MetricsURL: "http://" + maddr, Log: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(s.done) }()
 	if err := s.waitReady(ctx, 30*time.Second); err != nil {
 		s.Stop()

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -44,6 +45,9 @@ type Config struct {
 	LogFormat string
 	// TrustProxy makes the client address come from X-Forwarded-For (behind a reverse proxy).
 	TrustProxy bool
+	// MetricsAddr is the host:port of the metrics listener (Prometheus' /metrics),
+	// apart from the public port; "" when METRICS_ADDR is "off".
+	MetricsAddr string
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
 }
@@ -125,12 +129,31 @@ func Load(getenv Getenv) (*Config, error) {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT must be json or text, got %q", c.LogFormat))
 	}
 	c.TrustProxy = boolVar(getenv, "TRUST_PROXY", false, &errs)
+	c.MetricsAddr = getenvDefault(getenv, "METRICS_ADDR", "127.0.0.1:9090")
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else if err := checkListenAddr(c.MetricsAddr); err != nil {
+		errs = append(errs, fmt.Errorf("METRICS_ADDR must be host:port such as 127.0.0.1:9090 or :9090, or off, got %q: %w", c.MetricsAddr, err))
+	} else if _, port, _ := net.SplitHostPort(c.MetricsAddr); port == strconv.Itoa(c.Port) {
+		errs = append(errs, fmt.Errorf("METRICS_ADDR %q must not use PORT (%d): metrics stay off the public port", c.MetricsAddr, c.Port))
+	}
 	c.MetricsToken = getenv("METRICS_TOKEN")
 
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+func checkListenAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return errors.New("the port must be a number from 1 to 65535")
+	}
+	return nil
 }
 
 func checkPostgresURL(s string) error {

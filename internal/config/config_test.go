@@ -23,6 +23,9 @@ func TestDefaults(t *testing.T) {
 	if c.SessionIdle != 12*time.Hour || c.SessionLifetime != 7*24*time.Hour || c.LogFormat != "json" {
 		t.Errorf("defaults: %+v", c)
 	}
+	if c.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("metrics listen on %q by default, want 127.0.0.1:9090 (loopback, off the public port)", c.MetricsAddr)
+	}
 	if c.ShutdownDrain != 0 {
 		t.Errorf("the shutdown drain is off by default, got %s", c.ShutdownDrain)
 	}
@@ -40,6 +43,24 @@ func TestHTTPSBaseURLMakesCookiesSecure(t *testing.T) {
 	}
 	if !c.Secure() || c.DirectURLFallback || c.BaseURL.String() != "https://rapport.example.com" {
 		t.Errorf("got secure=%v fallback=%v base=%s", c.Secure(), c.DirectURLFallback, c.BaseURL)
+	}
+}
+
+// METRICS_ADDR: host:port (any host, or none), "off" for no metrics listener; never
+// the public port, never a bare port or a name.
+func TestMetricsAddr(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{"off": "", ":9100": ":9100", "0.0.0.0:9090": "0.0.0.0:9090", "[::1]:9090": "[::1]:9090"} {
+		c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "METRICS_ADDR": v}))
+		if err != nil || c.MetricsAddr != want {
+			t.Errorf("METRICS_ADDR=%q: %q, %v; want %q", v, c.MetricsAddr, err, want)
+		}
+	}
+	for _, v := range []string{"9090", "localhost", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000", ":8080"} {
+		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "METRICS_ADDR": v}))
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+			t.Errorf("METRICS_ADDR=%q: %v, want an error naming METRICS_ADDR", v, err)
+		}
 	}
 }
 

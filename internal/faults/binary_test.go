@@ -30,7 +30,9 @@ type instance struct {
 	env  []string
 	port int
 	url  string
-	log  string
+	// metrics is the base URL of the metrics listener (METRICS_ADDR).
+	metrics string
+	log     string
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once the process has exited and been waited for
@@ -38,12 +40,14 @@ type instance struct {
 }
 
 // startRapport runs `rapport serve` on d through PgBouncer (DATABASE_URL) with the
-// direct URL as DATABASE_URL_UNPOOLED, on a free port, with extra variables on top.
+// direct URL as DATABASE_URL_UNPOOLED, on a free port (and its metrics on another),
+// with extra variables on top.
 // The process is killed when the test ends, and dies with the test binary.
 func startRapport(t testing.TB, d *testenv.Database, name string, extra map[string]string) *instance {
 	t.Helper()
-	port := freePort(t)
+	port, mport := freePort(t), freePort(t)
 	vars := map[string]string{
+		"METRICS_ADDR":          "127.0.0.1:" + strconv.Itoa(mport),
 		"DATABASE_URL":          d.PooledURL(),
 		"DATABASE_URL_UNPOOLED": d.DirectURL(),
 		"PORT":                  strconv.Itoa(port),
@@ -57,7 +61,8 @@ func startRapport(t testing.TB, d *testenv.Database, name string, extra map[stri
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
-	in := &instance{t: t, name: name, env: env, port: port, url: "http://127.0.0.1:" + strconv.Itoa(port)}
+	in := &instance{t: t, name: name, env: env, port: port, url: "http://127.0.0.1:" + strconv.Itoa(port),
+		metrics: "http://" + vars["METRICS_ADDR"]}
 	in.start(1)
 	return in
 }
@@ -212,7 +217,7 @@ func (in *instance) rssMB() float64 { return float64(in.procStatus("VmRSS")) / 1
 
 // metric reads one unlabelled sample (go_goroutines, rapport_db_pool_…) from /metrics.
 func (in *instance) metric(name string) (float64, error) {
-	resp, err := probeClient(5 * time.Second).Get(in.url + "/metrics")
+	resp, err := probeClient(5 * time.Second).Get(in.metrics + "/metrics")
 	if err != nil {
 		return 0, err
 	}

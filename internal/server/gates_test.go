@@ -176,35 +176,52 @@ func TestOperationsEndpoints(t *testing.T) {
 	b.get("/admin/users")
 	b.get("/no/such/page")
 
-	m := b.get("/metrics")
+	// The public port has no /metrics; the metrics listener serves Prometheus' text
+	// format, from client_golang's registry. On af25b2d the public port answered 200.
+	wantStatus(t, "public /metrics", b.get("/metrics"), http.StatusNotFound)
+	m := b.do(mustRequest(t, http.MethodGet, a.metrics.URL+"/metrics"))
 	wantStatus(t, "/metrics", m, http.StatusOK)
 	if ct := m.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Errorf("/metrics content type %q", ct)
 	}
 	mustContain(t, m,
-		"# TYPE rapport_http_request_duration_seconds histogram",
-		`rapport_http_request_duration_seconds_count{method="GET",route="/signin",code="200"} 1`,
-		`rapport_http_request_duration_seconds_count{method="POST",route="/signin",code="303"} 1`,
-		`rapport_http_request_duration_seconds_count{method="GET",route="/admin/users",code="200"} 1`,
-		`rapport_http_request_duration_seconds_count{method="GET",route="/healthz",code="200"} 1`,
-		`rapport_http_request_duration_seconds_bucket{method="GET",route="/signin",code="200",le="+Inf"} 1`,
+		"# TYPE http_request_duration_seconds histogram",
+		`http_request_duration_seconds_count{code="200",method="GET",route="/signin"} 1`,
+		`http_request_duration_seconds_count{code="303",method="POST",route="/signin"} 1`,
+		`http_request_duration_seconds_count{code="200",method="GET",route="/admin/users"} 1`,
+		`http_request_duration_seconds_count{code="200",method="GET",route="/healthz"} 1`,
+		`http_request_duration_seconds_bucket{code="200",method="GET",route="/signin",le="+Inf"} 1`,
 		"# TYPE rapport_db_pool_max_conns gauge",
 		"\nrapport_db_pool_max_conns ",
 		"\nrapport_db_pool_acquired_conns ",
 		"\ngo_goroutines ",
+		"\ngo_gc_duration_seconds{",
 		"\nprocess_resident_memory_bytes ",
+		"\nprocess_cpu_seconds_total ",
 	)
 	// Routes are labelled by pattern, never by the raw path (unbounded cardinality).
 	mustNotContain(t, m, `route="/no/such/page"`)
-	mustContain(t, m, `route="unmatched",code="404"`)
+	mustContain(t, m, `code="404",method="GET",route="unmatched"`)
+}
+
+func mustRequest(t *testing.T, method, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
 
 func TestMetricsToken(t *testing.T) {
 	t.Parallel()
 	a := newAppEnv(t, map[string]string{"METRICS_TOKEN": "s3cret-metrics"})
 	b := a.browser()
-	wantStatus(t, "no token", b.get("/metrics"), http.StatusUnauthorized)
-	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+	wantStatus(t, "no token", b.do(mustRequest(t, http.MethodGet, a.metrics.URL+"/metrics")), http.StatusUnauthorized)
+	req := mustRequest(t, http.MethodGet, a.metrics.URL+"/metrics")
+	req.Header.Set("Authorization", "Bearer s3cret-metrics-and-more")
+	wantStatus(t, "a longer token", b.do(req), http.StatusUnauthorized)
+	req = mustRequest(t, http.MethodGet, a.metrics.URL+"/metrics")
 	req.Header.Set("Authorization", "Bearer s3cret-metrics")
 	r := b.do(req)
 	wantStatus(t, "with token", r, http.StatusOK)

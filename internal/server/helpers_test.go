@@ -51,8 +51,11 @@ type app struct {
 	t   testing.TB
 	db  *testenv.Database
 	srv *httptest.Server
-	now time.Time // the clock the server sees; move it with advance
-	mu  sync.Mutex
+	// metrics is the server's metrics listener (METRICS_ADDR in production); newAppEnv
+	// starts it.
+	metrics *httptest.Server
+	now     time.Time // the clock the server sees; move it with advance
+	mu      sync.Mutex
 }
 
 func newApp(t testing.TB) *app { return newAppEnv(t, nil) }
@@ -73,7 +76,8 @@ func newAppEnv(t testing.TB, extra map[string]string) *app {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := server.New(cfg, log, d.DB, server.Options{SessionCleanup: -1, Now: a.clock})
 	a.srv = httptest.NewServer(s.Handler())
-	t.Cleanup(func() { a.srv.Close(); s.Close() })
+	a.metrics = httptest.NewServer(s.MetricsHandler())
+	t.Cleanup(func() { a.srv.Close(); a.metrics.Close(); s.Close() })
 	return a
 }
 

@@ -27,10 +27,10 @@ func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(requestID, observe(s.log, s.metrics), recoverer(s.pages), securityHeaders(s.cfg.Secure()), cop.Handler)
 
-	// Operations: no session.
+	// Operations: no session. /metrics is not here: it has a listener of its own
+	// (METRICS_ADDR, MetricsHandler), off the public port.
 	r.With(bounded).Get("/healthz", s.healthz)
 	r.With(bounded).Get("/readyz", s.readyz)
-	r.With(bounded).Get("/metrics", s.metrics.handler(s.db, s.cfg.MetricsToken))
 	r.With(bounded).Handle("/static/*", web.StaticHandler())
 
 	// Pages: sessions are loaded and validated on every request that carries one.

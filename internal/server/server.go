@@ -67,6 +67,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	if m == nil {
 		m = newMetrics()
 	}
+	m.reg.MustRegister(poolCollector{db: d})
 	s := &Server{
 		cfg: cfg, log: log, db: d, sessions: sessions, pages: pages, metrics: m,
 		auth: &auth.Service{
@@ -78,6 +79,14 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
+}
+
+// MetricsHandler is Prometheus' /metrics (any path answers it), for the metrics
+// listener: METRICS_TOKEN, when set, is required as a bearer token.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.handler(s.cfg.MetricsToken))
+	return mux
 }
 
 // Close ends open event streams and stops the session store's background cleanup.
@@ -140,6 +149,28 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		stopWorker()
 		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+	}
+	var msrv *http.Server
+	if cfg.MetricsAddr != "" {
+		// Prometheus' convention: metrics on a port of their own, by default on the
+		// loopback only, so the public port never exposes them.
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			stopWorker()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv = &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 20 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		log.Info("serving metrics", "addr", mln.Addr().String())
+		go func() {
+			if err := msrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		// Still scraped while draining; closed once the server has stopped.
+		defer msrv.Close()
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	errc := make(chan error, 1)
