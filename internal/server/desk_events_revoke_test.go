@@ -16,11 +16,14 @@ import (
 
 // replica is a second Rapport on a's database, as another instance behind the load
 // balancer: its own process state (sessions cache nothing, but its live-queue hub and
-// LISTEN session are its own).
-func replica(t *testing.T, a *app) *app {
+// LISTEN session are its own), with extra environment variables.
+func replica(t *testing.T, a *app, extra map[string]string) *app {
 	t.Helper()
 	r := &app{t: t, db: a.db, now: a.now}
 	env := map[string]string{"DATABASE_URL": a.db.PooledURL(), "DATABASE_URL_UNPOOLED": a.db.DirectURL(), "BASE_URL": "http://rapport.test"}
+	for k, v := range extra {
+		env[k] = v
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +58,7 @@ func waitEnd(t *testing.T, events <-chan sse, who string) {
 func TestDeskEventStreamEndsWhenAccessChanges(t *testing.T) {
 	t.Parallel()
 	a := newDeskApp(t)
-	b := replica(t, a)
+	b := replica(t, a, nil)
 	a.user(auth.RoleAdmin, "ada@example.com")
 	jordan := a.user(auth.RoleAgent, "jordan@example.com")
 	morgan := a.user(auth.RoleAgent, "morgan@example.com")
