@@ -57,6 +57,7 @@ type companyForm struct {
 	Domain   string // as typed
 	Errors   form.Errors
 	Existing *Company // the company that already uses the domain
+	Key      form.Key // the new-company form's one-time key
 	domain   *string  // normalised; nil for none
 }
 

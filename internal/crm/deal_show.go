@@ -115,6 +115,9 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 	if p.Form.Errors == nil {
 		p.Form.Errors = form.Errors{}
 	}
+	if p.Form.Key == "" {
+		p.Form.Key = form.NewKey()
+	}
 	if len(entries) > timelinePage {
 		entries = entries[:timelinePage]
 		last := entries[len(entries)-1]

@@ -104,8 +104,10 @@ const dropOldImportsSQL = `DELETE FROM crm_imports WHERE created_at < now() - in
 
 // StageImport stores a parsed file for its preview, every row with its verdict (create,
 // match or reject with the reason), and returns the import's id. The rows go in with
-// one set-based statement, whatever their number.
-func StageImport(ctx context.Context, d *db.DB, by Actor, filename string, f *ImportFile) (string, error) {
+// one set-based statement, whatever their number. The upload form's key is claimed in
+// the same transaction, with the new import's page as its answer (claim.To is set
+// here): a repeat of the key stores nothing and returns a *form.Repeat.
+func StageImport(ctx context.Context, d *db.DB, by Actor, claim form.Claim, filename string, f *ImportFile) (string, error) {
 	n := len(f.Rows)
 	lines := make([]int32, n)
 	names, domains, emails, owners, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
@@ -126,6 +128,10 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, filename string, f *Im
 			return err
 		}
 		if err := tx.QueryRow(ctx, createImportSQL, by.ID, string(f.Kind), filename).Scan(&id); err != nil {
+			return err
+		}
+		claim.To = importPath(id)
+		if err := claim.Take(ctx, tx); err != nil {
 			return err
 		}
 		var err error

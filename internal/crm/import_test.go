@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/form"
 )
 
 func stage(t *testing.T, f *fixture, by Actor, kind ImportKind, csv string) string {
@@ -16,7 +17,7 @@ func stage(t *testing.T, f *fixture, by Actor, kind ImportKind, csv string) stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := StageImport(f.ctx, f.db.DB, by, "test.csv", file)
+	id, err := StageImport(f.ctx, f.db.DB, by, form.Claim{}, "test.csv", file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ type addAgentForm struct {
 	Email  string
 	Team   string
 	Errors form.Errors
+	Key    form.Key // the form's one-time key
 }
 
 // Validate fills f.Errors.
@@ -54,10 +55,14 @@ var errNoUser = errors.New("no such user")
 
 // makeAgent gives the user with email an agent profile in team. Customers and sales
 // reps become agents (auth.UpdateRole); an admin keeps the admin role and gains the
-// profile, so they can be assigned tickets.
-func makeAgent(ctx context.Context, d *db.DB, email, team string) (*auth.User, error) {
+// profile, so they can be assigned tickets. A repeat of the form's claim changes
+// nothing and returns a *form.Repeat.
+func makeAgent(ctx context.Context, d *db.DB, claim form.Claim, email, team string) (*auth.User, error) {
 	var u *auth.User
 	err := d.InTx(ctx, func(tx pgx.Tx) error {
+		if err := claim.Take(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		u, err = auth.UserByEmail(ctx, tx, email)
 		if errors.Is(err, db.ErrNotFound) {
@@ -80,10 +85,19 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	f := addAgentForm{Email: form.NormalizeEmail(r.PostFormValue("email")), Team: form.Text(r, "team")}
 	f.Validate()
+	f.Key = key
 	if f.Errors.OK() {
-		u, err := makeAgent(r.Context(), s.DB, f.Email, f.Team)
+		claim := form.Claim{UserID: auth.UserFrom(r.Context()).ID, Key: key, To: "/admin/agents"}
+		u, err := makeAgent(r.Context(), s.DB, claim, f.Email, f.Team)
+		if s.Pages.Repeated(w, r, err) {
+			return
+		}
 		switch {
 		case errors.Is(err, errNoUser):
 			f.Errors.Add("email", "No account uses this email. Add the person under Users first.")

@@ -68,7 +68,7 @@ func (f *fixture) exec(sql string, args ...any) {
 // ticket files a ticket as the fixture's customer.
 func (f *fixture) ticket(subject, body string) string {
 	f.t.Helper()
-	id, err := f.s.createTicket(context.Background(), f.customer, subject, body)
+	id, err := f.s.createTicket(context.Background(), f.customer, "", subject, body)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/form"
 )
 
 // deskTicket is a ticket as the desk shows it, with the facts its SLA clock needs.
@@ -197,6 +198,9 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	} else {
 		v.Form = ticketForm{Status: t.Status, Priority: t.Priority, AssigneeID: deref(t.AssigneeID),
 			Team: deref(t.Team), Version: t.Version}
+	}
+	if v.Form.Key == "" {
+		v.Form.Key = form.NewKey()
 	}
 	if v.Stale != "" {
 		v.Stale = staleMessage(t, msgs, v.Now)
