@@ -25,7 +25,7 @@ func (s *Service) ImportPage(w http.ResponseWriter, r *http.Request) {
 // ImportUpload reads an uploaded CSV (POST /crm/import, multipart: kind and file),
 // stores it with a verdict per row and shows its preview. Nothing is imported yet.
 func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
-	f := importForm{Errors: form.Errors{}}
+	f := importForm{Errors: form.Errors{}, Key: form.NewKey()} // the sent key replaces it once read
 	refuse := func(status int, field, msg string) {
 		f.Errors.Add(field, msg)
 		s.Pages.Render(w, r, status, "Import", importUploadPage(f))

@@ -554,7 +554,7 @@ func (w *mxWorld) send(t *testing.T, rw mxRow, ac *mxActor) (response, error) {
 		fields, name, content := rw.upload(ac)
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
-		for k, v := range fields {
+		for k, v := range withKey(fields) {
 			_ = mw.WriteField(k, v)
 		}
 		fw, _ := mw.CreateFormFile("file", name)

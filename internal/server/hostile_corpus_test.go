@@ -415,6 +415,7 @@ func TestHostileCorpusImport(t *testing.T) {
 			var body bytes.Buffer
 			mw := multipart.NewWriter(&body)
 			_ = mw.WriteField("kind", c.kind)
+			_ = mw.WriteField(keyField, newKey())
 			fw, _ := mw.CreateFormFile("file", fmt.Sprintf("hostile-%d.csv", i))
 			_, _ = fw.Write(file.Bytes())
 			_ = mw.Close()
@@ -498,6 +499,7 @@ func TestHostileImportFilenames(t *testing.T) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		_ = mw.WriteField("kind", "companies")
+		_ = mw.WriteField(keyField, newKey())
 		fw, _ := mw.CreateFormFile("file", hc.v)
 		_, _ = fmt.Fprintf(fw, "name\nFile name %d\n", i)
 		_ = mw.Close()
