@@ -145,8 +145,10 @@ func (w *onceWorld) forms() []onceForm {
 				return url.Values{"title": {""}, "contact_id": {w.jane}, "pipeline_id": {w.pipe}, "owner_id": {w.rep.ID}, "stage": {"lead"}}
 			}},
 		{name: "activity", as: w.repB, path: "/crm/deals/" + w.deal + "/activities", count: `SELECT count(*) FROM activities`,
-			body: func(i int) url.Values { return url.Values{"type": {"note"}, "body": {fmt.Sprintf("Called, round %d.", i)}} },
-			bad:  func(int) url.Values { return url.Values{"type": {"note"}, "body": {""}} }},
+			body: func(i int) url.Values {
+				return url.Values{"type": {"note"}, "body": {fmt.Sprintf("Called, round %d.", i)}}
+			},
+			bad: func(int) url.Values { return url.Values{"type": {"note"}, "body": {""}} }},
 		{name: "import upload", as: w.repB, path: "/crm/import", count: `SELECT count(*) FROM crm_imports`,
 			file: "name,domain\nImported Co,imported.example\n",
 			body: func(int) url.Values { return url.Values{"kind": {"companies"}} },
