@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -53,10 +54,13 @@ type editAgentForm struct {
 var errNoUser = errors.New("no such user")
 
 // makeAgent gives the user with email an agent profile in team. Customers and sales
-// reps become agents (auth.UpdateRole); an admin keeps the admin role and gains the
-// profile, so they can be assigned tickets.
-func makeAgent(ctx context.Context, d *db.DB, email, team string) (*auth.User, error) {
+// reps become agents (auth.ChangeRole: they are signed out everywhere, and a customer
+// account is invited by email to choose a new password, so only the mailbox's owner
+// becomes an agent); an admin keeps the admin role and gains the profile, so they can
+// be assigned tickets.
+func makeAgent(ctx context.Context, d *db.DB, base *url.URL, email, team, by string) (*auth.User, auth.RoleChanged, error) {
 	var u *auth.User
+	var done auth.RoleChanged
 	err := d.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		u, err = auth.UserByEmail(ctx, tx, email)
@@ -69,9 +73,10 @@ func makeAgent(ctx context.Context, d *db.DB, email, team string) (*auth.User, e
 		if u.Role == auth.RoleAdmin || u.Role == auth.RoleAgent {
 			return auth.SetAgentTeam(ctx, tx, u.ID, team)
 		}
-		return auth.UpdateRole(ctx, tx, u.ID, auth.RoleAgent, team)
+		done, err = auth.ChangeRole(ctx, tx, base, auth.RoleChange{UserID: u.ID, Role: auth.RoleAgent, Team: team, By: by})
+		return err
 	})
-	return u, err
+	return u, done, err
 }
 
 // AddAgent makes an existing user an agent in a team (POST /admin/agents).
@@ -83,7 +88,8 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 	f := addAgentForm{Email: form.NormalizeEmail(r.PostFormValue("email")), Team: form.Text(r, "team")}
 	f.Validate()
 	if f.Errors.OK() {
-		u, err := makeAgent(r.Context(), s.DB, f.Email, f.Team)
+		ctx := r.Context()
+		u, done, err := makeAgent(ctx, s.DB, s.BaseURL, f.Email, f.Team, auth.UserFrom(ctx).Name)
 		switch {
 		case errors.Is(err, errNoUser):
 			f.Errors.Add("email", "No account uses this email. Add the person under Users first.")
@@ -91,7 +97,7 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 			s.Pages.ServerError(w, r, err)
 			return
 		default:
-			s.Pages.Flash(w, r, "success", u.Name+" is an agent in "+f.Team+".")
+			s.Pages.Flash(w, r, "success", u.Name+" is an agent in "+f.Team+"."+done.Note())
 			httpx.Redirect(w, r, "/admin/agents")
 			return
 		}
