@@ -35,8 +35,8 @@ type writesFound struct {
 	users    map[string]int // email -> rows in "user"
 	account  map[string]bool
 	mail     map[string]bool // the confirmation email is in the outbox
-	total    int // every user in the database
-	orphans  int // users without their credential account: a half-written sign-up
+	total    int             // every user in the database
+	orphans  int             // users without their credential account: a half-written sign-up
 	accounts int
 }
 
