@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -122,7 +123,7 @@ func peekToken(ctx context.Context, q db.Querier, token string, purposes ...stri
 
 func purposeOf(identifier string, purposes []string) string {
 	for _, p := range purposes {
-		if len(identifier) > len(p) && identifier[:len(p)+1] == p+":" {
+		if strings.HasPrefix(identifier, p+":") {
 			return p
 		}
 	}
