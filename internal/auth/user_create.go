@@ -19,7 +19,8 @@ func (s *Service) NewStaffPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // CreateStaff creates an account of any role and emails an invitation to choose a
-// password (POST /admin/users). The account has no password until then.
+// password (POST /admin/users). The admin never chooses a password: the account has
+// none, and its address is unproven, until the invitation is followed.
 func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
@@ -49,7 +50,7 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		token, err := issueToken(ctx, tx, purposeReset, u.ID, inviteTokenTTL)
+		token, err := issueToken(ctx, tx, purposeInvite, u.ID, inviteTokenTTL)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func agentsPage(v agentsView) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Agents</h1><a href=\"/admin/sla\">SLA policies</a></div><p class=\"muted\">Agents work the support queue. Their team groups the queue and is given to the tickets assigned to them. To take someone off the desk, change their role under <a href=\"/admin/users\">Users</a>.</p><section class=\"card form-card agent-add\"><h2>Make someone an agent</h2><p class=\"muted\">The person needs an account. A customer or sales rep becomes an agent; an admin stays an admin and can then be assigned tickets.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Agents</h1><a href=\"/admin/sla\">SLA policies</a></div><p class=\"muted\">Agents work the support queue. Their team groups the queue and is given to the tickets assigned to them. To take someone off the desk, change their role under <a href=\"/admin/users\">Users</a>.</p><section class=\"card form-card agent-add\"><h2>Make someone an agent</h2><p class=\"muted\">The person needs an account. A customer or sales rep becomes an agent and is signed out; a customer account must also choose a new password from an emailed invitation. An admin stays an admin and can then be assigned tickets.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -39,6 +39,7 @@ type queueRow struct {
 	PriorityRank      int        `db:"priority_rank"`
 	Team              *string    `db:"team"`
 	RequesterName     string     `db:"requester_name"`
+	RequesterVerified bool       `db:"requester_verified"`
 	AssigneeName      *string    `db:"assignee_name"`
 	CreatedAt         time.Time  `db:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at"`
@@ -68,8 +69,8 @@ const queueFilterSQL = `
 
 const queueColumnsSQL = `
 SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
-       r.name AS requester_name, a.name AS assignee_name, t.created_at, t.updated_at,
-       nullif(t.next_due_at, 'infinity') AS next_due,
+       r.name AS requester_name, r.email_verified AS requester_verified, a.name AS assignee_name,
+       t.created_at, t.updated_at, nullif(t.next_due_at, 'infinity') AS next_due,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
        t.paused_since, t.paused_secs
 FROM tickets t

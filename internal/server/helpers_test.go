@@ -92,14 +92,15 @@ func (a *app) advance(d time.Duration) {
 	a.mu.Unlock()
 }
 
-// user creates a user of role with testPassword.
+// user creates a user of role with testPassword, with a verified address: an
+// established account (unverifiedUser makes a fresh self-sign-up).
 func (a *app) user(role auth.Role, email string) *auth.User {
 	a.t.Helper()
 	ctx := context.Background()
 	var u *auth.User
 	err := a.db.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		u, err = auth.CreateUser(ctx, tx, auth.NewUser{Name: "Test " + string(role), Email: email, Role: role, PasswordHash: passwordHash(a.t), Team: "Tier 1"})
+		u, err = auth.CreateUser(ctx, tx, auth.NewUser{Name: "Test " + string(role), Email: email, Role: role, PasswordHash: passwordHash(a.t), Team: "Tier 1", EmailVerified: true})
 		return err
 	})
 	if err != nil {
@@ -359,6 +360,29 @@ func resetPath(t testing.TB, m mail.Message) string {
 		t.Fatalf("mail to %s has %d reset links, want 1:\n%s", m.To, len(links), m.Body)
 	}
 	return links[0][1]
+}
+
+var verifyLinkRE = regexp.MustCompile(`http://rapport\.test(/verify-email\?token=[A-Za-z0-9_-]+)`)
+
+// verifyPath finds the one email-confirmation link in m and returns its path and query.
+func verifyPath(t testing.TB, m mail.Message) string {
+	t.Helper()
+	links := verifyLinkRE.FindAllStringSubmatch(m.Body, -1)
+	if len(links) != 1 {
+		t.Fatalf("mail to %s has %d confirmation links, want 1:\n%s", m.To, len(links), m.Body)
+	}
+	return links[0][1]
+}
+
+// unverifiedUser creates a customer with testPassword whose address is not proven, as
+// a fresh self-sign-up is.
+func (a *app) unverifiedUser(email string) *auth.User {
+	a.t.Helper()
+	u := a.user(auth.RoleCustomer, email)
+	if _, err := a.db.DB.Exec(context.Background(), `UPDATE "user" SET email_verified = false WHERE id = $1`, u.ID); err != nil {
+		a.t.Fatal(err)
+	}
+	return u
 }
 
 // tokenOf is the token in a reset path.
