@@ -43,7 +43,7 @@ func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
-	v := supportTicketView{Body: r.PostFormValue("body"), Errors: form.Errors{}}
+	v := supportTicketView{Body: form.Body(r, "body"), Errors: form.Errors{}}
 	checkBody(v.Errors, "body", v.Body, true)
 	if !v.Errors.OK() {
 		s.renderMyTicket(w, r, http.StatusUnprocessableEntity, v)
