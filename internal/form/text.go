@@ -49,9 +49,22 @@ func Check(v string, max int, multiline bool) string {
 	if !utf8.ValidString(v) {
 		return "Contains characters that are not valid text."
 	}
+	// The length first: a value many times too long (a 10 MB cell of an import) is
+	// refused without a look at each of its characters.
+	n := utf8.RuneCountInString(v)
+	if n > max {
+		return "Too long: at most " + strconv.Itoa(max) + " characters (this has " + strconv.Itoa(n) + ")."
+	}
 	visible := false
 	afterFlag, inTags := false, false // an emoji flag sequence: U+1F3F4, tags, U+E007F
 	for _, r := range v {
+		if r > 0x20 && r < 0x7F { // printable ASCII, the common case
+			visible, afterFlag = true, false
+			if inTags {
+				return invisible(0xE007F)
+			}
+			continue
+		}
 		switch {
 		case r >= 0xE0020 && r <= 0xE007E && (afterFlag || inTags):
 			inTags, afterFlag = true, false
@@ -68,11 +81,9 @@ func Check(v string, max int, multiline bool) string {
 		afterFlag = r == 0x1F3F4
 		visible = visible || isVisible(r)
 	}
-	switch n := utf8.RuneCountInString(v); {
+	switch {
 	case inTags:
 		return invisible(0xE007F)
-	case n > max:
-		return "Too long: at most " + strconv.Itoa(max) + " characters (this has " + strconv.Itoa(n) + ")."
 	case n > 0 && !visible:
 		return "Contains no visible characters."
 	}
