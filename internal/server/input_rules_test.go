@@ -192,10 +192,10 @@ func TestBodiesKeepPastedInvisiblesRefuseDirectionControls(t *testing.T) {
 // TestImportPreviewOfHugeCellsStaysSmall: a file as large as the upload cap, nearly all
 // of it two huge rejected cells, and 60 more rejected rows: the preview page stays under
 // 200 KB and says how many rows it leaves out, and the stored rejected rows keep an
-// excerpt. On af25b2d the upload itself answered 503 (storing and rendering the 10 MB of
-// cells ran past the request's deadline); with two 1 MB cells instead, the preview was
-// 6,306,156 bytes and the rejected rows held 2,101,115 bytes, a cell of 1,048,588
-// characters. Now: 13,074 bytes, and 4,203 bytes with no cell over 124 characters.
+// excerpt. On af25b2d the preview was 31,469,330 bytes (the cells in full, each "&" as
+// "&amp;") and the rejected rows held 10,488,839 bytes, a cell of 5,242,450 characters
+// (with the default 10 s deadline, the upload answered 503 under -race). Now: 13,074
+// bytes, and 4,203 bytes with no cell over 124 characters.
 func TestImportPreviewOfHugeCellsStaysSmall(t *testing.T) {
 	t.Parallel()
 	// Sizes are the point, not times: under -race on a loaded machine, reading 10 MB of
