@@ -12,13 +12,13 @@ func (s *Service) Users(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := usersView{Query: q.Get("q"), Role: q.Get("role")}
 	f := UserFilter{Limit: 50}
-	if v.Query != "" && form.Check(v.Query, 200, false) == "" {
+	if v.Query != "" && form.Lookup(v.Query, 200, false) {
 		f.Query = &v.Query
 	}
 	if role := Role(v.Role); role.Valid() {
 		f.Role = &role
 	}
-	if after := q.Get("after"); after != "" && form.Check(after, 254, false) == "" {
+	if after := q.Get("after"); after != "" && form.Lookup(after, 254, false) {
 		f.After = &after
 	}
 	users, more, err := ListUsers(r.Context(), s.DB, f)

@@ -81,7 +81,7 @@ func readCursor(q url.Values, s sortSpec) Cursor {
 			return Cursor{Key: n, ID: id}
 		}
 	default:
-		if form.Check(raw, 1000, true) == "" {
+		if form.Lookup(raw, 1000, true) {
 			return Cursor{Key: raw, ID: id}
 		}
 	}
@@ -163,8 +163,8 @@ func ownerFilterOptions(owners []Owner) []web.Option {
 
 // search is the q parameter as an ILIKE pattern, nil when empty or unreadable.
 func search(q string) (string, *string) {
-	q = strings.TrimSpace(q)
-	if q == "" || form.Check(q, 200, false) != "" {
+	q = form.Clean(strings.TrimSpace(q))
+	if q == "" || !form.Lookup(q, 200, false) {
 		return "", nil
 	}
 	p := "%" + escapeLike(q) + "%"

@@ -228,7 +228,7 @@ func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 		f.NoTeam = true
 		kept.Set("team", t)
 	case t != "":
-		if form.Check(t, maxTeam, false) != "" {
+		if !form.Lookup(t, maxTeam, false) {
 			return f, kept, false
 		}
 		f.Team = &t

@@ -21,7 +21,7 @@ const (
 )
 
 // checkBody validates a message body: required unless optional, multi-line text, at
-// most maxBody characters. The body is stored exactly as typed.
+// most maxBody characters. The body is stored as typed (in NFC: see form.Body).
 func checkBody(errs form.Errors, field, body string, required bool) {
 	if strings.TrimSpace(body) == "" {
 		if required {
@@ -104,7 +104,7 @@ func (s *Service) CreateTicket(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := newTicketForm{Subject: form.Text(r, "subject"), Body: r.PostFormValue("body"), Key: key}
+	f := newTicketForm{Subject: form.Text(r, "subject"), Body: form.Body(r, "body"), Key: key}
 	f.Validate()
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New ticket", newTicketPage(f))

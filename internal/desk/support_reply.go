@@ -49,7 +49,7 @@ func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := supportTicketView{Body: r.PostFormValue("body"), Errors: form.Errors{}, Key: key}
+	v := supportTicketView{Body: form.Body(r, "body"), Errors: form.Errors{}, Key: key}
 	checkBody(v.Errors, "body", v.Body, true)
 	if !v.Errors.OK() {
 		s.renderMyTicket(w, r, http.StatusUnprocessableEntity, v)

@@ -34,7 +34,7 @@ type ticketForm struct {
 
 func parseTicketForm(r *http.Request) ticketForm {
 	f := ticketForm{
-		Body:       r.PostFormValue("body"),
+		Body:       form.Body(r, "body"),
 		Internal:   r.PostFormValue("is_internal") != "",
 		Status:     r.PostFormValue("status"),
 		Priority:   r.PostFormValue("priority"),

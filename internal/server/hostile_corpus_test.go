@@ -665,10 +665,15 @@ func TestHostileCSVFormulas(t *testing.T) {
 			t.Fatalf("deal %q: %d", f, r.status)
 		}
 	}
-	// Addresses may start with a formula character too.
+	// Addresses may start with a formula character too: "+" and "-" through the form;
+	// "=", which the form refuses since issue 9, as a row stored before.
 	emails := []string{"=1+2@example.com", "+tag@example.com", "-dash@example.com"}
-	for i, e := range emails {
-		if r := h.rep.post("/crm/contacts", url.Values{"email": {e}, "name": {fmt.Sprintf("Formula email %d", i)},
+	legacy := "Formula email 0"
+	if _, err := crm.CreateContact(ctx, h.a.db.DB, crm.ContactFields{Email: emails[0], Name: &legacy, OwnerID: h.repU.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range emails[1:] {
+		if r := h.rep.post("/crm/contacts", url.Values{"email": {e}, "name": {fmt.Sprintf("Formula email %d", i+1)},
 			"owner_id": {h.repU.ID}}); r.status != http.StatusSeeOther {
 			t.Fatalf("contact %q: %d\n%s", e, r.status, messageBeside(r, "f-email"))
 		}

@@ -74,7 +74,7 @@ func TestHostileNamesAreStoredVerbatimAndEscaped(t *testing.T) {
 		`<script>alert("x")</script>`,
 		`Robert'); DROP TABLE "user"; --`,
 		`back\\slash \' \" %s %d`,
-		"Zoë 李 \u202eevil\u202c 🦄",
+		"Zoë 李 \u200fמרים\u200f 🦄", // RLM marks are kept; overrides are refused (issue 9)
 	}
 	for i, name := range names {
 		email := fmt.Sprintf("hostile%d@example.com", i)
