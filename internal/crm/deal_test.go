@@ -154,7 +154,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	s.exec(`UPDATE activities SET occurred_at = now() - interval '1 hour' WHERE type = 'email'`)
 	s.exec(`ALTER TABLE activities ENABLE TRIGGER activities_append_only`)
 
-	all, err := DealTimeline(s.ctx, s.db.DB, id, TimelineCursor{}, 10)
+	all, err := DealTimeline(s.ctx, s.db.DB, id, Cursor{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	}
 	// Keyset pages of one entry walk the same order.
 	var paged []string
-	cur := TimelineCursor{}
+	cur := Cursor{}
 	for range 5 {
 		page, err := DealTimeline(s.ctx, s.db.DB, id, cur, 1)
 		if err != nil {
@@ -180,7 +180,10 @@ func TestActivitiesAndTimeline(t *testing.T) {
 			break
 		}
 		paged = append(paged, page[0].ID)
-		cur = TimelineCursor{At: &page[0].At, ID: page[0].ID}
+		// Through its link form, as the "Older entries" link carries it.
+		if cur, err = readCursor(mustString(t, Cursor{Key: page[0].At, ID: page[0].ID}), "timestamptz"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if len(paged) != 3 || paged[0] != all[0].ID || paged[1] != all[1].ID || paged[2] != all[2].ID {
 		t.Fatalf("paged %v", paged)

@@ -24,6 +24,11 @@ import (
 // the list's shape. Answer it with 400.
 var ErrInvalid = errors.New("cursor: malformed or out of range")
 
+// ErrValue means Encode was given a value no cursor holds (a time out of range, text
+// that is not valid UTF-8, a malformed UUID): the caller's bug or the database's, never
+// the visitor's.
+var ErrValue = errors.New("cursor: a value no cursor holds")
+
 // Kind is a field's type.
 type Kind byte
 
@@ -84,12 +89,20 @@ func UUID(s string) Value { return Value{Kind: KindUUID, Text: strings.ToLower(s
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// Encode is the cursor of the fields. It fails (ErrInvalid) only for a value no cursor
+// Encode is the cursor of the fields. It fails (ErrValue) only for a value no cursor
 // may hold: a time out of range, text that is not valid UTF-8 or too long, a malformed
 // UUID, no fields or too many.
 func Encode(vals ...Value) (string, error) {
+	s, ok := encode(vals)
+	if !ok {
+		return "", ErrValue
+	}
+	return s, nil
+}
+
+func encode(vals []Value) (string, bool) {
 	if len(vals) == 0 || len(vals) > maxFields {
-		return "", ErrInvalid
+		return "", false
 	}
 	b := []byte{version}
 	for _, v := range vals {
@@ -97,7 +110,7 @@ func Encode(vals ...Value) (string, error) {
 		switch v.Kind {
 		case KindTime:
 			if v.Time.Before(MinTime) || v.Time.After(MaxTime) {
-				return "", ErrInvalid
+				return "", false
 			}
 			b = binary.AppendVarint(b, v.Time.UnixMicro())
 		case KindNoTime:
@@ -105,21 +118,21 @@ func Encode(vals ...Value) (string, error) {
 			b = binary.AppendVarint(b, v.Int)
 		case KindText:
 			if !validText(v.Text) {
-				return "", ErrInvalid
+				return "", false
 			}
 			b = binary.AppendUvarint(b, uint64(len(v.Text)))
 			b = append(b, v.Text...)
 		case KindUUID:
 			u, ok := parseUUID(v.Text)
 			if !ok {
-				return "", ErrInvalid
+				return "", false
 			}
 			b = append(b, u[:]...)
 		default:
-			return "", ErrInvalid
+			return "", false
 		}
 	}
-	return b64.EncodeToString(b), nil
+	return b64.EncodeToString(b), true
 }
 
 // Decode reads a cursor's fields. Every failure is ErrInvalid.
@@ -175,7 +188,7 @@ func Decode(s string) ([]Value, error) {
 	}
 	// One spelling per cursor: a varint with redundant bytes reads like the short one,
 	// so anything that does not re-encode to itself is refused.
-	if again, err := Encode(vals...); err != nil || again != s {
+	if again, ok := encode(vals); !ok || again != s {
 		return nil, ErrInvalid
 	}
 	return vals, nil

@@ -51,7 +51,7 @@ func TestEncodeRefusesWhatNoCursorHolds(t *testing.T) {
 		"bad kind":    {{Kind: 9}},
 		"many fields": {Int(1), Int(2), Int(3), Int(4), Int(5), Int(6), Int(7), Int(8), Int(9)},
 	} {
-		if s, err := Encode(vals...); !errors.Is(err, ErrInvalid) {
+		if s, err := Encode(vals...); !errors.Is(err, ErrValue) {
 			t.Errorf("%s: encoded as %q, %v", name, s, err)
 		}
 	}
