@@ -57,7 +57,8 @@ type companyForm struct {
 	Domain   string // as typed
 	Errors   form.Errors
 	Existing *Company // the company that already uses the domain
-	domain   *string  // normalised; nil for none
+	Check    editCheck
+	domain   *string // normalised; nil for none
 }
 
 func parseCompanyForm(r *http.Request) companyForm {

@@ -59,6 +59,7 @@ type contactForm struct {
 	MissingDomain string      // a domain no company uses yet, to offer adding it
 	Existing      *ContactRow // the contact that already has the email
 	Errors        form.Errors
+	Check         editCheck
 	companyID     *string
 }
 

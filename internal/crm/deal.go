@@ -52,6 +52,7 @@ type dealForm struct {
 	Owners       []Owner
 	MissingEmail string // an address no contact has yet, to offer adding it
 	Errors       form.Errors
+	Check        editCheck
 	fields       DealFields
 }
 
