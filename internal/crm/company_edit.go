@@ -15,14 +15,14 @@ import (
 // row (see edit_check.go).
 const updateCompanySQL = `
 UPDATE companies SET name = $2, domain = $3, version = version + 1, updated_at = now(), updated_by = $5
-WHERE id = $1 AND version = $4`
+WHERE id = $1 AND ($4::integer = 0 OR version = $4)`
 
 const companyExistsSQL = `SELECT EXISTS (SELECT 1 FROM companies WHERE id = $1)`
 
 // UpdateCompany renames a company and sets its (normalised) domain, if it still is at
-// version. Companies have no owner: any rep may correct them. ErrDomainTaken when
-// another company has the domain, ErrStale when someone saved it since version,
-// db.ErrNotFound when there is none.
+// version (0: whatever its version). Companies have no owner: any rep may correct
+// them. ErrDomainTaken when another company has the domain, ErrStale when someone
+// saved it since version, db.ErrNotFound when there is none.
 func UpdateCompany(ctx context.Context, q db.Querier, by Actor, id string, version int, name string, domain *string) error {
 	tag, err := q.Exec(ctx, updateCompanySQL, id, name, domain, version, by.ID)
 	if db.Unique(err, "companies_domain_unique") {
@@ -101,7 +101,10 @@ func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseCompanyForm(r)
 	f.ID = id
-	f.Check = readEditCheck(r, f.editFields())
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	f.Validate()
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit company", companyFormPage(f))

@@ -16,12 +16,12 @@ import (
 const updateContactSQL = `
 UPDATE contacts SET email = $3, name = $4, company_id = $5, owner_id = $6,
        version = version + 1, updated_at = now(), updated_by = $7
-WHERE id = $1 AND ($2::boolean OR owner_id = $7) AND version = $8`
+WHERE id = $1 AND ($2::boolean OR owner_id = $7) AND ($8::integer = 0 OR version = $8)`
 
 // UpdateContact saves a contact's fields, reassigning it when OwnerID changes, if it
-// still is at version. Only its owner or an admin may: ErrForbidden otherwise,
-// db.ErrNotFound when there is none, ErrStale when someone saved it since version,
-// ErrEmailTaken when another contact has the email.
+// still is at version (0: whatever its version). Only its owner or an admin may:
+// ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when someone
+// saved it since version, ErrEmailTaken when another contact has the email.
 func UpdateContact(ctx context.Context, q db.Querier, by Actor, id string, version int, c ContactFields) error {
 	tag, err := q.Exec(ctx, updateContactSQL, id, by.Admin, c.Email, c.Name, c.CompanyID, c.OwnerID, by.ID, version)
 	if db.Unique(err, "contacts_email_unique") {
@@ -145,7 +145,10 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseContactForm(r)
 	f.ID = id
-	f.Check = readEditCheck(r, f.editFields())
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	err := f.Validate(ctx, s.DB)
 	if err == nil && f.Errors.OK() {
 		err = UpdateContact(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields())

@@ -16,14 +16,14 @@ import (
 const updateDealSQL = `
 UPDATE deals SET title = $3, contact_id = $4, pipeline_id = $5, owner_id = $6, amount_cents = $7, close_date = $8,
        version = version + 1, updated_at = now(), updated_by = $9
-WHERE id = $1 AND ($2::boolean OR owner_id = $9) AND version = $10`
+WHERE id = $1 AND ($2::boolean OR owner_id = $9) AND ($10::integer = 0 OR version = $10)`
 
 const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
 
 // UpdateDeal saves a deal's fields (not its stage), reassigning it when OwnerID
-// changes, if it still is at version. Only its owner or an admin may: ErrForbidden
-// otherwise, db.ErrNotFound when there is none, ErrStale when someone saved it since
-// version.
+// changes, if it still is at version (0: whatever its version). Only its owner or an
+// admin may: ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when
+// someone saved it since version.
 func UpdateDeal(ctx context.Context, q db.Querier, by Actor, id string, version int, d DealFields) error {
 	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID, version)
 	if err != nil {
@@ -111,7 +111,10 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseDealForm(r)
 	f.ID = id
-	f.Check = readEditCheck(r, f.editFields())
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	err := f.Validate(ctx, s.DB)
 	if err == nil && !f.Errors.OK() {
 		// Someone else's deal is refused whatever was typed (a valid form would be

@@ -16,6 +16,10 @@ import (
 // beside what it held then and what the person typed, their input kept and the version
 // brought up to date, so that saving again is a choice made with the other change in
 // view. A deal's stage move is not checked (see MoveDeal).
+//
+// Like HTTP's If-Match, the check is the form's to ask for: a post without a version
+// field (a script, not our form) saves unconditionally; one with a version that is
+// not a positive integer is refused (400).
 
 // ErrStale means the record was saved by someone else after its form was loaded:
 // nothing was saved.
@@ -37,7 +41,7 @@ type formField struct {
 
 // editCheck is what an edit form carries for the collision check.
 type editCheck struct {
-	Version int         // the record's version when the form was loaded; 0 on a new record
+	Version int         // the record's version when the form was loaded; 0: none (no check)
 	Was     []formField // the values the form was loaded with
 	Stale   *staleNotice
 }
@@ -61,14 +65,26 @@ func loadedCheck(s Saved, fields []formField) editCheck {
 }
 
 // readEditCheck reads a posted edit form's version and was_ values for fields (the
-// form's own fields, for their names and labels).
-func readEditCheck(r *http.Request, fields []formField) editCheck {
-	c := editCheck{}
-	c.Version, _ = strconv.Atoi(r.PostFormValue("version"))
+// form's own fields, for their names and labels); ok is false when the version is
+// there but not a positive integer.
+func readEditCheck(r *http.Request, fields []formField) (c editCheck, ok bool) {
+	if _, sent := r.PostForm["version"]; sent {
+		n, err := strconv.ParseInt(r.PostFormValue("version"), 10, 32)
+		if err != nil || n <= 0 {
+			return c, false
+		}
+		c.Version = int(n)
+	}
 	for _, f := range fields {
 		c.Was = append(c.Was, formField{Name: f.Name, Label: f.Label, Value: form.Text(r, "was_"+f.Name)})
 	}
-	return c
+	return c, true
+}
+
+// badVersion answers an edit form whose version field is not one.
+func (s *Service) badVersion(w http.ResponseWriter, r *http.Request) {
+	s.Pages.ErrorWith(w, r, http.StatusBadRequest, "This form is damaged",
+		"Its record version is not one Rapport wrote. Open the edit page again and make your changes there.")
 }
 
 // staleAgainst fills the 409 notice: the fields the record holds differently from when
