@@ -102,8 +102,8 @@ func (c Cursor) keyArgs() (any, any) {
 	return c.Key, c.ID
 }
 
-// String is the cursor's link value.
-func (c Cursor) String() (string, error) {
+// encode is the cursor's link value.
+func (c Cursor) encode() (string, error) {
 	var key cursor.Value
 	switch k := c.Key.(type) {
 	case time.Time:
@@ -125,7 +125,7 @@ var pageKeys = []string{"after", "after_id", "before", "before_id"}
 // withCursor is path with q's parameters, but the page position, and key set to c's
 // link value.
 func withCursor(path string, q url.Values, key string, c Cursor) (string, error) {
-	v, err := c.String()
+	v, err := c.encode()
 	if err != nil {
 		return "", err
 	}

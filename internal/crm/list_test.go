@@ -40,7 +40,7 @@ func pageThrough[R any](t *testing.T, size int, spec sortSpec, list func(Cursor,
 // mustString is the cursor's link value.
 func mustString(t *testing.T, c Cursor) string {
 	t.Helper()
-	s, err := c.String()
+	s, err := c.encode()
 	if err != nil {
 		t.Fatalf("cursor %+v: %v", c, err)
 	}

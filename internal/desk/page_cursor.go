@@ -16,7 +16,7 @@ type timeCursor struct {
 	ID string
 }
 
-func (c timeCursor) String() (string, error) {
+func (c timeCursor) encode() (string, error) {
 	return cursor.Encode(cursor.Time(c.At), cursor.UUID(c.ID))
 }
 
@@ -44,7 +44,7 @@ type queueCursor struct {
 
 func (c queueCursor) encode(active bool) (string, error) {
 	if !active {
-		return timeCursor{At: c.At, ID: c.ID}.String()
+		return timeCursor{At: c.At, ID: c.ID}.encode()
 	}
 	return cursor.Encode(cursor.Int(int64(c.Rank)), cursor.OptTime(c.Due), cursor.UUID(c.ID))
 }

@@ -147,7 +147,7 @@ func TestQueueCursorsRefuseGarbage(t *testing.T) {
 		}
 	}
 	rank9, _ := cursor.Encode(cursor.Int(9), cursor.OptTime(nil), cursor.UUID(id))
-	done, _ := timeCursor{At: due, ID: id}.String()
+	done, _ := timeCursor{At: due, ID: id}.encode()
 	for _, bad := range []string{"x", "1_2", "9_inf_" + id, "1_inf_not-a-uuid", "-1_inf_" + id,
 		"0_-210866803200000000_" + id, rank9, done} {
 		if _, err := parseQueueCursor(bad, true); !errors.Is(err, cursor.ErrInvalid) {

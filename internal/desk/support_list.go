@@ -97,7 +97,7 @@ func (s *Service) MyTickets(w http.ResponseWriter, r *http.Request) {
 	v := supportListView{Name: u.Name, Tickets: list, Now: s.now(), Paged: after != nil}
 	if more {
 		last := list[len(list)-1]
-		next, err := timeCursor{At: last.CreatedAt, ID: last.ID}.String()
+		next, err := timeCursor{At: last.CreatedAt, ID: last.ID}.encode()
 		if err != nil {
 			s.Pages.ServerError(w, r, err)
 			return
