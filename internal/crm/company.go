@@ -58,7 +58,8 @@ type companyForm struct {
 	Errors   form.Errors
 	Existing *Company // the company that already uses the domain
 	Key      form.Key // the new-company form's one-time key
-	domain   *string  // normalised; nil for none
+	Check    editCheck
+	domain   *string // normalised; nil for none
 }
 
 func parseCompanyForm(r *http.Request) companyForm {

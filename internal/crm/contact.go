@@ -60,6 +60,7 @@ type contactForm struct {
 	Existing      *ContactRow // the contact that already has the email
 	Errors        form.Errors
 	Key           form.Key // the new-contact form's one-time key
+	Check         editCheck
 	companyID     *string
 }
 

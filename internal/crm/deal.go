@@ -53,6 +53,7 @@ type dealForm struct {
 	MissingEmail string // an address no contact has yet, to offer adding it
 	Errors       form.Errors
 	Key          form.Key // the new-deal form's one-time key
+	Check        editCheck
 	fields       DealFields
 }
 

@@ -198,7 +198,12 @@ func (s *Service) Queue(w http.ResponseWriter, r *http.Request) {
 	if more {
 		last := rows[len(rows)-1]
 		c := queueCursor{Rank: last.PriorityRank, Due: last.NextDue, At: last.UpdatedAt, ID: last.ID}
-		v.NextPage = queueURL(query, "after", c.encode(f.active()))
+		next, err := c.encode(f.active())
+		if err != nil {
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+		v.NextPage = queueURL(query, "after", next)
 	}
 	s.Pages.Render(w, r, http.StatusOK, "Queue", queuePage(v))
 }
@@ -245,9 +250,9 @@ func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 	default:
 		return f, kept, false
 	}
-	c, ok := parseQueueCursor(q.Get("after"), f.active())
+	c, err := parseQueueCursor(q.Get("after"), f.active())
 	f.After = c
-	return f, kept, ok
+	return f, kept, err == nil
 }
 
 // queueURL is /desk with query's filters and key set to value ("" removes it).

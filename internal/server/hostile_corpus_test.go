@@ -12,9 +12,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"rapport/internal/crm"
+	"rapport/internal/cursor"
 )
 
 // TestHostileCorpusFormsCRM: every corpus value in every field of the CRM's forms (see
@@ -539,7 +541,8 @@ func TestHostileCorpusQueryParameters(t *testing.T) {
 	t.Parallel()
 	h := newHostileWorld(t)
 	anon := h.a.timedBrowser()
-	keyset := url.Values{"after": {"2026-01-01T00:00:00Z"}, "after_id": {h.deal}}
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	keyset := url.Values{"after": {pageCursor(t, cursor.Time(jan), cursor.UUID(h.deal))}}
 	pages := []struct {
 		b      *browser
 		path   string
@@ -547,19 +550,19 @@ func TestHostileCorpusQueryParameters(t *testing.T) {
 		params []string
 	}{
 		{h.rep, "/crm", nil, []string{"pipeline", "owner_id", "close_from", "close_to"}},
-		{h.rep, "/crm/column", url.Values{"stage": {"lead"}, "after": {"2026-01-01T00:00:00Z"}, "after_id": {h.deal}},
-			[]string{"stage", "pipeline", "owner_id", "close_from", "close_to", "after", "after_id"}},
+		{h.rep, "/crm/column", url.Values{"stage": {"lead"}, "after": keyset["after"]},
+			[]string{"stage", "pipeline", "owner_id", "close_from", "close_to", "after"}},
 		{h.rep, "/crm/overview", nil, []string{"owner_id"}},
-		{h.rep, "/crm/companies", keyset, []string{"q", "sort", "after", "after_id"}},
+		{h.rep, "/crm/companies", keyset, []string{"q", "sort", "after"}},
 		{h.rep, "/crm/companies.csv", nil, []string{"q", "sort"}},
-		{h.rep, "/crm/contacts", keyset, []string{"q", "owner_id", "company_id", "sort", "after", "after_id"}},
+		{h.rep, "/crm/contacts", keyset, []string{"q", "owner_id", "company_id", "sort", "after"}},
 		{h.rep, "/crm/contacts.csv", nil, []string{"q", "owner_id", "company_id"}},
-		{h.rep, "/crm/deals", keyset, []string{"q", "owner_id", "company_id", "stage", "pipeline_id", "sort", "after", "after_id", "format"}},
+		{h.rep, "/crm/deals", keyset, []string{"q", "owner_id", "company_id", "stage", "pipeline_id", "sort", "after", "format"}},
 		{h.rep, "/crm/deals.csv", nil, []string{"q", "owner_id", "company_id", "stage", "pipeline_id"}},
 		{h.rep, "/crm/deals/new", nil, []string{"contact_id", "pipeline_id"}},
 		{h.rep, "/crm/contacts/new", nil, []string{"company_id", "email"}},
 		{h.rep, "/crm/companies/new", nil, []string{"domain"}},
-		{h.rep, "/crm/deals/" + h.deal, url.Values{"before": {"2030-01-01T00:00:00Z"}, "before_id": {h.deal}}, []string{"before", "before_id"}},
+		{h.rep, "/crm/deals/" + h.deal, url.Values{"before": {pageCursor(t, cursor.Time(jan.AddDate(4, 0, 0)), cursor.UUID(h.deal))}}, []string{"before"}},
 		{h.agent, "/desk", nil, []string{"status", "priority", "team", "assignee", "after"}},
 		{h.agent, "/desk", url.Values{"status": {"solved"}}, []string{"after"}},
 		{h.cust, "/support", nil, []string{"after"}},
