@@ -3,8 +3,6 @@ package auth
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,6 +18,7 @@ func (s *Service) ForgotPage(w http.ResponseWriter, r *http.Request) {
 
 // Forgot emails a one-time reset link (POST /forgot-password). The answer is the same
 // whether or not the account exists; at most one email a minute goes to an account.
+// An earlier link stays valid until it expires or any of the user's links is used.
 func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
@@ -40,7 +39,7 @@ func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
 		return
 	case !u.Banned:
 		err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
-			recent, err := recentToken(ctx, tx, purposeReset, u.ID, time.Minute)
+			recent, err := recentToken(ctx, tx, purposeReset, u.ID, floodGap)
 			if err != nil || recent {
 				return err
 			}
@@ -66,9 +65,4 @@ func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
 }
 
 // link is an absolute URL on BASE_URL carrying a one-time token.
-func (s *Service) link(path, token string) string {
-	u := *s.BaseURL
-	u.Path = s.BaseURL.Path + path
-	u.RawQuery = url.Values{"token": {token}}.Encode()
-	return u.String()
-}
+func (s *Service) link(path, token string) string { return tokenLink(s.BaseURL, path, token) }

@@ -11,14 +11,15 @@ import (
 	"rapport/internal/httpx"
 )
 
-// ResetPage shows the new-password form for a live token (GET /reset-password?token=…).
+// ResetPage shows the new-password form for a live reset or invitation token
+// (GET /reset-password?token=…).
 func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	f := resetForm{Token: token}
 	status := http.StatusOK
 	if token == "" || len(token) > 100 {
 		f.Invalid = true
-	} else if _, err := peekToken(r.Context(), s.DB, purposeReset, token); errors.Is(err, db.ErrNotFound) {
+	} else if _, _, err := peekToken(r.Context(), s.DB, token, setPasswordPurposes...); errors.Is(err, db.ErrNotFound) {
 		f.Invalid = true
 	} else if err != nil {
 		s.Pages.ServerError(w, r, err)
@@ -30,8 +31,10 @@ func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, status, "Choose a new password", resetPage(f))
 }
 
-// Reset sets the new password and uses the token up (POST /reset-password). Every
-// session of the account ends; the person then signs in with the new password.
+// Reset sets the new password and uses the token up, with every other reset or
+// invitation link of the account (POST /reset-password). Every session of the account
+// ends; the person then signs in with the new password. An invited staff member
+// chooses their first password here.
 func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
@@ -52,7 +55,7 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 	}
 	var email string
 	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		uid, err := consumeToken(ctx, tx, purposeReset, f.Token)
+		uid, _, err := consumeToken(ctx, tx, f.Token, setPasswordPurposes...)
 		if err != nil {
 			return err
 		}
@@ -60,7 +63,7 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		// Following the emailed link proves the address.
-		return tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true WHERE id = $1 RETURNING email`, uid).Scan(&email)
+		return tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1 RETURNING email`, uid).Scan(&email)
 	})
 	if errors.Is(err, db.ErrNotFound) {
 		s.Pages.Render(w, r, http.StatusNotFound, "Choose a new password", resetPage(resetForm{Invalid: true}))

@@ -1,13 +1,16 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
+	"rapport/internal/mail"
 )
 
 const maxNameLen = 100
@@ -21,8 +24,14 @@ func (s *Service) SignUpPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Create your account", signUpPage(signUpForm{}))
 }
 
-// SignUp creates a customer account and signs it in (POST /signup). Staff accounts are
-// made by an admin, never here.
+// SignUp creates a customer account and emails a link that confirms its address
+// (POST /signup). Staff accounts are made by an admin, never here.
+//
+// The answer is the same page, with the same status, whether or not the address already
+// has an account, and nobody is signed in by it: the owner of an existing account gets
+// an email saying so (at most one a minute) instead of a confirmation link. A new
+// customer signs in with the password they chose and may use the portal at once; the
+// address counts as theirs (for staff roles and the CRM link) once they follow the link.
 func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 	if u := UserFrom(r.Context()); u != nil {
 		// Signed in already: a second account would silently replace this session.
@@ -43,29 +52,51 @@ func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Hashed whether or not the address is taken, so both answers cost the same.
 	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	var u *User
-	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		u, err = CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: RoleCustomer, PasswordHash: hash})
-		return err
-	})
+	err = s.DB.InTx(ctx, func(tx pgx.Tx) error { return s.register(ctx, tx, f, hash) })
 	if errors.Is(err, ErrEmailTaken) {
-		f.Errors.Add("email", "An account with this email already exists. Sign in, or reset your password if you forgot it.")
-		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Create your account", signUpPage(f))
-		return
+		// A sign-up with the same address won a race: it sends its own email.
+		err = nil
 	}
 	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	if err := s.start(r, u); err != nil {
-		s.Pages.ServerError(w, r, err)
-		return
+	f.Sent = true
+	s.Pages.Render(w, r, http.StatusOK, "Check your inbox", signUpPage(f))
+}
+
+// register creates the customer and queues its confirmation link or, when the address
+// has an account already, queues the "you already have an account" email.
+func (s *Service) register(ctx context.Context, tx pgx.Tx, f signUpForm, hash string) error {
+	o, err := ownerOf(ctx, tx, f.Email)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		u, err := CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: RoleCustomer, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		return s.sendVerification(ctx, tx, u.ID, u.Name, u.Email)
+	case err != nil:
+		return err
+	case o.Banned:
+		return nil
 	}
-	s.Pages.Flash(w, r, "success", "Welcome to Rapport, "+u.Name+". Your account is ready.")
-	httpx.Redirect(w, r, u.Role.Home())
+	send, err := oncePer(ctx, tx, purposeNotice, o.ID, floodGap)
+	if err != nil || !send {
+		return err
+	}
+	return mail.Enqueue(ctx, tx, mail.Message{
+		To:      o.Email,
+		Subject: "You already have a Rapport account",
+		Body: "Hello " + o.Name + ",\n\nSomeone (hopefully you) tried to create a Rapport account with this address, but it already has one.\n\n" +
+			"Sign in here: " + pageLink(s.BaseURL, "/signin") + "\n" +
+			"Forgot your password? Choose a new one here: " + pageLink(s.BaseURL, "/forgot-password") +
+			"\n\nIf it was not you, ignore this email: nothing has changed.\n",
+	})
 }

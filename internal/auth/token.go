@@ -6,18 +6,38 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
 )
 
 // One-time tokens live in "verification". The identifier is the purpose and the SHA-256
 // of the token, so the table never holds a usable token; value is the user id.
+//
+// A user may hold several live tokens of a purpose at once (two forgot-password emails
+// both work): the first one used deletes the others of its kind (consumeToken), and
+// issuing a token deletes only the user's expired ones.
 const (
-	purposeReset   = "reset-password"
+	purposeReset  = "reset-password"
+	purposeInvite = "invite"       // sets the first password of staff, like a reset
+	purposeVerify = "verify-email" // proves the address of a self-sign-up
+	// purposeNotice marks that a "you already have an account" email went out, so a
+	// burst of sign-ups with someone's address sends them one; it is never a link.
+	purposeNotice = "signup-notice"
+
 	resetTokenTTL  = time.Hour
 	inviteTokenTTL = 72 * time.Hour
+	verifyTokenTTL = 72 * time.Hour
+	// floodGap is the least time between two emails of one purpose to one account.
+	floodGap = time.Minute
 )
+
+// setPasswordPurposes are the links that choose a password: using one uses them all up.
+var setPasswordPurposes = []string{purposeReset, purposeInvite}
 
 func newToken() string {
 	b := make([]byte, 32)
@@ -32,9 +52,27 @@ func tokenIdentifier(purpose, token string) string {
 	return purpose + ":" + hex.EncodeToString(sum[:])
 }
 
-// issueToken replaces the user's earlier tokens for purpose with a new one.
+func tokenIdentifiers(token string, purposes []string) []string {
+	ids := make([]string, len(purposes))
+	for i, p := range purposes {
+		ids[i] = tokenIdentifier(p, token)
+	}
+	return ids
+}
+
+func purposePatterns(purposes []string) []string {
+	pats := make([]string, len(purposes))
+	for i, p := range purposes {
+		pats[i] = p + ":%"
+	}
+	return pats
+}
+
+// issueToken adds a new token for purpose; the user's live tokens stay valid, their
+// expired ones of that purpose are cleared away.
 func issueToken(ctx context.Context, q db.Querier, purpose, userID string, ttl time.Duration) (string, error) {
-	if _, err := q.Exec(ctx, `DELETE FROM verification WHERE value = $1 AND identifier LIKE $2`, userID, purpose+":%"); err != nil {
+	if _, err := q.Exec(ctx, `DELETE FROM verification WHERE value = $1 AND identifier LIKE $2 AND expires_at <= now()`,
+		userID, purpose+":%"); err != nil {
 		return "", db.Translate(err)
 	}
 	token := newToken()
@@ -52,19 +90,88 @@ func recentToken(ctx context.Context, q db.Querier, purpose, userID string, d ti
 	return n > 0, db.Translate(err)
 }
 
-// peekToken returns the user id a live token belongs to, without using it up.
-func peekToken(ctx context.Context, q db.Querier, purpose, token string) (string, error) {
-	var uid string
-	err := q.QueryRow(ctx, `SELECT value FROM verification WHERE identifier = $1 AND expires_at > now()`,
-		tokenIdentifier(purpose, token)).Scan(&uid)
-	return uid, db.Translate(err)
+// oncePer reports whether the user's purpose may happen now, and if so records it: true
+// at most once per d, however many requests race (one row per user and purpose, moved
+// forward only when it has run out).
+func oncePer(ctx context.Context, q db.Querier, purpose, userID string, d time.Duration) (bool, error) {
+	rows, err := q.Query(ctx, `
+		INSERT INTO verification (id, identifier, value, expires_at) VALUES ($1, $2, $3, now() + $4::interval)
+		ON CONFLICT (identifier) DO UPDATE SET expires_at = EXCLUDED.expires_at, created_at = now(), updated_at = now()
+		WHERE verification.expires_at <= now()
+		RETURNING id`, NewID(), purpose+":"+userID, userID, d.String())
+	if err != nil {
+		return false, db.Translate(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n > 0, db.Translate(rows.Err())
 }
 
-// consumeToken uses a live token up and returns its user id; ErrNotFound when the token
-// is unknown, used or expired. Two concurrent uses cannot both succeed.
-func consumeToken(ctx context.Context, q db.Querier, purpose, token string) (string, error) {
-	var uid string
-	err := q.QueryRow(ctx, `DELETE FROM verification WHERE identifier = $1 AND expires_at > now() RETURNING value`,
-		tokenIdentifier(purpose, token)).Scan(&uid)
-	return uid, db.Translate(err)
+// peekToken returns the user id and purpose of a live token of one of purposes, without
+// using it up.
+func peekToken(ctx context.Context, q db.Querier, token string, purposes ...string) (uid, purpose string, err error) {
+	var identifier string
+	err = q.QueryRow(ctx, `SELECT value, identifier FROM verification WHERE identifier = ANY($1) AND expires_at > now()`,
+		tokenIdentifiers(token, purposes)).Scan(&uid, &identifier)
+	if err != nil {
+		return "", "", db.Translate(err)
+	}
+	return uid, purposeOf(identifier, purposes), nil
+}
+
+func purposeOf(identifier string, purposes []string) string {
+	for _, p := range purposes {
+		if strings.HasPrefix(identifier, p+":") {
+			return p
+		}
+	}
+	return ""
+}
+
+// consumeToken uses a live token of one of purposes and returns its user id and
+// purpose; ErrNotFound when the token is unknown, used or expired. Every other token of
+// those purposes the user holds goes with it (the first link followed kills the rest).
+// The user's row is locked first, so two links of one user used at once cannot both
+// succeed, and the deletions never deadlock.
+func consumeToken(ctx context.Context, tx pgx.Tx, token string, purposes ...string) (uid, purpose string, err error) {
+	uid, purpose, err = peekToken(ctx, tx, token, purposes...)
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM "user" WHERE id = $1 FOR UPDATE`, uid); err != nil {
+		return "", "", db.Translate(err)
+	}
+	var live int
+	err = tx.QueryRow(ctx, `
+		WITH gone AS (
+		    DELETE FROM verification WHERE value = $1 AND identifier LIKE ANY($2) RETURNING identifier, expires_at
+		)
+		SELECT count(*) FROM gone WHERE identifier = $3 AND expires_at > now()`,
+		uid, purposePatterns(purposes), tokenIdentifier(purpose, token)).Scan(&live)
+	if err != nil {
+		return "", "", db.Translate(err)
+	}
+	if live == 0 { // another link of the user was used first, in the meantime
+		return "", "", db.ErrNotFound
+	}
+	return uid, purpose, nil
+}
+
+// tokenLink is an absolute URL on base (a path when base is nil) carrying a token.
+func tokenLink(base *url.URL, path, token string) string {
+	u := pageLink(base, path)
+	return u + "?" + url.Values{"token": {token}}.Encode()
+}
+
+// pageLink is the absolute URL of path on base (path itself when base is nil).
+func pageLink(base *url.URL, path string) string {
+	if base == nil {
+		return path
+	}
+	u := *base
+	u.Path = base.Path + path
+	u.RawQuery = ""
+	return u.String()
 }

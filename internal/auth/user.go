@@ -116,6 +116,10 @@ type NewUser struct {
 	Role         Role
 	PasswordHash string
 	Team         string // for agents: the agents row's team
+	// EmailVerified marks the address as proven: only for accounts made by someone who
+	// controls the server (the CLI, the demo seed). Sign-ups and invitations prove it by
+	// a link.
+	EmailVerified bool
 }
 
 // CreateUser inserts the user, its credential account and, for agents, the agents row,
@@ -126,8 +130,8 @@ func CreateUser(ctx context.Context, tx pgx.Tx, n NewUser) (*User, error) {
 	}
 	id := NewID()
 	u := &User{ID: id, Name: n.Name, Email: n.Email, Role: n.Role, SessionVersion: 1}
-	err := tx.QueryRow(ctx, `INSERT INTO "user" (id, name, email, role) VALUES ($1, $2, $3, $4) RETURNING created_at`,
-		id, n.Name, n.Email, string(n.Role)).Scan(&u.CreatedAt)
+	err := tx.QueryRow(ctx, `INSERT INTO "user" (id, name, email, role, email_verified) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
+		id, n.Name, n.Email, string(n.Role), n.EmailVerified).Scan(&u.CreatedAt)
 	if db.Unique(err, "user_email_unique") {
 		return nil, ErrEmailTaken
 	}

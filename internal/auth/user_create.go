@@ -15,18 +15,23 @@ const maxTeamLen = 60
 
 // NewStaffPage shows the add-staff form (GET /admin/users/new).
 func (s *Service) NewStaffPage(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "Add a staff member", newStaffPage(staffForm{Role: string(RoleSales)}))
+	s.Pages.Render(w, r, http.StatusOK, "Add a staff member", newStaffPage(staffForm{Role: string(RoleSales), Key: form.NewKey()}))
 }
 
 // CreateStaff creates an account of any role and emails an invitation to choose a
-// password (POST /admin/users). The account has no password until then.
+// password (POST /admin/users). The admin never chooses a password: the account has
+// none, and its address is unproven, until the invitation is followed.
 func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	f := staffForm{Name: form.Text(r, "name"), Email: emailField(r),
-		Role: r.PostFormValue("role"), Team: form.Text(r, "team"), Errors: form.Errors{}}
+		Role: r.PostFormValue("role"), Team: form.Text(r, "team"), Errors: form.Errors{}, Key: key}
 	form.Required(f.Errors, "name", f.Name, "Name", maxNameLen)
 	form.Email(f.Errors, "email", f.Email)
 	checkRoleTeam(f.Errors, Role(f.Role), f.Team)
@@ -36,12 +41,16 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	admin := UserFrom(ctx)
+	claim := form.Claim{UserID: admin.ID, Key: key, To: "/admin/users"}
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		if err := claim.Take(ctx, tx); err != nil {
+			return err
+		}
 		u, err := CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: Role(f.Role), Team: f.Team})
 		if err != nil {
 			return err
 		}
-		token, err := issueToken(ctx, tx, purposeReset, u.ID, inviteTokenTTL)
+		token, err := issueToken(ctx, tx, purposeInvite, u.ID, inviteTokenTTL)
 		if err != nil {
 			return err
 		}
@@ -52,6 +61,9 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 				"Choose your password here within three days:\n\n" + s.link("/reset-password", token) + "\n",
 		})
 	})
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	if errors.Is(err, ErrEmailTaken) {
 		f.Errors.Add("email", "A user with this email already exists.")
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Add a staff member", newStaffPage(f))

@@ -43,7 +43,9 @@ func (s *Service) EditUserPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // UpdateUser changes a user's role and team (POST /admin/users/{id}). Admins cannot
-// change their own role, so the last admin cannot lock everyone out.
+// change their own role, so the last admin cannot lock everyone out. A new role signs
+// the user out everywhere; a customer made staff is invited to choose a new password
+// (ChangeRole).
 func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.userFromPath(w, r)
 	if !ok {
@@ -64,11 +66,20 @@ func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, u.Name, editUserPage(f))
 		return
 	}
-	err := s.DB.InTx(ctx, func(tx pgx.Tx) error { return UpdateRole(ctx, tx, u.ID, Role(f.Role), f.Team) })
+	var done RoleChanged
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		done, err = ChangeRole(ctx, tx, s.BaseURL, RoleChange{UserID: u.ID, Role: Role(f.Role), Team: f.Team, By: UserFrom(ctx).Name})
+		return err
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
 	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.Pages.Flash(w, r, "success", u.Name+" is now "+Role(f.Role).Label()+".")
+	s.Pages.Flash(w, r, "success", u.Name+" is now "+Role(f.Role).Label()+"."+done.Note())
 	httpx.Redirect(w, r, "/admin/users/"+url.PathEscape(u.ID))
 }

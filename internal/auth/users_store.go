@@ -63,21 +63,6 @@ func escapeLike(s string) string {
 	return string(out)
 }
 
-// UpdateRole sets the user's role and, for agents, their team.
-func UpdateRole(ctx context.Context, tx pgx.Tx, userID string, role Role, team string) error {
-	tag, err := tx.Exec(ctx, `UPDATE "user" SET role = $2, updated_at = now() WHERE id = $1`, userID, string(role))
-	if err != nil {
-		return db.Translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return db.ErrNotFound
-	}
-	if role == RoleAgent {
-		return SetAgentTeam(ctx, tx, userID, team)
-	}
-	return nil
-}
-
 // SetBanned deactivates (ending every session) or reactivates a user.
 func SetBanned(ctx context.Context, q db.Querier, userID string, banned bool) error {
 	tag, err := q.Exec(ctx, `UPDATE "user" SET banned = $2,

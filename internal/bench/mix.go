@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+
+	rform "rapport/internal/form"
 )
 
 // Role is a simulated user's role; bench users are bench-<role>-<i>@example.com.
@@ -132,18 +134,22 @@ var activityKinds = []string{"call", "email", "note"}
 
 func postActivity(ctx context.Context, u *User, rng *rand.Rand, _ *World) answer {
 	kind := pick(rng, activityKinds)
-	form := url.Values{"type": {kind}, "body": {"Bench " + kind + ": checked in on the timeline."}}
+	// Every submit is a fresh form: a new one-time key, as the deal page renders it.
+	form := url.Values{"type": {kind}, "body": {"Bench " + kind + ": checked in on the timeline."},
+		rform.KeyField: {string(rform.NewKey())}}
 	return u.do(ctx, http.MethodPost, "/crm/deals/"+pick(rng, u.Deals)+"/activities", form, false)
 }
 
 // postReply answers one of the user's own open tickets with the form as the ticket page
-// gives it (status, priority, assignee and team unchanged, the version last seen). A
+// gives it (status, priority, assignee and team unchanged, the version last seen, a
+// fresh one-time key). A
 // 409 (the version moved) reloads the version from the ticket page for the next reply.
 func postReply(ctx context.Context, u *User, rng *rand.Rand, _ *World) answer {
 	t := &u.Replies[rng.IntN(len(u.Replies))]
 	form := url.Values{
 		"body": {"Bench reply: thanks, we are on it."}, "status": {t.Status}, "priority": {t.Priority},
 		"assignee_id": {t.Assignee}, "team": {t.Team}, "version": {strconv.Itoa(t.Version)},
+		rform.KeyField: {string(rform.NewKey())},
 	}
 	a := u.do(ctx, http.MethodPost, "/desk/tickets/"+t.ID, form, false)
 	switch {

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"rapport/internal/db"
@@ -14,22 +15,39 @@ const maxActivityBody = 10000
 // activityTypes are the kinds of activity, as the seeds' activities_type_check allows.
 var activityTypes = []string{"call", "email", "note"}
 
-// The owner scope is in the statement: logging on someone else's deal inserts no row.
+// The owner scope is in the statement: logging on someone else's deal inserts no row,
+// and claims no key (form.Claim), so the refusal is not remembered as an answer.
 const logActivitySQL = `
+WITH deal AS (
+    SELECT d.id FROM deals d WHERE d.id = $1 AND ($5::boolean OR d.owner_id = $2)
+), claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $2, $6, $7 FROM deal WHERE $6 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
 INSERT INTO activities (deal_id, actor_id, type, body)
-SELECT d.id, $2, $3, $4 FROM deals d
-WHERE d.id = $1 AND ($5::boolean OR d.owner_id = $2)`
+SELECT id, $2, $3, $4 FROM deal
+WHERE $6 = '' OR EXISTS (SELECT FROM claim)`
 
-// LogActivity appends a call, email or note to a deal's timeline. Only the deal's owner
-// or an admin may (ErrForbidden). Activities are never edited or deleted: the database
-// refuses it.
+// LogActivity appends a call, email or note to a deal's timeline, from no form (seeds,
+// fixtures). Only the deal's owner or an admin may (ErrForbidden). Activities are never
+// edited or deleted: the database refuses it.
 func LogActivity(ctx context.Context, q db.Querier, by Actor, dealID, kind, body string) error {
-	tag, err := q.Exec(ctx, logActivitySQL, dealID, by.ID, kind, body, by.Admin)
+	return logActivity(ctx, q, by, form.Claim{}, dealID, kind, body)
+}
+
+// logActivity is LogActivity claiming the form's key (for by) in the same statement: a
+// repeat of the key logs nothing and returns a *form.Repeat.
+func logActivity(ctx context.Context, q db.Querier, by Actor, claim form.Claim, dealID, kind, body string) error {
+	tag, err := q.Exec(ctx, logActivitySQL, dealID, by.ID, kind, body, by.Admin, string(claim.Key), claim.To)
 	if err != nil {
 		return db.Translate(err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
+	}
+	if err := claim.Repeated(ctx, q); !errors.Is(err, db.ErrNotFound) {
+		return err
 	}
 	return notMine(ctx, q, dealExistsSQL, dealID)
 }
@@ -39,6 +57,7 @@ type activityForm struct {
 	Type   string
 	Body   string
 	Errors form.Errors
+	Key    form.Key // the form's one-time key; a fresh one when "" (renderDeal)
 }
 
 // Validate checks the type and the body (free text, kept verbatim).
@@ -64,14 +83,23 @@ func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	f := activityForm{Type: form.Text(r, "type"), Body: form.Text(r, "body"), Errors: form.Errors{}}
+	f := activityForm{Type: form.Text(r, "type"), Body: form.Text(r, "body"), Errors: form.Errors{}, Key: key}
 	f.Validate()
 	if !f.Errors.OK() {
 		s.renderDeal(w, r, id, http.StatusUnprocessableEntity, f)
 		return
 	}
-	if err := LogActivity(ctx, s.DB, ActorFrom(ctx), id, f.Type, f.Body); err != nil {
+	by := ActorFrom(ctx)
+	err := logActivity(ctx, s.DB, by, form.Claim{UserID: by.ID, Key: key, To: dealPath(id)}, id, f.Type, f.Body)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

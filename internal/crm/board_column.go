@@ -16,8 +16,8 @@ type columnPage struct {
 	Now   time.Time
 }
 
-// BoardColumn is a board column's next cards (GET /crm/column?stage=&after=&after_id=
-// plus the board's filter): the "Show more" of a column, a page of its own without
+// BoardColumn is a board column's next cards (GET /crm/column?stage=&after= plus the
+// board's filter; a malformed after is a 400): the "Show more" of a column, a page of its own without
 // JavaScript, appended to the column by crm.js.
 func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -36,7 +36,12 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
-	cards, err := BoardCards(ctx, s.DB, bq.filter, []string{stage}, readCardCursor(q), boardCards+1)
+	after, err := readCursor(q.Get("after"), "timestamptz")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cards, err := BoardCards(ctx, s.DB, bq.filter, []string{stage}, after, boardCards+1)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -44,7 +49,10 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	p := columnPage{boardQuery: bq, Stage: stage, Actor: ActorFrom(ctx), Now: time.Now()}
 	if len(cards) > boardCards {
 		cards = cards[:boardCards]
-		p.More = bq.columnURL(stage, cards[len(cards)-1])
+		if p.More, err = bq.columnURL(stage, cards[len(cards)-1]); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	p.Cards = cards
 	p.Board = "/crm?" + bq.values().Encode()

@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -119,19 +118,12 @@ FROM unnest($1::text[]) WITH ORDINALITY AS s(stage, ord)
 CROSS JOIN LATERAL (` + stageCardsSQL + `) x
 ORDER BY s.ord, x.stage_changed_at DESC, x.id DESC`
 
-// CardCursor continues a column after a card; the zero value starts at the top.
-type CardCursor struct {
-	At *time.Time
-	ID string
-}
-
-// BoardCards returns up to limit cards of each of stages, most recently moved first.
-func BoardCards(ctx context.Context, q db.Querier, f BoardFilter, stages []string, after CardCursor, limit int) ([]DealRow, error) {
-	var afterID *string
-	if after.At != nil {
-		afterID = &after.ID
-	}
-	rows, err := q.Query(ctx, boardCardsSQL, stages, f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, after.At, afterID, limit)
+// BoardCards returns up to limit cards of each of stages, most recently moved first,
+// after the card at the cursor (its stage_changed_at and id); the zero Cursor starts at
+// the top.
+func BoardCards(ctx context.Context, q db.Querier, f BoardFilter, stages []string, after Cursor, limit int) ([]DealRow, error) {
+	at, id := after.keyArgs()
+	rows, err := q.Query(ctx, boardCardsSQL, stages, f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, at, id, limit)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
@@ -181,7 +173,10 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 	for _, st := range stages {
 		col := boardColumn{StageTotal: st.StageTotal, Cards: st.Cards}
 		if int64(len(col.Cards)) < st.Count && len(col.Cards) > 0 {
-			col.More = bq.columnURL(st.Stage, col.Cards[len(col.Cards)-1])
+			if col.More, err = bq.columnURL(st.Stage, col.Cards[len(col.Cards)-1]); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		p.Columns = append(p.Columns, col)
 	}
@@ -189,19 +184,8 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 }
 
 // columnURL is the "Show more" link of a column after card.
-func (bq boardQuery) columnURL(stage string, after DealRow) string {
+func (bq boardQuery) columnURL(stage string, after DealRow) (string, error) {
 	v := bq.values()
 	v.Set("stage", stage)
-	v.Set("after", after.StageChangedAt.UTC().Format(time.RFC3339Nano))
-	v.Set("after_id", after.ID)
-	return "/crm/column?" + v.Encode()
-}
-
-// readCardCursor parses after and after_id; a malformed cursor starts at the top.
-func readCardCursor(q url.Values) CardCursor {
-	at, err := time.Parse(time.RFC3339Nano, q.Get("after"))
-	if err != nil || !validUUID(q.Get("after_id")) {
-		return CardCursor{}
-	}
-	return CardCursor{At: &at, ID: q.Get("after_id")}
+	return withCursor("/crm/column", v, "after", Cursor{Key: after.StageChangedAt, ID: after.ID})
 }

@@ -54,7 +54,7 @@ func TestBoardTotalsAndCards(t *testing.T) {
 		t.Fatalf("closing 5–10 January: %v", totals)
 	}
 
-	cards, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, Stages, CardCursor{}, 25)
+	cards, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, Stages, Cursor{}, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestBoardTotalsAndCards(t *testing.T) {
 	}
 	// "Show more" continues the column after its last card.
 	last := cards[24]
-	more, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, []string{"lead"}, CardCursor{At: &last.StageChangedAt, ID: last.ID}, 25)
+	more, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, []string{"lead"}, Cursor{Key: last.StageChangedAt, ID: last.ID}, 25)
 	if err != nil || len(more) != 5 || more[0].Title != "Lead 04" || more[4].Title != "Lead 00" {
 		t.Fatalf("more: %d, %v", len(more), err)
 	}

@@ -57,7 +57,9 @@ type companyForm struct {
 	Domain   string // as typed
 	Errors   form.Errors
 	Existing *Company // the company that already uses the domain
-	domain   *string  // normalised; nil for none
+	Key      form.Key // the new-company form's one-time key
+	Check    editCheck
+	domain   *string // normalised; nil for none
 }
 
 func parseCompanyForm(r *http.Request) companyForm {

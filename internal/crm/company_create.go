@@ -5,22 +5,43 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
+	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
 
+// The form's key is claimed in the same statement (form.Claim).
 const createCompanySQL = `
-INSERT INTO companies (name, domain) VALUES ($1, $2)
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $4, $5, $6 WHERE $5 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
+INSERT INTO companies (id, name, domain)
+SELECT $1::uuid, $2, $3 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id, name, domain, created_at`
 
-// CreateCompany inserts a company. Its domain, when given, must be normalised; a domain
-// another company uses fails with ErrDomainTaken (the unique index decides, so two
-// concurrent creates cannot both succeed).
+// CreateCompany inserts a company that comes from no form (seeds, fixtures). Its
+// domain, when given, must be normalised; a domain another company uses fails with
+// ErrDomainTaken (the unique index decides, so two concurrent creates cannot both
+// succeed).
 func CreateCompany(ctx context.Context, q db.Querier, name string, domain *string) (*Company, error) {
+	return createCompany(ctx, q, form.Claim{}, db.NewUUID(), name, domain)
+}
+
+// createCompany inserts company id as CreateCompany does, claiming the form's key in
+// the same statement: a repeat of the key creates nothing and returns a *form.Repeat.
+func createCompany(ctx context.Context, q db.Querier, claim form.Claim, id, name string, domain *string) (*Company, error) {
 	c := &Company{}
-	err := q.QueryRow(ctx, createCompanySQL, name, domain).Scan(&c.ID, &c.Name, &c.Domain, &c.CreatedAt)
+	err := q.QueryRow(ctx, createCompanySQL, id, name, domain, claim.UserID, string(claim.Key), claim.To).
+		Scan(&c.ID, &c.Name, &c.Domain, &c.CreatedAt)
 	if db.Unique(err, "companies_domain_unique") {
 		return nil, ErrDomainTaken
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, claim.Repeated(ctx, q)
 	}
 	if err != nil {
 		return nil, db.Translate(err)
@@ -30,7 +51,7 @@ func CreateCompany(ctx context.Context, q db.Querier, name string, domain *strin
 
 // CompanyNew shows the company form (GET /crm/companies/new).
 func (s *Service) CompanyNew(w http.ResponseWriter, r *http.Request) {
-	f := companyForm{Domain: r.URL.Query().Get("domain")}
+	f := companyForm{Domain: r.URL.Query().Get("domain"), Key: form.NewKey()}
 	s.Pages.Render(w, r, http.StatusOK, "New company", companyFormPage(f))
 }
 
@@ -40,15 +61,25 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
 	f := parseCompanyForm(r)
+	f.Key = key
 	f.Validate()
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New company", companyFormPage(f))
 		return
 	}
-	c, err := CreateCompany(r.Context(), s.DB, f.Name, f.domain)
+	id := db.NewUUID()
+	c, err := createCompany(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: companyPath(id)}, id, f.Name, f.domain)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	if errors.Is(err, ErrDomainTaken) {
-		if err := s.domainTaken(r.Context(), &f); err != nil {
+		if err := s.domainTaken(ctx, &f); err != nil {
 			s.fail(w, r, err)
 			return
 		}

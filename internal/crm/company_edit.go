@@ -5,26 +5,74 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 )
 
-const updateCompanySQL = `UPDATE companies SET name = $2, domain = $3 WHERE id = $1`
+// The version check is in the statement: a save against another version changes no
+// row (see edit_check.go).
+const updateCompanySQL = `
+UPDATE companies SET name = $2, domain = $3, version = version + 1, updated_at = now(), updated_by = $5
+WHERE id = $1 AND ($4::integer = 0 OR version = $4)`
 
-// UpdateCompany renames a company and sets its (normalised) domain. Companies have no
-// owner: any rep may correct them. ErrDomainTaken when another company has the domain.
-func UpdateCompany(ctx context.Context, q db.Querier, id, name string, domain *string) error {
-	tag, err := q.Exec(ctx, updateCompanySQL, id, name, domain)
+const companyExistsSQL = `SELECT EXISTS (SELECT 1 FROM companies WHERE id = $1)`
+
+// UpdateCompany renames a company and sets its (normalised) domain, if it still is at
+// version (0: whatever its version). Companies have no owner: any rep may correct
+// them. ErrDomainTaken when another company has the domain, ErrStale when someone
+// saved it since version, db.ErrNotFound when there is none.
+func UpdateCompany(ctx context.Context, q db.Querier, by Actor, id string, version int, name string, domain *string) error {
+	tag, err := q.Exec(ctx, updateCompanySQL, id, name, domain, version, by.ID)
 	if db.Unique(err, "companies_domain_unique") {
 		return ErrDomainTaken
 	}
 	if err != nil {
 		return db.Translate(err)
 	}
-	if tag.RowsAffected() == 0 {
-		return db.ErrNotFound
+	if tag.RowsAffected() == 1 {
+		return nil
 	}
-	return nil
+	var exists bool
+	if err := q.QueryRow(ctx, companyExistsSQL, id).Scan(&exists); err != nil {
+		return db.Translate(err)
+	}
+	if exists {
+		return ErrStale
+	}
+	return db.ErrNotFound
+}
+
+// companyForEdit is a company with its version and last save.
+type companyForEdit struct {
+	Company
+	Saved
+}
+
+const companyForEditSQL = `
+SELECT co.id, co.name, co.domain, co.created_at, co.version, co.updated_at, ub.name AS updated_by_name
+FROM companies co
+LEFT JOIN "user" ub ON ub.id = co.updated_by
+WHERE co.id = $1`
+
+func loadCompanyForEdit(ctx context.Context, q db.Querier, id string) (*companyForEdit, error) {
+	rows, err := q.Query(ctx, companyForEditSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[companyForEdit])
+	return c, db.Translate(err)
+}
+
+// companyFormOf is the form filled in with the company.
+func companyFormOf(c *Company) companyForm {
+	return companyForm{ID: c.ID, Name: c.Name, Domain: deref(c.Domain)}
+}
+
+// editFields are the form's fields for the collision check.
+func (f *companyForm) editFields() []formField {
+	return []formField{{"name", "Name", f.Name}, {"domain", "Domain", f.Domain}}
 }
 
 // CompanyEdit shows the company form filled in (GET /crm/companies/{id}/edit).
@@ -33,39 +81,52 @@ func (s *Service) CompanyEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := CompanyByID(r.Context(), s.DB, id)
+	c, err := loadCompanyForEdit(r.Context(), s.DB, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f := companyForm{ID: c.ID, Name: c.Name}
-	if c.Domain != nil {
-		f.Domain = *c.Domain
-	}
+	f := companyFormOf(&c.Company)
+	f.Check = loadedCheck(c.Saved, f.editFields())
 	s.Pages.Render(w, r, http.StatusOK, "Edit "+c.Name, companyFormPage(f))
 }
 
-// CompanyUpdate saves the company form (POST /crm/companies/{id}).
+// CompanyUpdate saves the company form (POST /crm/companies/{id}); 409 with what
+// changed when someone saved the company after the form was loaded.
 func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
+	ctx := r.Context()
 	f := parseCompanyForm(r)
 	f.ID = id
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	f.Validate()
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit company", companyFormPage(f))
 		return
 	}
-	err := UpdateCompany(r.Context(), s.DB, id, f.Name, f.domain)
+	err := UpdateCompany(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.Name, f.domain)
 	if errors.Is(err, ErrDomainTaken) {
-		if err := s.domainTaken(r.Context(), &f); err != nil {
+		if err := s.domainTaken(ctx, &f); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit company", companyFormPage(f))
 		return
+	}
+	if errors.Is(err, ErrStale) {
+		var c *companyForEdit
+		if c, err = loadCompanyForEdit(ctx, s.DB, id); err == nil {
+			now := companyFormOf(&c.Company)
+			f.Check.staleAgainst(c.Saved, now.editFields(), f.editFields(), func(_, v string) string { return shown(v) })
+			s.Pages.Render(w, r, http.StatusConflict, "Edit company", companyFormPage(f))
+			return
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -88,7 +88,12 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := listPage
-	f.Limit, f.After = &limit, readCursor(q, f.Sort)
+	f.Limit = &limit
+	var err error
+	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	list, more, err := ListCompanies(r.Context(), s.DB, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -97,7 +102,10 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
-		v.Next = nextPage("/crm/companies", q, last.SortKey, last.ID)
+		if v.Next, err = nextPage("/crm/companies", q, last.SortKey, last.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	v.First = firstPage("/crm/companies", q)
 	v.Export = exportURL("/crm/companies", q)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"rapport/internal/auth"
 	"rapport/internal/db"
 )
 
@@ -80,19 +81,24 @@ func TestCreateCompanyRace(t *testing.T) {
 func TestUpdateCompany(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	rep := f.user(auth.RoleSales, "Rep")
 	a := f.company("Acme", "acme.com")
 	f.company("Globex", "globex.com")
-	if err := UpdateCompany(f.ctx, f.db.DB, a, "Acme Corp", ptr("acme.io")); err != nil {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Corp", ptr("acme.io")); err != nil {
 		t.Fatal(err)
 	}
-	if err := UpdateCompany(f.ctx, f.db.DB, a, "Acme Corp", ptr("globex.com")); !errors.Is(err, ErrDomainTaken) {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 2, "Acme Corp", ptr("globex.com")); !errors.Is(err, ErrDomainTaken) {
 		t.Fatalf("taking globex.com: %v", err)
 	}
-	if err := UpdateCompany(f.ctx, f.db.DB, "00000000-0000-0000-0000-000000000000", "X", nil); !errors.Is(err, db.ErrNotFound) {
+	// The form loaded at version 1 is out of date: nothing is saved.
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Inc", nil); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale version: %v", err)
+	}
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, "00000000-0000-0000-0000-000000000000", 1, "X", nil); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
-	c, _ := CompanyByID(f.ctx, f.db.DB, a)
-	if c.Name != "Acme Corp" || *c.Domain != "acme.io" {
+	c, _ := loadCompanyForEdit(f.ctx, f.db.DB, a)
+	if c.Name != "Acme Corp" || *c.Domain != "acme.io" || c.Version != 2 || deref(c.UpdatedByName) != "Rep" || c.UpdatedAt == nil {
 		t.Fatalf("after update: %+v", c)
 	}
 }

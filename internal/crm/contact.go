@@ -59,6 +59,8 @@ type contactForm struct {
 	MissingDomain string      // a domain no company uses yet, to offer adding it
 	Existing      *ContactRow // the contact that already has the email
 	Errors        form.Errors
+	Key           form.Key // the new-contact form's one-time key
+	Check         editCheck
 	companyID     *string
 }
 

@@ -5,23 +5,41 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
 
+// The form's key is claimed in the same statement (form.Claim).
 const createContactSQL = `
-INSERT INTO contacts (email, name, company_id, owner_id) VALUES ($1, $2, $3, $4)
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $6, $7, $8 WHERE $7 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
+INSERT INTO contacts (id, email, name, company_id, owner_id)
+SELECT $1::uuid, $2, $3, $4::uuid, $5 WHERE $7 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id`
 
-// CreateContact inserts a contact and returns its id; ErrEmailTaken when another
-// contact has the email in any case.
+// CreateContact inserts a contact that comes from no form (seeds, fixtures) and returns
+// its id; ErrEmailTaken when another contact has the email in any case.
 func CreateContact(ctx context.Context, q db.Querier, c ContactFields) (string, error) {
-	var id string
-	err := q.QueryRow(ctx, createContactSQL, c.Email, c.Name, c.CompanyID, c.OwnerID).Scan(&id)
+	return createContact(ctx, q, form.Claim{}, db.NewUUID(), c)
+}
+
+// createContact inserts contact id as CreateContact does, claiming the form's key in
+// the same statement: a repeat of the key creates nothing and returns a *form.Repeat.
+func createContact(ctx context.Context, q db.Querier, claim form.Claim, id string, c ContactFields) (string, error) {
+	err := q.QueryRow(ctx, createContactSQL, id, c.Email, c.Name, c.CompanyID, c.OwnerID,
+		claim.UserID, string(claim.Key), claim.To).Scan(&id)
 	if db.Unique(err, "contacts_email_unique") {
 		return "", ErrEmailTaken
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", claim.Repeated(ctx, q)
 	}
 	return id, db.Translate(err)
 }
@@ -31,7 +49,8 @@ func CreateContact(ctx context.Context, q db.Querier, c ContactFields) (string, 
 func (s *Service) ContactNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := contactForm{Company: q.Get("company_id"), Email: form.NormalizeEmail(q.Get("email")), OwnerID: auth.UserFrom(ctx).ID}
+	f := contactForm{Company: q.Get("company_id"), Email: form.NormalizeEmail(q.Get("email")), OwnerID: auth.UserFrom(ctx).ID,
+		Key: form.NewKey()}
 	if err := s.withOwners(ctx, &f.Owners); err != nil {
 		s.fail(w, r, err)
 		return
@@ -44,12 +63,21 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	f := parseContactForm(r)
+	f.Key = key
 	err := f.Validate(ctx, s.DB)
 	var id string
 	if err == nil && f.Errors.OK() {
-		id, err = CreateContact(ctx, s.DB, f.fields())
+		id = db.NewUUID()
+		id, err = createContact(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: contactPath(id)}, id, f.fields())
+		if s.Pages.Repeated(w, r, err) {
+			return
+		}
 		if errors.Is(err, ErrEmailTaken) {
 			err = s.emailTaken(ctx, &f)
 		}

@@ -5,23 +5,25 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 )
 
-// The owner scope is in the statement: a rep's update of someone else's contact
-// changes no row.
+// The owner scope and the version check are in the statement: a rep's update of
+// someone else's contact, or a save against another version, changes no row.
 const updateContactSQL = `
-UPDATE contacts SET email = $3, name = $4, company_id = $5, owner_id = $6
-WHERE id = $1 AND ($2::boolean OR owner_id = $7)`
+UPDATE contacts SET email = $3, name = $4, company_id = $5, owner_id = $6,
+       version = version + 1, updated_at = now(), updated_by = $7
+WHERE id = $1 AND ($2::boolean OR owner_id = $7) AND ($8::integer = 0 OR version = $8)`
 
-const contactExistsSQL = `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)`
-
-// UpdateContact saves a contact's fields, reassigning it when OwnerID changes. Only its
-// owner or an admin may: ErrForbidden otherwise, db.ErrNotFound when there is none,
-// ErrEmailTaken when another contact has the email.
-func UpdateContact(ctx context.Context, q db.Querier, by Actor, id string, c ContactFields) error {
-	tag, err := q.Exec(ctx, updateContactSQL, id, by.Admin, c.Email, c.Name, c.CompanyID, c.OwnerID, by.ID)
+// UpdateContact saves a contact's fields, reassigning it when OwnerID changes, if it
+// still is at version (0: whatever its version). Only its owner or an admin may:
+// ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when someone
+// saved it since version, ErrEmailTaken when another contact has the email.
+func UpdateContact(ctx context.Context, q db.Querier, by Actor, id string, version int, c ContactFields) error {
+	tag, err := q.Exec(ctx, updateContactSQL, id, by.Admin, c.Email, c.Name, c.CompanyID, c.OwnerID, by.ID, version)
 	if db.Unique(err, "contacts_email_unique") {
 		return ErrEmailTaken
 	}
@@ -31,7 +33,7 @@ func UpdateContact(ctx context.Context, q db.Querier, by Actor, id string, c Con
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	return notMine(ctx, q, contactExistsSQL, id)
+	return whyNotSaved(ctx, q, "contacts", by, id)
 }
 
 // notMine tells a row that is not there from one that is not the actor's.
@@ -46,6 +48,68 @@ func notMine(ctx context.Context, q db.Querier, existsSQL, id string) error {
 	return db.ErrNotFound
 }
 
+// whyNotSaved is the error of an owner-scoped, version-checked update of table
+// (contacts or deals, never anything typed) that changed no row: db.ErrNotFound,
+// ErrForbidden or ErrStale.
+func whyNotSaved(ctx context.Context, q db.Querier, table string, by Actor, id string) error {
+	var allowed bool
+	sql := `SELECT $2::boolean OR owner_id = $3 FROM ` + table + ` WHERE id = $1`
+	if err := q.QueryRow(ctx, sql, id, by.Admin, by.ID).Scan(&allowed); err != nil {
+		return db.Translate(err)
+	}
+	if !allowed {
+		return ErrForbidden
+	}
+	return ErrStale
+}
+
+// contactForEdit is a contact with its version and last save.
+type contactForEdit struct {
+	ContactRow
+	Saved
+}
+
+const contactForEditSQL = `SELECT ` + contactRowColumns + `, c.version, c.updated_at, ub.name AS updated_by_name
+` + contactRowJoins + `
+	LEFT JOIN "user" ub ON ub.id = c.updated_by
+WHERE c.id = $1`
+
+func loadContactForEdit(ctx context.Context, q db.Querier, id string) (*contactForEdit, error) {
+	rows, err := q.Query(ctx, contactForEditSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[contactForEdit])
+	return c, db.Translate(err)
+}
+
+// contactFormOf is the form filled in with the contact.
+func contactFormOf(c *ContactRow) contactForm {
+	f := contactForm{ID: c.ID, Email: c.Email, Name: c.Name, OwnerID: c.OwnerID}
+	if c.CompanyID != nil {
+		f.Company = companyRef(&Company{ID: *c.CompanyID, Domain: c.CompanyDomain})
+	}
+	return f
+}
+
+// editFields are the form's fields for the collision check.
+func (f *contactForm) editFields() []formField {
+	return []formField{{"email", "Email", f.Email}, {"name", "Name", f.Name},
+		{"company_id", "Company", f.Company}, {"owner_id", "Owner", f.OwnerID}}
+}
+
+// ownerLabel shows an owner field's value by the owner's name.
+func ownerLabel(owners []Owner, name, v string) string {
+	if name == "owner_id" {
+		for _, o := range owners {
+			if o.ID == v {
+				return o.Name
+			}
+		}
+	}
+	return shown(v)
+}
+
 // ContactEdit shows the contact form filled in (GET /crm/contacts/{id}/edit), to its
 // owner or an admin.
 func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +118,7 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	c, err := ContactByID(ctx, s.DB, id)
+	c, err := loadContactForEdit(ctx, s.DB, id)
 	if err == nil && !ActorFrom(ctx).CanChange(c.OwnerID) {
 		err = ErrForbidden
 	}
@@ -62,10 +126,8 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := contactForm{ID: c.ID, Email: c.Email, Name: c.Name, OwnerID: c.OwnerID}
-	if c.CompanyID != nil {
-		f.Company = companyRef(&Company{ID: *c.CompanyID, Domain: c.CompanyDomain})
-	}
+	f := contactFormOf(&c.ContactRow)
+	f.Check = loadedCheck(c.Saved, f.editFields())
 	if err := s.withOwners(ctx, &f.Owners); err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,7 +135,8 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Edit "+displayName(c.Name, c.Email), contactFormPage(f))
 }
 
-// ContactUpdate saves the contact form (POST /crm/contacts/{id}).
+// ContactUpdate saves the contact form (POST /crm/contacts/{id}); 409 with what
+// changed when someone saved the contact after the form was loaded.
 func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok || !s.parseForm(w, r) {
@@ -82,11 +145,26 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseContactForm(r)
 	f.ID = id
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	err := f.Validate(ctx, s.DB)
 	if err == nil && f.Errors.OK() {
-		err = UpdateContact(ctx, s.DB, ActorFrom(ctx), id, f.fields())
+		err = UpdateContact(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields())
 		if errors.Is(err, ErrEmailTaken) {
 			err = s.emailTaken(ctx, &f)
+		}
+	}
+	if errors.Is(err, ErrStale) {
+		var c *contactForEdit
+		if c, err = loadContactForEdit(ctx, s.DB, id); err == nil {
+			if err = s.withOwners(ctx, &f.Owners); err == nil {
+				now := contactFormOf(&c.ContactRow)
+				f.Check.staleAgainst(c.Saved, now.editFields(), f.editFields(), func(name, v string) string { return ownerLabel(f.Owners, name, v) })
+				s.Pages.Render(w, r, http.StatusConflict, "Edit contact", contactFormPage(f))
+				return
+			}
 		}
 	}
 	if err == nil && !f.Errors.OK() {

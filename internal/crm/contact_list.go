@@ -116,7 +116,11 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := listPage
-	f.Limit, f.After = &limit, readCursor(q, f.Sort)
+	f.Limit = &limit
+	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	list, more, err := ListContacts(ctx, s.DB, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -125,7 +129,10 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
-		v.Next = nextPage("/crm/contacts", q, last.SortKey, last.ID)
+		if v.Next, err = nextPage("/crm/contacts", q, last.SortKey, last.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	v.First = firstPage("/crm/contacts", q)
 	v.Export = exportURL("/crm/contacts", q)

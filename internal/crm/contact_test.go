@@ -29,24 +29,32 @@ func TestContactsStore(t *testing.T) {
 
 	// The owner edits; another rep may not; an admin may, and may reassign.
 	edit := ContactFields{Email: "jane.doe@acme.com", Name: ptr("Jane Doe"), OwnerID: rep.ID}
-	if err := UpdateContact(f.ctx, f.db.DB, rep, jane, edit); err != nil {
+	if err := UpdateContact(f.ctx, f.db.DB, rep, jane, 1, edit); err != nil {
 		t.Fatalf("owner: %v", err)
 	}
-	if err := UpdateContact(f.ctx, f.db.DB, other, jane, ContactFields{Email: "x@acme.com", OwnerID: other.ID}); !errors.Is(err, ErrForbidden) {
+	if err := UpdateContact(f.ctx, f.db.DB, other, jane, 2, ContactFields{Email: "x@acme.com", OwnerID: other.ID}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("another rep: %v", err)
 	}
-	if err := UpdateContact(f.ctx, f.db.DB, admin, jane, ContactFields{Email: "jane.doe@acme.com", OwnerID: other.ID}); err != nil {
+	if err := UpdateContact(f.ctx, f.db.DB, admin, jane, 2, ContactFields{Email: "jane.doe@acme.com", OwnerID: other.ID}); err != nil {
 		t.Fatalf("admin reassigns: %v", err)
 	}
-	if err := UpdateContact(f.ctx, f.db.DB, rep, jane, edit); !errors.Is(err, ErrForbidden) {
+	if err := UpdateContact(f.ctx, f.db.DB, rep, jane, 3, edit); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("former owner after reassignment: %v", err)
 	}
-	if err := UpdateContact(f.ctx, f.db.DB, admin, noCompany, edit); !errors.Is(err, db.ErrNotFound) {
+	if err := UpdateContact(f.ctx, f.db.DB, admin, noCompany, 1, edit); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
 	f.contact("tom@acme.com", "Tom", &acme, rep)
-	if err := UpdateContact(f.ctx, f.db.DB, admin, jane, ContactFields{Email: "tom@acme.com", OwnerID: other.ID}); !errors.Is(err, ErrEmailTaken) {
+	if err := UpdateContact(f.ctx, f.db.DB, admin, jane, 3, ContactFields{Email: "tom@acme.com", OwnerID: other.ID}); !errors.Is(err, ErrEmailTaken) {
 		t.Fatalf("taking Tom's email: %v", err)
+	}
+	// A form loaded before the admin's edit is out of date; someone else's contact is
+	// refused first, whatever the version.
+	if err := UpdateContact(f.ctx, f.db.DB, admin, jane, 2, edit); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale version: %v", err)
+	}
+	if err := UpdateContact(f.ctx, f.db.DB, rep, jane, 2, edit); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("stale and not the owner's: %v", err)
 	}
 	c, _ = ContactByID(f.ctx, f.db.DB, jane)
 	if c.Email != "jane.doe@acme.com" || c.Name != "" || c.CompanyID != nil || c.OwnerID != other.ID {

@@ -52,6 +52,8 @@ type dealForm struct {
 	Owners       []Owner
 	MissingEmail string // an address no contact has yet, to offer adding it
 	Errors       form.Errors
+	Key          form.Key // the new-deal form's one-time key
+	Check        editCheck
 	fields       DealFields
 }
 

@@ -2,22 +2,42 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"net/http"
+
+	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
 
+// The form's key is claimed in the same statement (form.Claim).
 const createDealSQL = `
-INSERT INTO deals (title, contact_id, pipeline_id, owner_id, amount_cents, close_date, stage)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $9, $10, $11 WHERE $10 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
+INSERT INTO deals (id, title, contact_id, pipeline_id, owner_id, amount_cents, close_date, stage)
+SELECT $1::uuid, $2, $3::uuid, $4::uuid, $5, $6::bigint, $7::timestamptz, $8
+WHERE $10 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id`
 
-// CreateDeal inserts a deal and returns its id.
+// CreateDeal inserts a deal that comes from no form (seeds, fixtures) and returns its id.
 func CreateDeal(ctx context.Context, q db.Querier, d DealFields) (string, error) {
-	var id string
-	err := q.QueryRow(ctx, createDealSQL, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, d.Stage).Scan(&id)
+	return createDeal(ctx, q, form.Claim{}, db.NewUUID(), d)
+}
+
+// createDeal inserts deal id as CreateDeal does, claiming the form's key in the same
+// statement: a repeat of the key creates nothing and returns a *form.Repeat.
+func createDeal(ctx context.Context, q db.Querier, claim form.Claim, id string, d DealFields) (string, error) {
+	err := q.QueryRow(ctx, createDealSQL, id, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, d.Stage,
+		claim.UserID, string(claim.Key), claim.To).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", claim.Repeated(ctx, q)
+	}
 	return id, db.Translate(err)
 }
 
@@ -26,7 +46,8 @@ func CreateDeal(ctx context.Context, q db.Querier, d DealFields) (string, error)
 func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: "lead", OwnerID: auth.UserFrom(ctx).ID}
+	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: "lead", OwnerID: auth.UserFrom(ctx).ID,
+		Key: form.NewKey()}
 	if err := s.loadChoices(ctx, &f); err != nil {
 		s.fail(w, r, err)
 		return
@@ -42,8 +63,13 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	f := parseDealForm(r)
+	f.Key = key
 	err := f.Validate(ctx, s.DB)
 	if err == nil && !f.Errors.OK() {
 		if err = s.loadChoices(ctx, &f); err == nil {
@@ -53,7 +79,11 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var id string
 	if err == nil {
-		id, err = CreateDeal(ctx, s.DB, f.fields)
+		id = db.NewUUID()
+		id, err = createDeal(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: dealPath(id)}, id, f.fields)
+		if s.Pages.Repeated(w, r, err) {
+			return
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

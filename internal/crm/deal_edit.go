@@ -2,31 +2,80 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"net/http"
+
+	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 )
 
-// The owner scope is in the statement: a rep's update of someone else's deal changes
-// no row.
+// The owner scope and the version check are in the statement: a rep's update of
+// someone else's deal, or a save against another version, changes no row.
 const updateDealSQL = `
-UPDATE deals SET title = $3, contact_id = $4, pipeline_id = $5, owner_id = $6, amount_cents = $7, close_date = $8
-WHERE id = $1 AND ($2::boolean OR owner_id = $9)`
+UPDATE deals SET title = $3, contact_id = $4, pipeline_id = $5, owner_id = $6, amount_cents = $7, close_date = $8,
+       version = version + 1, updated_at = now(), updated_by = $9
+WHERE id = $1 AND ($2::boolean OR owner_id = $9) AND ($10::integer = 0 OR version = $10)`
 
 const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
 
 // UpdateDeal saves a deal's fields (not its stage), reassigning it when OwnerID
-// changes. Only its owner or an admin may: ErrForbidden otherwise.
-func UpdateDeal(ctx context.Context, q db.Querier, by Actor, id string, d DealFields) error {
-	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID)
+// changes, if it still is at version (0: whatever its version). Only its owner or an
+// admin may: ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when
+// someone saved it since version.
+func UpdateDeal(ctx context.Context, q db.Querier, by Actor, id string, version int, d DealFields) error {
+	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID, version)
 	if err != nil {
 		return db.Translate(err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	return notMine(ctx, q, dealExistsSQL, id)
+	return whyNotSaved(ctx, q, "deals", by, id)
+}
+
+// dealForEdit is a deal with its version and last save.
+type dealForEdit struct {
+	DealRow
+	Saved
+}
+
+const dealForEditSQL = `SELECT ` + dealRowColumns + `, d.version, d.updated_at, ub.name AS updated_by_name
+` + dealRowJoins + `
+	LEFT JOIN "user" ub ON ub.id = d.updated_by
+WHERE d.id = $1`
+
+func loadDealForEdit(ctx context.Context, q db.Querier, id string) (*dealForEdit, error) {
+	rows, err := q.Query(ctx, dealForEditSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[dealForEdit])
+	return d, db.Translate(err)
+}
+
+// dealFormOf is the form filled in with the deal.
+func dealFormOf(d *DealRow) dealForm {
+	return dealForm{ID: d.ID, Title: d.Title, Contact: d.ContactEmail, PipelineID: d.PipelineID, OwnerID: d.OwnerID,
+		Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage}
+}
+
+// editFields are the form's fields for the collision check.
+func (f *dealForm) editFields() []formField {
+	return []formField{{"title", "Title", f.Title}, {"contact_id", "Contact", f.Contact},
+		{"pipeline_id", "Pipeline", f.PipelineID}, {"amount", "Amount (USD)", f.Amount},
+		{"close_date", "Expected close date", f.CloseDate}, {"owner_id", "Owner", f.OwnerID}}
+}
+
+// show is a deal field's value on the 409 page: pipelines and owners by name.
+func (f *dealForm) show(name, v string) string {
+	if name == "pipeline_id" {
+		if p := findPipeline(f.Pipelines, v); p != nil {
+			return p.Name
+		}
+	}
+	return ownerLabel(f.Owners, name, v)
 }
 
 // DealEdit shows the deal form filled in (GET /crm/deals/{id}/edit), to its owner or
@@ -37,13 +86,13 @@ func (s *Service) DealEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	d, err := DealByID(ctx, s.DB, id)
+	d, err := loadDealForEdit(ctx, s.DB, id)
 	if err == nil && !ActorFrom(ctx).CanChange(d.OwnerID) {
 		err = ErrForbidden
 	}
 	if err == nil {
-		f := dealForm{ID: d.ID, Title: d.Title, Contact: d.ContactEmail, PipelineID: d.PipelineID, OwnerID: d.OwnerID,
-			Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage}
+		f := dealFormOf(&d.DealRow)
+		f.Check = loadedCheck(d.Saved, f.editFields())
 		if err = s.loadChoices(ctx, &f); err == nil {
 			s.Pages.Render(w, r, http.StatusOK, "Edit "+d.Title, dealFormPage(f))
 			return
@@ -52,7 +101,8 @@ func (s *Service) DealEdit(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, err)
 }
 
-// DealUpdate saves the deal form (POST /crm/deals/{id}).
+// DealUpdate saves the deal form (POST /crm/deals/{id}); 409 with what changed when
+// someone saved the deal after the form was loaded.
 func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok || !s.parseForm(w, r) {
@@ -61,6 +111,10 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseDealForm(r)
 	f.ID = id
+	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
+		s.badVersion(w, r)
+		return
+	}
 	err := f.Validate(ctx, s.DB)
 	if err == nil && !f.Errors.OK() {
 		// Someone else's deal is refused whatever was typed (a valid form would be
@@ -77,7 +131,18 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.fields)
+		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields)
+	}
+	if errors.Is(err, ErrStale) {
+		var d *dealForEdit
+		if d, err = loadDealForEdit(ctx, s.DB, id); err == nil {
+			if err = s.loadChoices(ctx, &f); err == nil {
+				now := dealFormOf(&d.DealRow)
+				f.Check.staleAgainst(d.Saved, now.editFields(), f.editFields(), f.show)
+				s.Pages.Render(w, r, http.StatusConflict, "Edit deal", dealFormPage(f))
+				return
+			}
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -129,7 +129,11 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	v.Owners, v.Pipelines = choices.Owners, choices.Pipelines
 	f.CompanyID, v.CompanyError = companyID, msg
 	limit := listPage
-	f.Limit, f.After = &limit, readCursor(q, f.Sort)
+	f.Limit = &limit
+	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	list, more, err := ListDeals(ctx, s.DB, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -138,7 +142,10 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
-		v.Next = nextPage("/crm/deals", q, last.SortKey, last.ID)
+		if v.Next, err = nextPage("/crm/deals", q, last.SortKey, last.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	v.First = firstPage("/crm/deals", q)
 	v.Export = exportURL("/crm/deals", q)

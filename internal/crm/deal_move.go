@@ -29,7 +29,9 @@ type Move struct {
 // MoveDeal moves a deal to stage in one transaction: the deal's stage and
 // stage_changed_at, and the change with who and when in deal_stage_changes. Only the
 // deal's owner or an admin may (ErrForbidden). Moving to the current stage changes
-// nothing and records nothing.
+// nothing and records nothing. A move is not version-checked and leaves the version
+// alone: it writes one field the edit form never writes, so a move and an edit cannot
+// overwrite each other; of two moves the later wins, and both are in the timeline.
 func MoveDeal(ctx context.Context, d *db.DB, by Actor, id, stage string) (Move, error) {
 	m := Move{To: stage}
 	err := d.InTx(ctx, func(tx pgx.Tx) error {

@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,21 +45,12 @@ JOIN "user" u ON u.id = t.actor_id
 ORDER BY t.at DESC, t.id DESC
 LIMIT $4`
 
-// TimelineCursor continues a timeline before an entry; the zero value starts at the
-// newest.
-type TimelineCursor struct {
-	At *time.Time
-	ID string
-}
-
 // DealTimeline returns up to limit entries of the deal's activities and stage changes
-// merged, newest first, before the cursor.
-func DealTimeline(ctx context.Context, q db.Querier, dealID string, before TimelineCursor, limit int) ([]TimelineEntry, error) {
-	var id *string
-	if before.At != nil {
-		id = &before.ID
-	}
-	rows, err := q.Query(ctx, dealTimelineSQL, dealID, before.At, id, limit)
+// merged, newest first, before the entry at the cursor (its time and id); the zero
+// Cursor starts at the newest.
+func DealTimeline(ctx context.Context, q db.Querier, dealID string, before Cursor, limit int) ([]TimelineEntry, error) {
+	at, id := before.keyArgs()
+	rows, err := q.Query(ctx, dealTimelineSQL, dealID, at, id, limit)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
@@ -82,7 +72,7 @@ type dealPage struct {
 const timelinePage = 50
 
 // DealShow is the deal page: details, the stage control, the log-an-activity form and
-// the timeline (GET /crm/deals/{id}; ?before=&before_id= pages back).
+// the timeline (GET /crm/deals/{id}; ?before= pages back, a malformed one is a 400).
 func (s *Service) DealShow(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok {
@@ -101,24 +91,30 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		s.fail(w, r, err)
 		return
 	}
-	var cur TimelineCursor
-	q := r.URL.Query()
-	if at, err := time.Parse(time.RFC3339Nano, q.Get("before")); err == nil && validUUID(q.Get("before_id")) {
-		cur = TimelineCursor{At: &at, ID: q.Get("before_id")}
+	cur, err := readCursor(r.URL.Query().Get("before"), "timestamptz")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	entries, err := DealTimeline(ctx, s.DB, id, cur, timelinePage+1)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := dealPage{Deal: d, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.At == nil}
+	p := dealPage{Deal: d, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
 	if p.Form.Errors == nil {
 		p.Form.Errors = form.Errors{}
+	}
+	if p.Form.Key == "" {
+		p.Form.Key = form.NewKey()
 	}
 	if len(entries) > timelinePage {
 		entries = entries[:timelinePage]
 		last := entries[len(entries)-1]
-		p.Older = dealPath(id) + "?" + url.Values{"before": {last.At.Format(time.RFC3339Nano)}, "before_id": {last.ID}}.Encode()
+		if p.Older, err = withCursor(dealPath(id), nil, "before", Cursor{Key: last.At, ID: last.ID}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	p.Timeline = entries
 	s.Pages.Render(w, r, status, d.Title, dealShowPage(p))

@@ -51,28 +51,39 @@ func TestDealCreateAndUpdate(t *testing.T) {
 	}
 
 	edit := DealFields{Title: "Starter, 30 seats", ContactID: s.jane, PipelineID: s.pipe, OwnerID: s.rep.ID, AmountCents: 99}
-	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, edit); err != nil {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, 1, edit); err != nil {
 		t.Fatalf("owner: %v", err)
 	}
-	if err := UpdateDeal(s.ctx, s.db.DB, s.other, id, edit); !errors.Is(err, ErrForbidden) {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.other, id, 2, edit); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("another rep: %v", err)
 	}
 	edit.OwnerID = s.other.ID
-	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, edit); err != nil {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, 2, edit); err != nil {
 		t.Fatalf("the owner hands it over: %v", err)
 	}
-	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, edit); !errors.Is(err, ErrForbidden) {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.rep, id, 3, edit); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("after handing it over: %v", err)
 	}
-	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, edit); err != nil {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, 3, edit); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
-	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, noCompany, edit); !errors.Is(err, db.ErrNotFound) {
+	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, noCompany, 1, edit); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
 	d, _ = DealByID(s.ctx, s.db.DB, id)
 	if d.Title != "Starter, 30 seats" || d.AmountCents != 99 || d.CloseDate != nil || d.OwnerID != s.other.ID || d.Stage != "lead" {
 		t.Fatalf("after edits: %+v", d)
+	}
+	// A form loaded before the admin's edit is out of date. A stage move is no edit of
+	// the form's fields: it leaves the version alone.
+	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, 3, edit); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale version: %v", err)
+	}
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, id, "won"); err != nil {
+		t.Fatal(err)
+	}
+	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, 4, edit); err != nil {
+		t.Fatalf("after a move: %v", err)
 	}
 }
 
@@ -154,7 +165,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	s.exec(`UPDATE activities SET occurred_at = now() - interval '1 hour' WHERE type = 'email'`)
 	s.exec(`ALTER TABLE activities ENABLE TRIGGER activities_append_only`)
 
-	all, err := DealTimeline(s.ctx, s.db.DB, id, TimelineCursor{}, 10)
+	all, err := DealTimeline(s.ctx, s.db.DB, id, Cursor{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +181,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	}
 	// Keyset pages of one entry walk the same order.
 	var paged []string
-	cur := TimelineCursor{}
+	cur := Cursor{}
 	for range 5 {
 		page, err := DealTimeline(s.ctx, s.db.DB, id, cur, 1)
 		if err != nil {
@@ -180,7 +191,10 @@ func TestActivitiesAndTimeline(t *testing.T) {
 			break
 		}
 		paged = append(paged, page[0].ID)
-		cur = TimelineCursor{At: &page[0].At, ID: page[0].ID}
+		// Through its link form, as the "Older entries" link carries it.
+		if cur, err = readCursor(mustString(t, Cursor{Key: page[0].At, ID: page[0].ID}), "timestamptz"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if len(paged) != 3 || paged[0] != all[0].ID || paged[1] != all[1].ID || paged[2] != all[2].ID {
 		t.Fatalf("paged %v", paged)

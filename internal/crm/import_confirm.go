@@ -4,12 +4,16 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"rapport/internal/httpx"
 )
 
-// previewSample is how many rows of each verdict the preview lists.
-const previewSample = 100
+// previewSample is how many rows of each verdict the preview lists; the counts say how
+// many there are. With the cells of a rejected row cut to maxExcerpt characters and
+// those of the others bounded by their fields' limits, this bounds the page whatever
+// the file holds.
+const previewSample = 50
 
 // importPage is a preview, or the result of an applied import.
 type importPage struct {
@@ -67,4 +71,27 @@ func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Pages.Flash(w, r, "success", "Imported "+strconv.FormatInt(n, 10)+" new records.")
 	httpx.Redirect(w, r, importPath(id))
+}
+
+// notShown says how many rows of each verdict the preview leaves out, or "" when it
+// lists them all: "And 12,345 more rejected rows and 7 more to create, not shown."
+func (p importPage) notShown() string {
+	var parts []string
+	for _, v := range []struct {
+		n    int64
+		what string
+	}{{p.Import.Rejects, "rejected"}, {p.Import.Creates, "to create"}, {p.Import.Matches, "already known"}} {
+		if more := v.n - previewSample; more > 0 {
+			parts = append(parts, groupThousands(more)+" more "+v.what)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	last := len(parts) - 1
+	if last > 0 {
+		parts[last-1] += " and " + parts[last]
+		parts = parts[:last]
+	}
+	return "And " + strings.Join(parts, ", ") + ", not shown."
 }

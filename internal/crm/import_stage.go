@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,6 +14,7 @@ import (
 // checkRow validates and normalises one row of a file in Go; reason is why it is
 // rejected, "" when the database has the last word (duplicates, matches, references).
 func checkRow(kind ImportKind, r *ImportRow) (reason string) {
+	r.Name = form.Clean(r.Name)
 	if msg := form.Check(r.Name, maxCompanyName, false); msg != "" {
 		return "name: " + msg
 	}
@@ -42,6 +44,28 @@ func checkRow(kind ImportKind, r *ImportRow) (reason string) {
 		return "owner_id: " + msg
 	}
 	return ""
+}
+
+// maxExcerpt is how many characters of each cell a rejected row keeps. A cell that
+// passed checkRow is bounded by its field's limit; one that did not can be as large as
+// the file, and the preview only needs enough to find it.
+const maxExcerpt = 100
+
+// excerpt is v cut to maxExcerpt characters, with its full length said when it is cut:
+// "xxxx… (12,345,678 characters)".
+func excerpt(v string) string {
+	n := utf8.RuneCountInString(v)
+	if n <= maxExcerpt {
+		return v
+	}
+	cut := 0
+	for i := range v {
+		if cut == maxExcerpt {
+			return v[:i] + "… (" + groupThousands(int64(n)) + " characters)"
+		}
+		cut++
+	}
+	return v
 }
 
 // Companies: a row matches the company that already uses its domain, and a second row
@@ -104,8 +128,10 @@ const dropOldImportsSQL = `DELETE FROM crm_imports WHERE created_at < now() - in
 
 // StageImport stores a parsed file for its preview, every row with its verdict (create,
 // match or reject with the reason), and returns the import's id. The rows go in with
-// one set-based statement, whatever their number.
-func StageImport(ctx context.Context, d *db.DB, by Actor, filename string, f *ImportFile) (string, error) {
+// one set-based statement, whatever their number. The upload form's key is claimed in
+// the same transaction, with the new import's page as its answer (claim.To is set
+// here): a repeat of the key stores nothing and returns a *form.Repeat.
+func StageImport(ctx context.Context, d *db.DB, by Actor, claim form.Claim, filename string, f *ImportFile) (string, error) {
 	n := len(f.Rows)
 	lines := make([]int32, n)
 	names, domains, emails, owners, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
@@ -114,6 +140,7 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, filename string, f *Im
 		r := f.Rows[i]
 		if reason := checkRow(f.Kind, &r); reason != "" {
 			reasons[i] = &reason
+			r.Name, r.Domain, r.Email, r.OwnerID = excerpt(r.Name), excerpt(r.Domain), excerpt(r.Email), excerpt(r.OwnerID)
 		}
 		lines[i], names[i], domains[i], emails[i], owners[i] = int32(r.Line), r.Name, r.Domain, r.Email, r.OwnerID
 		if r.CompanyID != "" && reasons[i] == nil {
@@ -126,6 +153,10 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, filename string, f *Im
 			return err
 		}
 		if err := tx.QueryRow(ctx, createImportSQL, by.ID, string(f.Kind), filename).Scan(&id); err != nil {
+			return err
+		}
+		claim.To = importPath(id)
+		if err := claim.Take(ctx, tx); err != nil {
 			return err
 		}
 		var err error

@@ -14,17 +14,18 @@ import (
 type importForm struct {
 	Kind   string
 	Errors form.Errors
+	Key    form.Key // the upload form's one-time key
 }
 
 // ImportPage shows the upload form (GET /crm/import).
 func (s *Service) ImportPage(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "Import", importUploadPage(importForm{Kind: string(ImportContacts), Errors: form.Errors{}}))
+	s.Pages.Render(w, r, http.StatusOK, "Import", importUploadPage(importForm{Kind: string(ImportContacts), Errors: form.Errors{}, Key: form.NewKey()}))
 }
 
 // ImportUpload reads an uploaded CSV (POST /crm/import, multipart: kind and file),
 // stores it with a verdict per row and shows its preview. Nothing is imported yet.
 func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
-	f := importForm{Errors: form.Errors{}}
+	f := importForm{Errors: form.Errors{}, Key: form.NewKey()} // the sent key replaces it once read
 	refuse := func(status int, field, msg string) {
 		f.Errors.Add(field, msg)
 		s.Pages.Render(w, r, status, "Import", importUploadPage(f))
@@ -39,6 +40,11 @@ func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "file", "Choose a CSV file to upload.")
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
+	f.Key = key
 	f.Kind = r.PostFormValue("kind")
 	kind := ImportKind(f.Kind)
 	if kind != ImportCompanies && kind != ImportContacts {
@@ -61,7 +67,11 @@ func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id, err := StageImport(r.Context(), s.DB, ActorFrom(r.Context()), cleanFilename(header.Filename), parsed)
+	by := ActorFrom(r.Context())
+	id, err := StageImport(r.Context(), s.DB, by, form.Claim{UserID: by.ID, Key: key}, cleanFilename(header.Filename), parsed)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

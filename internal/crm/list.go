@@ -2,15 +2,17 @@ package crm
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
+	"rapport/internal/cursor"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/web"
@@ -18,7 +20,7 @@ import (
 
 // The lists (companies, contacts, deals) share their query string: q (search), owner_id
 // ("mine", "any" or a user id; "mine" by default for reps), sort, and the keyset of the
-// next page (after, after_id: the last row's sort key and id).
+// next page (after: the last row's sort key and id, as one internal/cursor value).
 
 const listPage = 50
 
@@ -59,33 +61,37 @@ func sortOptions(specs []sortSpec) []web.Option {
 	return o
 }
 
-// Cursor is a keyset position: the sort key and id of the last row of a page.
+// Cursor is a keyset position: the sort key and id of the last row of a page. It is
+// the one position type of every CRM list (the lists, a board column, a deal's
+// timeline); a page link carries it as one opaque internal/cursor value ("after", or
+// "before" on the timeline).
 type Cursor struct {
 	Key any // time.Time, int64 or string, by the sort's type; nil for the first page
 	ID  string
 }
 
-// readCursor parses after and after_id for the sort; a malformed cursor starts over.
-func readCursor(q url.Values, s sortSpec) Cursor {
-	raw, id := q.Get("after"), q.Get("after_id")
-	if raw == "" || !validUUID(id) {
-		return Cursor{}
+// readCursor parses the link value raw ("" is the first page) for keys of the SQL type
+// typ (timestamptz, bigint or text). Anything else, a cursor of another sort included,
+// is cursor.ErrInvalid: a 400.
+func readCursor(raw, typ string) (Cursor, error) {
+	if raw == "" {
+		return Cursor{}, nil
 	}
-	switch s.typ {
+	r := cursor.Read(raw)
+	var key any
+	switch typ {
 	case "timestamptz":
-		if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-			return Cursor{Key: t, ID: id}
-		}
+		key = r.Time()
 	case "bigint":
-		if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
-			return Cursor{Key: n, ID: id}
-		}
+		key = r.Int(math.MinInt64, math.MaxInt64)
 	default:
-		if form.Check(raw, 1000, true) == "" {
-			return Cursor{Key: raw, ID: id}
-		}
+		key = r.Text()
 	}
-	return Cursor{}
+	c := Cursor{Key: key, ID: r.UUID()}
+	if err := r.Err(); err != nil {
+		return Cursor{}, err
+	}
+	return c, nil
 }
 
 // keyArgs are the cursor's two SQL arguments (NULLs on the first page).
@@ -96,29 +102,46 @@ func (c Cursor) keyArgs() (any, any) {
 	return c.Key, c.ID
 }
 
-func cursorText(key any) string {
-	switch k := key.(type) {
+// encode is the cursor's link value.
+func (c Cursor) encode() (string, error) {
+	var key cursor.Value
+	switch k := c.Key.(type) {
 	case time.Time:
-		return k.UTC().Format(time.RFC3339Nano)
+		key = cursor.Time(k)
 	case int64:
-		return strconv.FormatInt(k, 10)
+		key = cursor.Int(k)
 	case string:
-		return k
+		key = cursor.Text(k)
+	default:
+		return "", cursor.ErrValue
 	}
-	return ""
+	return cursor.Encode(key, cursor.UUID(c.ID))
+}
+
+// pageKeys are the query parameters of a page position, dropped from a list's other
+// links (after_id is the position's id in links from before internal/cursor).
+var pageKeys = []string{"after", "after_id", "before", "before_id"}
+
+// withCursor is path with q's parameters, but the page position, and key set to c's
+// link value.
+func withCursor(path string, q url.Values, key string, c Cursor) (string, error) {
+	v, err := c.encode()
+	if err != nil {
+		return "", err
+	}
+	n := url.Values{}
+	for k, vs := range q {
+		if !slices.Contains(pageKeys, k) {
+			n[k] = vs
+		}
+	}
+	n.Set(key, v)
+	return path + "?" + n.Encode(), nil
 }
 
 // nextPage is the URL of the page after a row with this sort key and id.
-func nextPage(path string, q url.Values, key any, id string) string {
-	n := url.Values{}
-	for k, v := range q {
-		if k != "after" && k != "after_id" {
-			n[k] = v
-		}
-	}
-	n.Set("after", cursorText(key))
-	n.Set("after_id", id)
-	return path + "?" + n.Encode()
+func nextPage(path string, q url.Values, key any, id string) (string, error) {
+	return withCursor(path, q, "after", Cursor{Key: key, ID: id})
 }
 
 // firstPage is the URL of the list's first page when q is a later one, "" otherwise.
@@ -128,7 +151,7 @@ func firstPage(path string, q url.Values) string {
 	}
 	n := url.Values{}
 	for k, v := range q {
-		if k != "after" && k != "after_id" {
+		if !slices.Contains(pageKeys, k) {
 			n[k] = v
 		}
 	}
@@ -163,8 +186,8 @@ func ownerFilterOptions(owners []Owner) []web.Option {
 
 // search is the q parameter as an ILIKE pattern, nil when empty or unreadable.
 func search(q string) (string, *string) {
-	q = strings.TrimSpace(q)
-	if q == "" || form.Check(q, 200, false) != "" {
+	q = form.Clean(strings.TrimSpace(q))
+	if q == "" || !form.Lookup(q, 200, false) {
 		return "", nil
 	}
 	p := "%" + escapeLike(q) + "%"
@@ -184,7 +207,7 @@ func wantsCSV(r *http.Request) bool {
 func exportURL(path string, q url.Values) string {
 	n := url.Values{}
 	for k, v := range q {
-		if k != "after" && k != "after_id" && k != "format" {
+		if k != "format" && !slices.Contains(pageKeys, k) {
 			n[k] = v
 		}
 	}

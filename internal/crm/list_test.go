@@ -2,7 +2,6 @@ package crm
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"testing"
 
@@ -30,13 +29,22 @@ func pageThrough[R any](t *testing.T, size int, spec sortSpec, list func(Cursor,
 			return ids
 		}
 		k, id := key(page[len(page)-1])
-		cur = readCursor(url.Values{"after": {cursorText(k)}, "after_id": {id}}, spec)
-		if cur.Key == nil {
-			t.Fatalf("cursor %v did not survive its link", k)
+		if cur, err = readCursor(mustString(t, Cursor{Key: k, ID: id}), spec.typ); err != nil || cur.Key == nil {
+			t.Fatalf("cursor %v did not survive its link: %v", k, err)
 		}
 	}
 	t.Fatal("no end of pages")
 	return nil
+}
+
+// mustString is the cursor's link value.
+func mustString(t *testing.T, c Cursor) string {
+	t.Helper()
+	s, err := c.encode()
+	if err != nil {
+		t.Fatalf("cursor %+v: %v", c, err)
+	}
+	return s
 }
 
 // Every sort pages through every row exactly once, in the order of the whole list,

@@ -38,14 +38,32 @@ func ListPipelineStats(ctx context.Context, q db.Querier) ([]PipelineStats, erro
 	return list, db.Translate(err)
 }
 
-const createPipelineSQL = `INSERT INTO pipelines (name) VALUES ($1) RETURNING id`
+// The form's key is claimed in the same statement (form.Claim).
+const createPipelineSQL = `
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $2, $3, $4 WHERE $3 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
+INSERT INTO pipelines (name) SELECT $1 WHERE $3 = '' OR EXISTS (SELECT FROM claim)
+RETURNING id`
 
-// CreatePipeline adds a pipeline; ErrPipelineNameTaken when the name is in use.
+// CreatePipeline adds a pipeline that comes from no form (seeds, fixtures);
+// ErrPipelineNameTaken when the name is in use.
 func CreatePipeline(ctx context.Context, q db.Querier, name string) (string, error) {
+	return createPipeline(ctx, q, form.Claim{}, name)
+}
+
+// createPipeline is CreatePipeline claiming the form's key in the same statement: a
+// repeat of the key creates nothing and returns a *form.Repeat.
+func createPipeline(ctx context.Context, q db.Querier, claim form.Claim, name string) (string, error) {
 	var id string
-	err := q.QueryRow(ctx, createPipelineSQL, name).Scan(&id)
+	err := q.QueryRow(ctx, createPipelineSQL, name, claim.UserID, string(claim.Key), claim.To).Scan(&id)
 	if db.Unique(err, "pipelines_name_unique") {
 		return "", ErrPipelineNameTaken
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", claim.Repeated(ctx, q)
 	}
 	return id, db.Translate(err)
 }
@@ -72,6 +90,7 @@ type pipelineForm struct {
 	ID     string // "" when creating
 	Name   string
 	Errors form.Errors
+	Key    form.Key // the create form's one-time key
 }
 
 func (f *pipelineForm) Validate() {
@@ -86,7 +105,7 @@ type pipelinesPage struct {
 
 // PipelineList lists the pipelines with a form to add one (GET /admin/pipelines).
 func (s *Service) PipelineList(w http.ResponseWriter, r *http.Request) {
-	s.renderPipelines(w, r, http.StatusOK, pipelineForm{Errors: form.Errors{}})
+	s.renderPipelines(w, r, http.StatusOK, pipelineForm{Errors: form.Errors{}, Key: form.NewKey()})
 }
 
 func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status int, f pipelineForm) {
@@ -103,10 +122,18 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	f := pipelineForm{Name: form.Text(r, "name"), Errors: form.Errors{}}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	f := pipelineForm{Name: form.Text(r, "name"), Errors: form.Errors{}, Key: key}
 	f.Validate()
 	if f.Errors.OK() {
-		_, err := CreatePipeline(r.Context(), s.DB, f.Name)
+		_, err := createPipeline(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: "/admin/pipelines"}, f.Name)
+		if s.Pages.Repeated(w, r, err) {
+			return
+		}
 		switch {
 		case errors.Is(err, ErrPipelineNameTaken):
 			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")

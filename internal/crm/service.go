@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"rapport/internal/auth"
+	"rapport/internal/cursor"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
@@ -61,12 +62,14 @@ func (a Actor) CanChange(ownerID string) bool { return a.Admin || (a.ID != "" &&
 var ErrForbidden = errors.New("crm: not the actor's record")
 
 // fail answers a store error: 404 for a missing record, 403 for someone else's, 400 for
-// a value Postgres could not read (a doctored link), 503/500 for the rest.
+// a doctored page link or a value Postgres could not read, 503/500 for the rest.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *pgconn.PgError
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		s.Pages.Error(w, r, http.StatusNotFound)
+	case errors.Is(err, cursor.ErrInvalid):
+		s.Pages.Error(w, r, http.StatusBadRequest)
 	case errors.Is(err, ErrForbidden):
 		s.Pages.ErrorWith(w, r, http.StatusForbidden, "That is not yours to change",
 			"Every rep can read this record, but only its owner or an admin can change it. Ask its owner to reassign it to you.")

@@ -102,6 +102,9 @@ func (s *Service) renderAgents(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	v.Agents = list
+	if v.Add.Key == "" {
+		v.Add.Key = form.NewKey()
+	}
 	if v.Add.Errors == nil {
 		v.Add.Errors = form.Errors{}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,7 @@ type addAgentForm struct {
 	Email  string
 	Team   string
 	Errors form.Errors
+	Key    form.Key // the form's one-time key
 }
 
 // Validate fills f.Errors.
@@ -53,11 +55,18 @@ type editAgentForm struct {
 var errNoUser = errors.New("no such user")
 
 // makeAgent gives the user with email an agent profile in team. Customers and sales
-// reps become agents (auth.UpdateRole); an admin keeps the admin role and gains the
-// profile, so they can be assigned tickets.
-func makeAgent(ctx context.Context, d *db.DB, email, team string) (*auth.User, error) {
+// reps become agents (auth.ChangeRole: they are signed out everywhere, and a customer
+// account is invited by email to choose a new password, so only the mailbox's owner
+// becomes an agent); an admin keeps the admin role and gains the profile, so they can
+// be assigned tickets. A repeat of the form's claim changes nothing and returns a
+// *form.Repeat.
+func makeAgent(ctx context.Context, d *db.DB, base *url.URL, claim form.Claim, email, team, by string) (*auth.User, auth.RoleChanged, error) {
 	var u *auth.User
+	var done auth.RoleChanged
 	err := d.InTx(ctx, func(tx pgx.Tx) error {
+		if err := claim.Take(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		u, err = auth.UserByEmail(ctx, tx, email)
 		if errors.Is(err, db.ErrNotFound) {
@@ -69,9 +78,10 @@ func makeAgent(ctx context.Context, d *db.DB, email, team string) (*auth.User, e
 		if u.Role == auth.RoleAdmin || u.Role == auth.RoleAgent {
 			return auth.SetAgentTeam(ctx, tx, u.ID, team)
 		}
-		return auth.UpdateRole(ctx, tx, u.ID, auth.RoleAgent, team)
+		done, err = auth.ChangeRole(ctx, tx, base, auth.RoleChange{UserID: u.ID, Role: auth.RoleAgent, Team: team, By: by})
+		return err
 	})
-	return u, err
+	return u, done, err
 }
 
 // AddAgent makes an existing user an agent in a team (POST /admin/agents).
@@ -80,10 +90,20 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
 	f := addAgentForm{Email: form.NormalizeEmail(r.PostFormValue("email")), Team: form.Text(r, "team")}
 	f.Validate()
+	f.Key = key
 	if f.Errors.OK() {
-		u, err := makeAgent(r.Context(), s.DB, f.Email, f.Team)
+		ctx := r.Context()
+		claim := form.Claim{UserID: auth.UserFrom(ctx).ID, Key: key, To: "/admin/agents"}
+		u, done, err := makeAgent(ctx, s.DB, s.BaseURL, claim, f.Email, f.Team, auth.UserFrom(ctx).Name)
+		if s.Pages.Repeated(w, r, err) {
+			return
+		}
 		switch {
 		case errors.Is(err, errNoUser):
 			f.Errors.Add("email", "No account uses this email. Add the person under Users first.")
@@ -91,7 +111,7 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 			s.Pages.ServerError(w, r, err)
 			return
 		default:
-			s.Pages.Flash(w, r, "success", u.Name+" is an agent in "+f.Team+".")
+			s.Pages.Flash(w, r, "success", u.Name+" is an agent in "+f.Team+"."+done.Note())
 			httpx.Redirect(w, r, "/admin/agents")
 			return
 		}

@@ -88,7 +88,7 @@ func TestInternalNotesNeverLeaveTheDesk(t *testing.T) {
 	if list, _, _ := listMyTickets(ctx, f.d.DB, f.other.ID, nil); len(list) != 0 {
 		t.Fatalf("another customer's list: %+v", list)
 	}
-	if err := f.s.reply(ctx, f.other, id, "hijack"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.s.reply(ctx, f.other, "", id, "hijack"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another customer's reply: %v", err)
 	}
 }

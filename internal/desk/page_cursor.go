@@ -1,36 +1,36 @@
 package desk
 
 import (
-	"strconv"
-	"strings"
 	"time"
+
+	"rapport/internal/cursor"
 )
 
-// Keyset pagination: a page link carries the last row's sort key ("after"), and the
-// next page starts past it with one index range scan, however deep.
+// Keyset pagination: a page link carries the last row's sort key ("after", an opaque
+// internal/cursor value), and the next page starts past it with one index range scan,
+// however deep. A cursor that does not decode to the list's shape is a 400.
 
-// timeCursor is a keyset position in a list ordered by a time and an id, as the
-// "after" query parameter carries it: "<unix microseconds>_<id>".
+// timeCursor is a keyset position in a list ordered by a time and an id.
 type timeCursor struct {
 	At time.Time
 	ID string
 }
 
-func (c timeCursor) String() string {
-	return strconv.FormatInt(c.At.UnixMicro(), 10) + "_" + c.ID
+func (c timeCursor) encode() (string, error) {
+	return cursor.Encode(cursor.Time(c.At), cursor.UUID(c.ID))
 }
 
-// parseTimeCursor reads an "after" value; ok is false when it is malformed.
-func parseTimeCursor(v string) (c *timeCursor, ok bool) {
+// parseTimeCursor reads an "after" value ("" is the first page: nil).
+func parseTimeCursor(v string) (*timeCursor, error) {
 	if v == "" {
-		return nil, true
+		return nil, nil
 	}
-	us, id, found := strings.Cut(v, "_")
-	n, err := strconv.ParseInt(us, 10, 64)
-	if !found || err != nil || !validID(id) {
-		return nil, false
+	r := cursor.Read(v)
+	c := &timeCursor{At: r.Time(), ID: r.UUID()}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
-	return &timeCursor{At: time.UnixMicro(n).UTC(), ID: id}, true
+	return c, nil
 }
 
 // queueCursor is the last row of a page. Active views sort by (priority_rank,
@@ -42,44 +42,29 @@ type queueCursor struct {
 	ID   string
 }
 
-func (c queueCursor) encode(active bool) string {
+func (c queueCursor) encode(active bool) (string, error) {
 	if !active {
-		return timeCursor{At: c.At, ID: c.ID}.String()
+		return timeCursor{At: c.At, ID: c.ID}.encode()
 	}
-	due := "inf"
-	if c.Due != nil {
-		due = strconv.FormatInt(c.Due.UnixMicro(), 10)
-	}
-	return strconv.Itoa(c.Rank) + "_" + due + "_" + c.ID
+	return cursor.Encode(cursor.Int(int64(c.Rank)), cursor.OptTime(c.Due), cursor.UUID(c.ID))
 }
 
-func parseQueueCursor(v string, active bool) (*queueCursor, bool) {
+// parseQueueCursor reads a queue view's "after" value ("" is the first page: nil).
+func parseQueueCursor(v string, active bool) (*queueCursor, error) {
 	if v == "" {
-		return nil, true
+		return nil, nil
 	}
 	if !active {
-		tc, ok := parseTimeCursor(v)
-		if !ok {
-			return nil, false
-		}
-		return &queueCursor{At: tc.At, ID: tc.ID}, true
-	}
-	parts := strings.Split(v, "_")
-	if len(parts) != 3 || !validID(parts[2]) {
-		return nil, false
-	}
-	rank, err := strconv.Atoi(parts[0])
-	if err != nil || rank < 0 || rank > 3 {
-		return nil, false
-	}
-	c := &queueCursor{Rank: rank, ID: parts[2]}
-	if parts[1] != "inf" {
-		us, err := strconv.ParseInt(parts[1], 10, 64)
+		tc, err := parseTimeCursor(v)
 		if err != nil {
-			return nil, false
+			return nil, err
 		}
-		t := time.UnixMicro(us).UTC()
-		c.Due = &t
+		return &queueCursor{At: tc.At, ID: tc.ID}, nil
 	}
-	return c, true
+	r := cursor.Read(v)
+	c := &queueCursor{Rank: int(r.Int(0, 3)), Due: r.OptTime(), ID: r.UUID()}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -39,6 +39,7 @@ type queueRow struct {
 	PriorityRank      int        `db:"priority_rank"`
 	Team              *string    `db:"team"`
 	RequesterName     string     `db:"requester_name"`
+	RequesterVerified bool       `db:"requester_verified"`
 	AssigneeName      *string    `db:"assignee_name"`
 	CreatedAt         time.Time  `db:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at"`
@@ -68,8 +69,8 @@ const queueFilterSQL = `
 
 const queueColumnsSQL = `
 SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
-       r.name AS requester_name, a.name AS assignee_name, t.created_at, t.updated_at,
-       nullif(t.next_due_at, 'infinity') AS next_due,
+       r.name AS requester_name, r.email_verified AS requester_verified, a.name AS assignee_name,
+       t.created_at, t.updated_at, nullif(t.next_due_at, 'infinity') AS next_due,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
        t.paused_since, t.paused_secs
 FROM tickets t
@@ -197,7 +198,12 @@ func (s *Service) Queue(w http.ResponseWriter, r *http.Request) {
 	if more {
 		last := rows[len(rows)-1]
 		c := queueCursor{Rank: last.PriorityRank, Due: last.NextDue, At: last.UpdatedAt, ID: last.ID}
-		v.NextPage = queueURL(query, "after", c.encode(f.active()))
+		next, err := c.encode(f.active())
+		if err != nil {
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+		v.NextPage = queueURL(query, "after", next)
 	}
 	s.Pages.Render(w, r, http.StatusOK, "Queue", queuePage(v))
 }
@@ -227,7 +233,7 @@ func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 		f.NoTeam = true
 		kept.Set("team", t)
 	case t != "":
-		if form.Check(t, maxTeam, false) != "" {
+		if !form.Lookup(t, maxTeam, false) {
 			return f, kept, false
 		}
 		f.Team = &t
@@ -244,9 +250,9 @@ func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 	default:
 		return f, kept, false
 	}
-	c, ok := parseQueueCursor(q.Get("after"), f.active())
+	c, err := parseQueueCursor(q.Get("after"), f.active())
 	f.After = c
-	return f, kept, ok
+	return f, kept, err == nil
 }
 
 // queueURL is /desk with query's filters and key set to value ("" removes it).

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
@@ -27,6 +29,7 @@ type policyForm struct {
 	FirstResponse string
 	Resolve       string
 	Errors        form.Errors
+	Key           form.Key // the new-policy form's one-time key
 
 	firstMins, resolveMins int
 }
@@ -74,8 +77,15 @@ func (f *policyForm) Validate() {
 	}
 }
 
+// The form's key is claimed in the same statement (form.Claim).
 const insertPolicySQL = `
-INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins) VALUES ($1, $2, $3, $4)`
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $5, $6, $7 WHERE $6 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
+INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins)
+SELECT $1, $2, $3::int, $4::int WHERE $6 = '' OR EXISTS (SELECT FROM claim)`
 
 const updatePolicySQL = `
 UPDATE sla_policies SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5
@@ -83,7 +93,7 @@ WHERE id = $1`
 
 // NewPolicyPage shows the form for a new policy (GET /admin/sla/new).
 func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: "normal", Errors: form.Errors{}}))
+	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: "normal", Errors: form.Errors{}, Key: form.NewKey()}))
 }
 
 // EditPolicyPage shows a policy's form (GET /admin/sla/{id}).
@@ -127,6 +137,15 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	f := parsePolicyForm(r, id)
+	var claim form.Claim
+	if id == "" {
+		key, ok := s.Pages.FormKey(w, r)
+		if !ok {
+			return
+		}
+		f.Key = key
+		claim = form.Claim{UserID: auth.UserFrom(r.Context()).ID, Key: key, To: "/admin/sla"}
+	}
 	f.Validate()
 	title := "New SLA policy"
 	if id != "" {
@@ -138,12 +157,20 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	var err error
 	if id == "" {
-		_, err = s.DB.Exec(r.Context(), insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins)
+		var tag pgconn.CommandTag
+		tag, err = s.DB.Exec(r.Context(), insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
+			claim.UserID, string(claim.Key), claim.To)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = claim.Repeated(r.Context(), s.DB)
+		}
 	} else {
 		tag, e := s.DB.Exec(r.Context(), updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins)
 		if err = e; err == nil && tag.RowsAffected() == 0 {
 			err = db.ErrNotFound
 		}
+	}
+	if s.Pages.Repeated(w, r, err) {
+		return
 	}
 	switch {
 	case errors.Is(err, db.ErrNotFound):

@@ -83,8 +83,8 @@ type supportListView struct {
 
 // MyTickets lists the signed-in customer's tickets (GET /support).
 func (s *Service) MyTickets(w http.ResponseWriter, r *http.Request) {
-	after, ok := parseTimeCursor(r.URL.Query().Get("after"))
-	if !ok {
+	after, err := parseTimeCursor(r.URL.Query().Get("after"))
+	if err != nil {
 		s.Pages.Error(w, r, http.StatusBadRequest)
 		return
 	}
@@ -97,7 +97,12 @@ func (s *Service) MyTickets(w http.ResponseWriter, r *http.Request) {
 	v := supportListView{Name: u.Name, Tickets: list, Now: s.now(), Paged: after != nil}
 	if more {
 		last := list[len(list)-1]
-		v.NextPage = "/support?after=" + url.QueryEscape(timeCursor{At: last.CreatedAt, ID: last.ID}.String())
+		next, err := timeCursor{At: last.CreatedAt, ID: last.ID}.encode()
+		if err != nil {
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+		v.NextPage = "/support?after=" + url.QueryEscape(next)
 	}
 	s.Pages.Render(w, r, http.StatusOK, "My tickets", supportListPage(v))
 }

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -20,7 +21,7 @@ const (
 )
 
 // checkBody validates a message body: required unless optional, multi-line text, at
-// most maxBody characters. The body is stored exactly as typed.
+// most maxBody characters. The body is stored as typed (in NFC: see form.Body).
 func checkBody(errs form.Errors, field, body string, required bool) {
 	if strings.TrimSpace(body) == "" {
 		if required {
@@ -38,6 +39,7 @@ type newTicketForm struct {
 	Subject string
 	Body    string
 	Errors  form.Errors
+	Key     form.Key // the form's one-time key
 }
 
 // Validate fills f.Errors.
@@ -48,10 +50,16 @@ func (f *newTicketForm) Validate() {
 }
 
 // The ticket, its first message and the first line of its status history, in one
-// statement. The tickets_sla trigger chooses the policy.
+// statement, with the form's key claimed (form.Claim). The tickets_sla trigger chooses
+// the policy.
 const createTicketSQL = `
-WITH t AS (
-    INSERT INTO tickets (requester_id, subject, updated_by) VALUES ($1, $2, $1)
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $1, $5, $6 WHERE $5 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+), t AS (
+    INSERT INTO tickets (id, requester_id, subject, updated_by)
+    SELECT $4::uuid, $1, $2, $1 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
     RETURNING id, priority
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
@@ -61,12 +69,18 @@ WITH t AS (
 SELECT id, priority FROM t`
 
 // createTicket files a ticket for requester with its first message, in one transaction
-// that also tells the live queues.
-func (s *Service) createTicket(ctx context.Context, requester *auth.User, subject, body string) (string, error) {
-	var id string
+// that also tells the live queues. A repeat of the form's key files nothing and returns
+// a *form.Repeat.
+func (s *Service) createTicket(ctx context.Context, requester *auth.User, key form.Key, subject, body string) (string, error) {
+	id := db.NewUUID()
+	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var priority string
-		if err := tx.QueryRow(ctx, createTicketSQL, requester.ID, subject, body).Scan(&id, &priority); err != nil {
+		err := tx.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return claim.Repeated(ctx, tx)
+		}
+		if err != nil {
 			return db.Translate(err)
 		}
 		return notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: StatusOpen, Priority: priority,
@@ -77,7 +91,7 @@ func (s *Service) createTicket(ctx context.Context, requester *auth.User, subjec
 
 // NewTicketPage shows the new-ticket form (GET /support/new).
 func (s *Service) NewTicketPage(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{}))
+	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{Key: form.NewKey()}))
 }
 
 // CreateTicket files a ticket (POST /support/tickets) and shows it.
@@ -86,13 +100,20 @@ func (s *Service) CreateTicket(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
-	f := newTicketForm{Subject: form.Text(r, "subject"), Body: r.PostFormValue("body")}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
+	f := newTicketForm{Subject: form.Text(r, "subject"), Body: form.Body(r, "body"), Key: key}
 	f.Validate()
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New ticket", newTicketPage(f))
 		return
 	}
-	id, err := s.createTicket(r.Context(), auth.UserFrom(r.Context()), f.Subject, f.Body)
+	id, err := s.createTicket(r.Context(), auth.UserFrom(r.Context()), key, f.Subject, f.Body)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return

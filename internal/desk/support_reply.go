@@ -15,10 +15,12 @@ import (
 )
 
 // reply adds the requester's message to their ticket id. A pending or solved ticket
-// opens again (the desk owes an answer); a closed one refuses with ErrClosed.
-func (s *Service) reply(ctx context.Context, requester *auth.User, id, body string) error {
+// opens again (the desk owes an answer); a closed one refuses with ErrClosed. The reply
+// form's key is claimed with the lock: a repeat adds nothing (*form.Repeat).
+func (s *Service) reply(ctx context.Context, requester *auth.User, key form.Key, id, body string) error {
+	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
 	return s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		cur, err := lockTicket(ctx, tx, id, &requester.ID)
+		cur, err := lockTicket(ctx, tx, id, &requester.ID, claim)
 		if err != nil {
 			return err
 		}
@@ -43,13 +45,20 @@ func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
-	v := supportTicketView{Body: r.PostFormValue("body"), Errors: form.Errors{}}
+	key, ok := s.Pages.FormKey(w, r)
+	if !ok {
+		return
+	}
+	v := supportTicketView{Body: form.Body(r, "body"), Errors: form.Errors{}, Key: key}
 	checkBody(v.Errors, "body", v.Body, true)
 	if !v.Errors.OK() {
 		s.renderMyTicket(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	err := s.reply(r.Context(), auth.UserFrom(r.Context()), id, v.Body)
+	err := s.reply(r.Context(), auth.UserFrom(r.Context()), key, id, v.Body)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		s.Pages.Error(w, r, http.StatusNotFound)

@@ -63,7 +63,8 @@ type supportTicketView struct {
 	Now     time.Time
 	Body    string // the reply as typed, kept after an error
 	Errors  form.Errors
-	Problem string // a problem with the whole form
+	Problem string   // a problem with the whole form
+	Key     form.Key // the reply form's one-time key; a fresh one when ""
 }
 
 // MyTicket shows one of the customer's tickets (GET /support/tickets/{id}).
@@ -89,5 +90,8 @@ func (s *Service) renderMyTicket(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	v.Ticket, v.Thread, v.Now = t, thread, s.now()
+	if v.Key == "" {
+		v.Key = form.NewKey()
+	}
 	s.Pages.Render(w, r, status, t.Subject, supportTicketPage(v))
 }

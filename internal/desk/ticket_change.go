@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/form"
 	"rapport/internal/mail"
 )
 
@@ -22,26 +23,39 @@ type lockedTicket struct {
 	RequesterID    string  `db:"requester_id"`
 	RequesterName  string  `db:"requester_name"`
 	RequesterEmail string  `db:"requester_email"`
+	// Claimed is false when the form's key was used before (form.Claim).
+	Claimed bool `db:"claimed"`
 }
 
 // A requester id scopes the lock to that requester's tickets (the portal); NULL is
-// every ticket (the desk).
+// every ticket (the desk). The form's key is claimed in the same statement: a second
+// submit of it waits here for the first's commit, then finds it claimed.
 const lockTicketSQL = `
+WITH claim AS (
+    INSERT INTO form_submission (user_id, key, redirect_to)
+    SELECT $3, $4, $5 WHERE $4 <> ''
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING true
+)
 SELECT t.id, t.subject, t.status, t.priority, t.assignee_id, t.team, t.version,
-       t.requester_id, r.name AS requester_name, r.email AS requester_email
+       t.requester_id, r.name AS requester_name, r.email AS requester_email,
+       ($4 = '' OR EXISTS (SELECT FROM claim)) AS claimed
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 WHERE t.id = $1 AND ($2::text IS NULL OR t.requester_id = $2)
 FOR UPDATE OF t`
 
-// lockTicket reads ticket id for a change, scoped to requesterID unless it is nil;
-// ErrNotFound when it does not exist or is not theirs.
-func lockTicket(ctx context.Context, tx pgx.Tx, id string, requesterID *string) (lockedTicket, error) {
-	rows, err := tx.Query(ctx, lockTicketSQL, id, requesterID)
+// lockTicket reads ticket id for a change, scoped to requesterID unless it is nil, and
+// claims the form's key; ErrNotFound when it does not exist or is not theirs, a
+// *form.Repeat when the key was used before (the caller rolls back: nothing changes).
+func lockTicket(ctx context.Context, tx pgx.Tx, id string, requesterID *string, claim form.Claim) (lockedTicket, error) {
+	rows, err := tx.Query(ctx, lockTicketSQL, id, requesterID, claim.UserID, string(claim.Key), claim.To)
 	if err != nil {
 		return lockedTicket{}, db.Translate(err)
 	}
 	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[lockedTicket])
+	if err == nil && !t.Claimed {
+		return t, claim.Repeated(ctx, tx)
+	}
 	return t, db.Translate(err)
 }
 

@@ -48,7 +48,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	// 3h10m go by while pending; the requester answers and the ticket is open again,
 	// its resolution deadline moved by exactly the pause.
 	f.age(id, 3*time.Hour+10*time.Minute)
-	if err := f.s.reply(ctx, f.customer, id, "Here it is: ERR_LOCKED."); err != nil {
+	if err := f.s.reply(ctx, f.customer, "", id, "Here it is: ERR_LOCKED."); err != nil {
 		t.Fatal(err)
 	}
 	x = f.facts(id)
@@ -97,7 +97,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	}
 
 	// Closed is final, for the requester and for the desk.
-	if err := f.s.reply(ctx, f.customer, id, "One more thing"); !errors.Is(err, ErrClosed) {
+	if err := f.s.reply(ctx, f.customer, "", id, "One more thing"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("reply to a closed ticket: %v", err)
 	}
 	if err := f.update(f.agent, id, ticketForm{Body: "note", Internal: true, Status: StatusClosed, Priority: "normal"}); !errors.Is(err, ErrClosed) {
@@ -174,7 +174,7 @@ func TestReplyReopensASolvedTicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.age(id, 2*time.Hour)
-	if err := f.s.reply(ctx, f.customer, id, "It still shows the old one."); err != nil {
+	if err := f.s.reply(ctx, f.customer, "", id, "It still shows the old one."); err != nil {
 		t.Fatal(err)
 	}
 	x := f.facts(id)
@@ -182,7 +182,7 @@ func TestReplyReopensASolvedTicket(t *testing.T) {
 		t.Fatalf("reopened: %s solved %v paused since %v paused %d", x.Status, x.SolvedAt, x.PausedSince, x.PausedSecs)
 	}
 	// Someone else's ticket is not there for them.
-	if err := f.s.reply(ctx, f.other, id, "Me too"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.s.reply(ctx, f.other, "", id, "Me too"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another customer's reply: %v", err)
 	}
 }

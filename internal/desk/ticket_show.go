@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/form"
 )
 
 // deskTicket is a ticket as the desk shows it, with the facts its SLA clock needs.
@@ -26,6 +27,7 @@ type deskTicket struct {
 	RequesterID       string     `db:"requester_id"`
 	RequesterName     string     `db:"requester_name"`
 	RequesterEmail    string     `db:"requester_email"`
+	RequesterVerified bool       `db:"requester_verified"`
 	AssigneeID        *string    `db:"assignee_id"`
 	AssigneeName      *string    `db:"assignee_name"`
 	UpdatedByName     *string    `db:"updated_by_name"`
@@ -74,7 +76,7 @@ func (t deskTicket) clock(now time.Time) Clock { return Compute(t.clockInput(), 
 // states of the latest tickets, as TicketsForEmail does.
 const deskTicketSQL = `
 SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t.updated_at,
-       t.requester_id, r.name AS requester_name, r.email AS requester_email,
+       t.requester_id, r.name AS requester_name, r.email AS requester_email, r.email_verified AS requester_verified,
        t.assignee_id, a.name AS assignee_name, ub.name AS updated_by_name,
        p.name AS policy_name, t.sla_first_response_mins, t.sla_resolve_mins,
        t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
@@ -151,7 +153,7 @@ type deskTicketView struct {
 // Ticket shows a ticket to the desk: the thread with internal notes marked, the SLA
 // clock explained, the requester's context, and the one form that replies, notes and
 // changes the ticket (GET /desk/tickets/{id}). Two statements: the desk's, then the
-// CRM's side panel.
+// CRM's side panel (none for a requester whose address is unverified).
 func (s *Service) Ticket(w http.ResponseWriter, r *http.Request) {
 	s.renderDeskTicket(w, r, http.StatusOK, deskTicketView{}, false)
 }
@@ -184,7 +186,9 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 			v.Recent = append(v.Recent, rt.summary())
 		}
 	}
-	if v.HasCRM = s.CRM != nil; v.HasCRM {
+	// The CRM knows people by address, and anyone can sign up with any address: a
+	// requester is shown as the CRM's contact only once they have proven it is theirs.
+	if v.HasCRM = s.CRM != nil; v.HasCRM && t.RequesterVerified {
 		v.CRM, err = s.CRM(ctx, t.RequesterEmail)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
 			// The side panel is context, not the page: log it and show the rest.
@@ -197,6 +201,9 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	} else {
 		v.Form = ticketForm{Status: t.Status, Priority: t.Priority, AssigneeID: deref(t.AssigneeID),
 			Team: deref(t.Team), Version: t.Version}
+	}
+	if v.Form.Key == "" {
+		v.Form.Key = form.NewKey()
 	}
 	if v.Stale != "" {
 		v.Stale = staleMessage(t, msgs, v.Now)

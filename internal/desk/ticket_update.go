@@ -28,11 +28,13 @@ type ticketForm struct {
 	// Version is the ticket's version when the form was loaded (the collision check).
 	Version int
 	Errors  form.Errors
+	// Key is the form's one-time key: a second submit of it changes nothing.
+	Key form.Key
 }
 
 func parseTicketForm(r *http.Request) ticketForm {
 	f := ticketForm{
-		Body:       r.PostFormValue("body"),
+		Body:       form.Body(r, "body"),
 		Internal:   r.PostFormValue("is_internal") != "",
 		Status:     r.PostFormValue("status"),
 		Priority:   r.PostFormValue("priority"),
@@ -41,6 +43,7 @@ func parseTicketForm(r *http.Request) ticketForm {
 		Errors:     form.Errors{},
 	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
+	f.Key, _ = form.KeyFrom(r)
 	return f
 }
 
@@ -82,10 +85,12 @@ var errInvalid = errors.New("invalid form")
 
 // updateTicket applies f to ticket id as actor in one transaction. It returns ErrStale
 // when the ticket changed after f was loaded, ErrClosed for a closed ticket and
-// errInvalid with f.Errors filled; in each case nothing is written.
+// errInvalid with f.Errors filled; in each case nothing is written. A repeat of the
+// form's key (claimed with the lock) writes nothing either, and returns a *form.Repeat.
 func (s *Service) updateTicket(ctx context.Context, actor *auth.User, id string, f *ticketForm) error {
+	claim := form.Claim{UserID: actor.ID, Key: f.Key, To: "/desk/tickets/" + id}
 	return s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		cur, err := lockTicket(ctx, tx, id, nil)
+		cur, err := lockTicket(ctx, tx, id, nil, claim)
 		if err != nil {
 			return err
 		}
@@ -137,6 +142,9 @@ func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Error(w, r, form.Status(err))
 		return
 	}
+	if _, ok := s.Pages.FormKey(w, r); !ok {
+		return
+	}
 	f := parseTicketForm(r)
 	f.Validate()
 	v := deskTicketView{Form: f}
@@ -146,6 +154,9 @@ func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	before := f
 	err := s.updateTicket(r.Context(), auth.UserFrom(r.Context()), id, &f)
+	if s.Pages.Repeated(w, r, err) {
+		return
+	}
 	v.Form = f
 	switch {
 	case errors.Is(err, db.ErrNotFound):

@@ -33,7 +33,7 @@ const ticketsForEmailSQL = `
 SELECT ` + summaryColumns + `
 FROM "user" u
 JOIN tickets t ON t.requester_id = u.id
-WHERE u.email = $1
+WHERE u.email = $1 AND u.email_verified
 ORDER BY t.created_at DESC, t.id DESC
 LIMIT $2`
 
@@ -68,8 +68,9 @@ func (r summaryRow) summary() TicketSummary {
 }
 
 // TicketsForEmail returns the tickets of the account with that email (any case), newest
-// first, at most limit (1 to 100; 20 when limit is not positive). No account, or no
-// tickets, is an empty list.
+// first, at most limit (1 to 100; 20 when limit is not positive). No account, no
+// tickets, or an account that has not proven the address (anyone can sign up with any
+// email) is an empty list.
 func TicketsForEmail(ctx context.Context, q db.Querier, email string, limit int) ([]TicketSummary, error) {
 	if limit <= 0 {
 		limit = 20

@@ -48,11 +48,15 @@ func stamp(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MS
 // isoTime is t for a <time datetime> attribute.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func ticketURL(id string) templ.SafeURL   { return templ.SafeURL("/desk/tickets/" + id) }
-func myTicketURL(id string) templ.SafeURL { return templ.SafeURL("/support/tickets/" + id) }
-func replyURL(id string) templ.SafeURL    { return templ.SafeURL("/support/tickets/" + id + "/reply") }
-func itoa(n int) string                   { return strconv.Itoa(n) }
-func pageURL(u string) templ.SafeURL      { return templ.SafeURL(u) }
+func ticketURL(id string) templ.SafeURL { return templ.SafeURL("/desk/tickets/" + url.PathEscape(id)) }
+func myTicketURL(id string) templ.SafeURL {
+	return templ.SafeURL("/support/tickets/" + url.PathEscape(id))
+}
+func replyURL(id string) templ.SafeURL {
+	return templ.SafeURL("/support/tickets/" + url.PathEscape(id) + "/reply")
+}
+func itoa(n int) string              { return strconv.Itoa(n) }
+func pageURL(u string) templ.SafeURL { return templ.SafeURL(u) }
 
 // deref is *s, or "" for nil.
 func deref(s *string) string { return derefOr(s, "") }

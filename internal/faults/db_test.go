@@ -30,13 +30,13 @@ func direct(t testing.TB, d *testenv.Database) *pgx.Conn {
 }
 
 // writesFound checks sign-ups in the database: for each email, how many users it has,
-// and whether each has its credential account and a session.
+// and whether each has its credential account and its confirmation email queued.
 type writesFound struct {
 	users    map[string]int // email -> rows in "user"
 	account  map[string]bool
-	session  map[string]bool
-	total    int // every user in the database
-	orphans  int // users without their credential account: a half-written sign-up
+	mail     map[string]bool // the confirmation email is in the outbox
+	total    int             // every user in the database
+	orphans  int             // users without their credential account: a half-written sign-up
 	accounts int
 }
 
@@ -45,11 +45,11 @@ func findWrites(t testing.TB, d *testenv.Database, emails []string) writesFound 
 	conn := direct(t, d)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	f := writesFound{users: map[string]int{}, account: map[string]bool{}, session: map[string]bool{}}
+	f := writesFound{users: map[string]int{}, account: map[string]bool{}, mail: map[string]bool{}}
 	rows, err := conn.Query(ctx, `
 		SELECT u.email, count(*),
 		       bool_and(EXISTS (SELECT 1 FROM account a WHERE a.user_id = u.id AND a.provider_id = 'credential')),
-		       bool_and(EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id))
+		       bool_and(EXISTS (SELECT 1 FROM mail_outbox m WHERE m.to_addr = u.email))
 		FROM "user" u WHERE u.email = ANY($1) GROUP BY u.email`, emails)
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +57,11 @@ func findWrites(t testing.TB, d *testenv.Database, emails []string) writesFound 
 	for rows.Next() {
 		var email string
 		var n int
-		var acct, sess bool
-		if err := rows.Scan(&email, &n, &acct, &sess); err != nil {
+		var acct, queued bool
+		if err := rows.Scan(&email, &n, &acct, &queued); err != nil {
 			t.Fatal(err)
 		}
-		f.users[email], f.account[email], f.session[email] = n, acct, sess
+		f.users[email], f.account[email], f.mail[email] = n, acct, queued
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,8 @@ func findWrites(t testing.TB, d *testenv.Database, emails []string) writesFound 
 }
 
 // checkAcknowledged fails the test for every acknowledged sign-up that is not in the
-// database exactly once, with its credential account and the session it was given.
+// database exactly once, with its credential account and its confirmation email (in
+// the same transaction).
 // It returns how many of the acknowledged were found.
 func (f writesFound) checkAcknowledged(t testing.TB, ack []string) int {
 	t.Helper()
@@ -87,9 +88,9 @@ func (f writesFound) checkAcknowledged(t testing.TB, ack []string) int {
 		if n == 1 {
 			found++
 		}
-		if (n != 1 || !f.account[e] || !f.session[e]) && reported < 10 {
+		if (n != 1 || !f.account[e] || !f.mail[e]) && reported < 10 {
 			reported++
-			t.Errorf("acknowledged sign-up %s: %d user rows (want 1), account %v, session %v", e, n, f.account[e], f.session[e])
+			t.Errorf("acknowledged sign-up %s: %d user rows (want 1), account %v, confirmation queued %v", e, n, f.account[e], f.mail[e])
 		}
 	}
 	if f.orphans != 0 {

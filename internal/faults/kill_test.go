@@ -9,7 +9,7 @@ import (
 )
 
 // kill -9 of the server during a write load, then a restart: every sign-up that was
-// acknowledged (303) is in the database exactly once, with its account and session;
+// acknowledged (200) is in the database exactly once, with its account and confirmation email;
 // sign-ups cut off without an answer may or may not be there.
 func TestKillDuringWrites(t *testing.T) {
 	const (

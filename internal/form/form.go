@@ -6,10 +6,7 @@ package form
 import (
 	"errors"
 	"net/http"
-	"net/mail"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Errors maps a field name to the message shown beside it.
@@ -53,70 +50,12 @@ func Status(err error) int {
 	return http.StatusBadRequest
 }
 
-// Text returns the named field, trimmed of surrounding white space.
-func Text(r *http.Request, name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
-
-// Check validates a free-text value: valid UTF-8, no NUL or other control characters
-// (other than tab and newlines when multiline), at most max characters. It returns a
-// message for the person, or "".
-func Check(v string, max int, multiline bool) string {
-	if !utf8.ValidString(v) {
-		return "Contains characters that are not valid text."
-	}
-	for _, r := range v {
-		if r == 0 {
-			return "Contains a NUL character, which is not allowed."
-		}
-		if r < 0x20 && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
-			return "Contains control characters, which are not allowed."
-		}
-	}
-	if n := utf8.RuneCountInString(v); n > max {
-		return "Too long: at most " + strconv.Itoa(max) + " characters (this has " + strconv.Itoa(n) + ")."
-	}
-	return ""
+// Text returns the named field, trimmed of surrounding white space and normalised to NFC
+// (see Clean): for single-line fields.
+func Text(r *http.Request, name string) string {
+	return Clean(strings.TrimSpace(r.PostFormValue(name)))
 }
 
-// Required checks a non-empty free-text value (see Check).
-func Required(errs Errors, field, v, label string, max int) {
-	if v == "" {
-		errs.Add(field, label+" is required.")
-		return
-	}
-	if msg := Check(v, max, false); msg != "" {
-		errs.Add(field, msg)
-	}
-}
-
-// NormalizeEmail lower-cases and trims an address. Invalid UTF-8 is returned as typed:
-// lower-casing would turn the bad bytes into U+FFFD, and Email must see them to refuse
-// the address rather than store a different one.
-func NormalizeEmail(v string) string {
-	if !utf8.ValidString(v) {
-		return v
-	}
-	return strings.ToLower(strings.TrimSpace(v))
-}
-
-// Email checks an address: one plain addr-spec (no display name), with a dot in the
-// domain, at most 254 characters.
-func Email(errs Errors, field, v string) {
-	switch {
-	case v == "":
-		errs.Add(field, "Email is required.")
-		return
-	case len(v) > 254:
-		errs.Add(field, "Email is too long: at most 254 characters.")
-		return
-	}
-	if msg := Check(v, 254, false); msg != "" {
-		errs.Add(field, msg)
-		return
-	}
-	a, err := mail.ParseAddress(v)
-	at := strings.LastIndexByte(v, '@')
-	if err != nil || a.Address != v || at < 1 || !strings.Contains(v[at+1:], ".") ||
-		strings.HasSuffix(v, ".") || strings.ContainsAny(v, " <>\"") {
-		errs.Add(field, "Enter an email address like name@example.com.")
-	}
-}
+// Body returns the named multi-line field (a message, a note) normalised to NFC and
+// otherwise as typed: its white space, leading and trailing, is the writer's.
+func Body(r *http.Request, name string) string { return Clean(r.PostFormValue(name)) }

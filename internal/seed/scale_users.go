@@ -20,8 +20,8 @@ WITH bench AS (
 )`
 
 const scaleInsertUsers = benchUsers + `
-INSERT INTO "user" (id, name, email, role, created_at)
-SELECT md5(random()::text || b.email), b.name, b.email, b.role, now() - random() * interval '365 days'
+INSERT INTO "user" (id, name, email, role, email_verified, created_at)
+SELECT md5(random()::text || b.email), b.name, b.email, b.role, true, now() - random() * interval '365 days'
 FROM bench b
 ON CONFLICT ON CONSTRAINT user_email_unique DO NOTHING`
 

@@ -140,8 +140,9 @@ func TestAccessMatrix(t *testing.T) {
 			},
 			cells: all(mxCell{status: http.StatusUnauthorized, must: []string{"The email or password is incorrect."}})},
 		{method: "GET", path: "/signup", cells: row(ok("Create your account"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
-		// Anonymous visitors create a customer account; a signed-in browser is sent home
-		// and nothing is written (a second account would replace its session).
+		// Anonymous visitors create a customer account (and are told to check their inbox,
+		// whether or not the address had one); a signed-in browser is sent home and
+		// nothing is written (a second account would replace its session).
 		{method: "POST", path: "/signup", fresh: true,
 			form: func(ac *mxActor) url.Values {
 				return url.Values{"name": {"Signup by " + ac.name}, "email": {"signup-" + strings.ToLower(ac.name) + "@example.com"}, "password": {goodPassword}}
@@ -149,7 +150,7 @@ func TestAccessMatrix(t *testing.T) {
 			wrote: func(ac *mxActor) int {
 				return n(`SELECT count(*) FROM "user" WHERE email = $1 AND role = 'customer'`, "signup-"+strings.ToLower(ac.name)+"@example.com")
 			},
-			cells: row(wr("/support"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+			cells: row(mxCell{status: http.StatusOK, write: true, must: []string{"Check your inbox"}}, to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
 		{method: "GET", path: "/forgot-password", cells: all(ok("Reset your password"))},
 		{method: "POST", path: "/forgot-password",
 			form: func(ac *mxActor) url.Values { return url.Values{"email": {email(ac)}} },
@@ -163,6 +164,13 @@ func TestAccessMatrix(t *testing.T) {
 				return url.Values{"token": {"not-a-real-token"}, "password": {goodPassword}}
 			},
 			cells: all(nf)},
+		// Confirming an address: anyone may ask for a link, and the answer never says
+		// whether one went out (every visitor here is confirmed, so nothing is sent).
+		{method: "GET", path: "/verify-email", cells: all(ok("Confirm your email", `action="/verify-email"`))},
+		{method: "GET", path: "/verify-email?token=not-a-real-token", cells: all(mxCell{status: http.StatusNotFound, must: []string{"This link is invalid"}})},
+		{method: "POST", path: "/verify-email",
+			form:  func(ac *mxActor) url.Values { return url.Values{"email": {email(ac)}} },
+			cells: all(ok("If an account with an unconfirmed address exists"))},
 		{method: "GET", path: "/account/password", cells: row(in, ok(), ok(), ok(), ok(), ok(), ok())},
 
 		// The customer portal: customers see their own tickets, and never a note; another
@@ -555,7 +563,7 @@ func (w *mxWorld) send(t *testing.T, rw mxRow, ac *mxActor) (response, error) {
 		fields, name, content := rw.upload(ac)
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
-		for k, v := range fields {
+		for k, v := range withKey(fields) {
 			_ = mw.WriteField(k, v)
 		}
 		fw, _ := mw.CreateFormFile("file", name)

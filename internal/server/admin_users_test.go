@@ -151,13 +151,16 @@ func TestAdminChangesRole(t *testing.T) {
 
 	r := admin.post("/admin/users/"+rep.ID, url.Values{"role": {"agent"}, "team": {"Tier 2"}})
 	wantRedirect(t, "change role", r, "/admin/users/"+rep.ID)
-	if got := flash(admin.get(r.location)); got != "Test sales is now Support agent." {
+	if got := flash(admin.get(r.location)); got != "Test sales is now Support agent. They were signed out everywhere." {
 		t.Errorf("flash %q", got)
 	}
 	if n := a.count(t, `SELECT count(*) FROM "user" u JOIN agents g ON g.user_id = u.id WHERE u.id = $1 AND u.role = 'agent' AND g.team = 'Tier 2'`, rep.ID); n != 1 {
 		t.Fatal("role agent with team Tier 2 not stored")
 	}
-	// The change holds at once for their open session: the role is checked on every request.
+	// A new role ends their sessions; a verified staff member keeps their password
+	// (only a customer made staff, or an unproven address, must choose a new one).
+	wantRedirect(t, "old session", repBrowser.get("/crm"), "/signin?next=%2Fcrm")
+	wantRedirect(t, "sign in again", repBrowser.signIn("rep@example.com"), "/desk")
 	wantStatus(t, "old home", repBrowser.get("/crm"), http.StatusForbidden)
 	wantStatus(t, "new home", repBrowser.get("/desk"), http.StatusOK)
 	wantRedirect(t, "root", repBrowser.get("/"), "/desk")

@@ -107,7 +107,7 @@ func TestCRMRoleGates(t *testing.T) {
 	}
 }
 
-// Malformed ids in paths are 404s, and doctored keyset links start over: never a 500.
+// Malformed ids in paths are 404s, and doctored keyset links 400s: never a 500.
 func TestCRMBadIDsAndCursors(t *testing.T) {
 	t.Parallel()
 	w := newCRM(t)
@@ -121,6 +121,8 @@ func TestCRMBadIDsAndCursors(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, r.status)
 		}
 	}
+	// Doctored keyset links are a 400 page (they started over on af25b2d; see
+	// TestMalformedCursorsAre400 for the whole table).
 	for _, path := range []string{
 		"/crm/deals?after=yesterday&after_id=" + w.deal,
 		"/crm/deals?sort=amount&after=1e9&after_id=" + w.deal,
@@ -128,6 +130,13 @@ func TestCRMBadIDsAndCursors(t *testing.T) {
 		"/crm/contacts?after=x&after_id=not-a-uuid",
 		"/crm/deals/" + w.deal + "?before=x&before_id=y",
 		"/crm/column?stage=lead&after=x&after_id=" + w.deal,
+	} {
+		if r := w.repB.get(path); r.status != http.StatusBadRequest {
+			t.Errorf("GET %s: %d, want 400", path, r.status)
+		}
+	}
+	for _, path := range []string{
+		"/crm/deals?after_id=" + w.deal, // a stray half of an old link: ignored
 		"/crm?pipeline=nope&owner_id=%00&close_from=31/12/2026",
 		"/crm/deals?stage=nope&pipeline_id=nope&owner_id=" + strings.Repeat("x", 100),
 		"/crm/deals?q=" + url.QueryEscape("%_\\'"),

@@ -108,7 +108,7 @@ func (w *crmWorld) stageOf(id string) string {
 func (b *browser) postFile(path string, fields map[string]string, field, filename string, content []byte) response {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
+	for k, v := range withKey(fields) {
 		_ = mw.WriteField(k, v)
 	}
 	fw, _ := mw.CreateFormFile(field, filename)

@@ -43,7 +43,8 @@ func TestAdminAgents(t *testing.T) {
 	team := `Tier 2 <b>"night"</b>`
 	wantRedirect(t, "make agent", d.adaB.post("/admin/agents", url.Values{"email": {"DEV@example.com"}, "team": {team}}), "/admin/agents")
 	page = d.adaB.get("/admin/agents")
-	mustContain(t, page, html.EscapeString(team), d.dev.Name+" is an agent in "+html.EscapeString(team)+".")
+	mustContain(t, page, html.EscapeString(team), d.dev.Name+" is an agent in "+html.EscapeString(team)+
+		". They were signed out everywhere and invited by email to choose a new password.")
 	mustNotContain(t, page, "<b>\"night\"</b>")
 	if n := d.a.count(t, `SELECT count(*) FROM "user" u JOIN agents a ON a.user_id = u.id WHERE u.id = $1 AND u.role = 'agent' AND a.team = $2`, d.dev.ID, team); n != 1 {
 		t.Fatal("dev is not an agent in the team")
@@ -52,9 +53,21 @@ func TestAdminAgents(t *testing.T) {
 	if n := d.a.count(t, `SELECT count(*) FROM "user" u JOIN agents a ON a.user_id = u.id WHERE u.id = $1 AND u.role = 'admin' AND a.team = 'Escalations'`, d.ada.ID); n != 1 {
 		t.Fatal("the admin lost the role or got no team")
 	}
-	// Dev now works the desk and is no longer a customer.
+	// Dev now works the desk and is no longer a customer, once they have chosen a new
+	// password from the invitation (the customer's password no longer works).
+	wantStatus(t, "dev's old password", d.a.browser().signInWith("dev@example.com", testPassword), http.StatusUnauthorized)
+	var invite string
+	for _, m := range d.a.deliverMail() {
+		if m.To == "dev@example.com" {
+			invite = resetPath(t, m)
+		}
+	}
+	if invite == "" {
+		t.Fatal("no invitation to dev@example.com")
+	}
+	wantRedirect(t, "dev's new password", d.a.browser().post("/reset-password", url.Values{"token": {tokenOf(t, invite)}, "password": {testPassword + " 2"}}), "/signin")
 	dev := d.a.browser()
-	dev.signIn("dev@example.com")
+	wantRedirect(t, "dev signs in", dev.signInWith("dev@example.com", testPassword+" 2"), "/desk")
 	wantStatus(t, "dev's desk", dev.get("/desk"), http.StatusOK)
 	wantStatus(t, "dev's portal", dev.get("/support"), http.StatusForbidden)
 

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"rapport/internal/cursor"
 )
 
 // A customer files a ticket, follows it and replies; the form keeps what was typed
@@ -145,7 +147,7 @@ func TestPortalIsolationAndNotes(t *testing.T) {
 	pages := []response{
 		d.carolB.get("/support"),
 		d.carolB.get("/support/tickets/" + id),
-		d.carolB.get("/support?after=" + url.QueryEscape("9999999999999999_"+id)),
+		d.carolB.get("/support?after=" + pageCursor(t, cursor.Time(cursor.MaxTime), cursor.UUID(id))),
 		d.carolB.post("/support/tickets/"+id+"/reply", url.Values{"body": {""}}), // the 422 re-render
 	}
 	r := d.carolB.post("/support/tickets/"+id+"/reply", url.Values{"body": {"Thanks!"}})

@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"html"
 	"io"
 	"log/slog"
@@ -93,14 +96,15 @@ func (a *app) advance(d time.Duration) {
 	a.mu.Unlock()
 }
 
-// user creates a user of role with testPassword.
+// user creates a user of role with testPassword, with a verified address: an
+// established account (unverifiedUser makes a fresh self-sign-up).
 func (a *app) user(role auth.Role, email string) *auth.User {
 	a.t.Helper()
 	ctx := context.Background()
 	var u *auth.User
 	err := a.db.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		u, err = auth.CreateUser(ctx, tx, auth.NewUser{Name: "Test " + string(role), Email: email, Role: role, PasswordHash: passwordHash(a.t), Team: "Tier 1"})
+		u, err = auth.CreateUser(ctx, tx, auth.NewUser{Name: "Test " + string(role), Email: email, Role: role, PasswordHash: passwordHash(a.t), Team: "Tier 1", EmailVerified: true})
 		return err
 	})
 	if err != nil {
@@ -117,9 +121,62 @@ type browser struct {
 
 func (a *app) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{a: a, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &browser{a: a, c: &http.Client{Jar: jar, Transport: formKeys{}, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
+}
+
+// formKeys plays the page's part in a form post: every create form a page renders
+// carries a fresh one-time key (form.KeyInput), so a urlencoded POST without a
+// form_key field is sent with a fresh random one, as if the test had loaded the form
+// first. A test that means to send no key, or the same key twice, sets form_key itself
+// (to "" for none). Multipart posts set it themselves (withKey).
+type formKeys struct{}
+
+func (formKeys) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost && req.Body != nil &&
+		req.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		body, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if v, err := url.ParseQuery(string(body)); err == nil && !v.Has(keyField) {
+			body = append(body, "&"+keyField+"="+newKey()...)
+			if len(v) == 0 {
+				body = body[1:]
+			}
+		}
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// keyField is the hidden field of a create form's one-time key (form.KeyField), spelt
+// out so these helpers read like the HTML they stand in for.
+const keyField = "form_key"
+
+// newKey is a fresh one-time key as a page would render it: the key is the client's
+// choice, any 16 to 64 URL-safe characters.
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// withKey returns fields with a fresh form_key unless it has one, for a multipart post.
+func withKey(fields map[string]string) map[string]string {
+	if _, ok := fields[keyField]; ok {
+		return fields
+	}
+	out := map[string]string{keyField: newKey()}
+	for k, v := range fields {
+		out[k] = v
+	}
+	return out
 }
 
 // response is a finished request: status, Location, headers and body.
@@ -307,6 +364,29 @@ func resetPath(t testing.TB, m mail.Message) string {
 		t.Fatalf("mail to %s has %d reset links, want 1:\n%s", m.To, len(links), m.Body)
 	}
 	return links[0][1]
+}
+
+var verifyLinkRE = regexp.MustCompile(`http://rapport\.test(/verify-email\?token=[A-Za-z0-9_-]+)`)
+
+// verifyPath finds the one email-confirmation link in m and returns its path and query.
+func verifyPath(t testing.TB, m mail.Message) string {
+	t.Helper()
+	links := verifyLinkRE.FindAllStringSubmatch(m.Body, -1)
+	if len(links) != 1 {
+		t.Fatalf("mail to %s has %d confirmation links, want 1:\n%s", m.To, len(links), m.Body)
+	}
+	return links[0][1]
+}
+
+// unverifiedUser creates a customer with testPassword whose address is not proven, as
+// a fresh self-sign-up is.
+func (a *app) unverifiedUser(email string) *auth.User {
+	a.t.Helper()
+	u := a.user(auth.RoleCustomer, email)
+	if _, err := a.db.DB.Exec(context.Background(), `UPDATE "user" SET email_verified = false WHERE id = $1`, u.ID); err != nil {
+		a.t.Fatal(err)
+	}
+	return u
 }
 
 // tokenOf is the token in a reset path.

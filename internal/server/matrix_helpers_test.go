@@ -346,12 +346,28 @@ var hostileCorpus = []struct{ name, v string }{
 	{"javascript URL", `javascript:alert(1)`},
 	{"template syntax", `{{.}} {{template "x"}} ${7*7} #{7*7}`},
 	{"CRLF header injection", "x\r\nX-Injected: 1\r\nSet-Cookie: evil=1"},
+	// Invisible and control characters (issue 9, defect 12): refused where they show
+	// nothing or hide text; the NFD "é" is stored composed.
+	{"only a byte order mark", "\uFEFF"},
+	{"only a bidi override", "\u202E"},
+	// (NEL alone is white space, trimmed like a space: input_rules_test has that case.)
+	{"only DEL", "\x7F"},
+	{"C1 controls", "a\u0085b\u009Bc\x7Fd"},
+	{"bidi isolates", "a\u2066b\u2069c\u2067d\u2068"},
+	{"zero-width only", "\u200B\u200C\u200D\u2060"},
+	{"Hangul fillers", "\u3164\u115F"},
+	{"tag characters", "hi\U000E0069\U000E0067\U000E006E\U000E006F\U000E0072\U000E0065"},
+	{"line separator", "one\u2028two\u2029"},
+	{"decomposed é", "Cafe\u0301 Zoe\u0308"},
 }
 
-// hostileEmails are addresses that are valid, and hostile all the same: quotes, SQL and
-// template syntax in the local part, at domain.
+// hostileEmails are addresses RFC 5322 allows, and hostile all the same: quotes, SQL,
+// template and URL syntax in the local part, at domain. Since issue 9 (defect 11) only
+// the quote and the upper case are taken; the others are refused beside the field.
 func hostileEmails(domain string) []struct{ name, v string } {
 	return []struct{ name, v string }{
+		{"email with mailto headers", "boss?cc=attacker@evil.example&body=hi@" + domain},
+		{"email with a mailto query", "boss?cc=attacker@" + domain},
 		{"email with a quote", "o'brien@" + domain},
 		{"email with SQL", "x'--y/*z*/@" + domain},
 		{"email with placeholders", "$1{{.}}%00@" + domain},
@@ -448,8 +464,8 @@ func keptTextarea(r response, name string) (string, bool) {
 type valueKind int
 
 const (
-	asTyped    valueKind = iota // stored as typed, surrounding white space trimmed
-	asTypedRaw                  // stored byte for byte (message bodies)
+	asTyped    valueKind = iota // stored as typed, surrounding white space trimmed, in NFC
+	asTypedRaw                  // stored as typed, in NFC (message bodies)
 	asEmail                     // trimmed and lower-cased
 	asDomain                    // normalised by crm.NormalizeDomain
 	asNumber                    // parsed (amounts, dates, minutes): nothing to compare
@@ -459,25 +475,25 @@ const (
 func (k valueKind) stored(v string) string {
 	switch k {
 	case asTypedRaw:
-		return v
+		return form.Clean(v)
 	case asEmail:
 		return form.NormalizeEmail(v)
 	case asDomain:
 		d, _ := crm.NormalizeDomain(v)
 		return d
 	}
-	return strings.TrimSpace(v)
+	return form.Clean(strings.TrimSpace(v))
 }
 
 // kept is what a re-rendered form shows of a value of this kind.
 func (k valueKind) kept(v string) string {
 	switch k {
 	case asTypedRaw:
-		return v
+		return form.Clean(v)
 	case asEmail:
 		return form.NormalizeEmail(v)
 	}
-	return strings.TrimSpace(v)
+	return form.Clean(strings.TrimSpace(v))
 }
 
 // view is a page that shows a stored value, and who looks at it.

@@ -64,6 +64,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/forgot-password", s.auth.Forgot)
 		r.Get("/reset-password", s.auth.ResetPage)
 		r.Post("/reset-password", s.auth.Reset)
+		r.Get("/verify-email", s.auth.VerifyEmail)
+		r.Post("/verify-email", s.auth.ResendVerification)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.auth.RequireUser)

@@ -38,11 +38,15 @@ type Server struct {
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
+	// stopPurge ends the form keys' purge (purgeFormKeys); purged is closed when it has.
+	stopPurge context.CancelFunc
+	purged    chan struct{}
 }
 
 // Options tune a Server for tests; the zero value is production.
 type Options struct {
-	// SessionCleanup is how often expired sessions are deleted (default 10m; <0 disables).
+	// SessionCleanup is how often expired sessions, and create forms' keys older than a
+	// day, are deleted (default 10m; <0 disables).
 	SessionCleanup time.Duration
 	// HasherSlots bounds concurrent password hashes (default: number of CPUs).
 	HasherSlots int
@@ -78,21 +82,33 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
 	wireCrossLinks(d, s.crm, s.desk)
+	if cleanup > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stopPurge, s.purged = stop, make(chan struct{})
+		go func() {
+			defer close(s.purged)
+			s.purgeFormKeys(ctx, cleanup)
+		}()
+	}
 	return s
 }
 
-// MetricsHandler is Prometheus' /metrics (any path answers it), for the metrics
-// listener: METRICS_TOKEN, when set, is required as a bearer token.
+// MetricsHandler is Prometheus' /metrics, for the metrics listener: METRICS_TOKEN,
+// when set, is required as a bearer token.
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.handler(s.cfg.MetricsToken))
 	return mux
 }
 
-// Close ends open event streams and stops the session store's background cleanup.
+// Close ends open event streams and stops the background clean-ups (sessions, form keys).
 func (s *Server) Close() {
 	s.desk.Close()
 	auth.StopCleanup(s.sessions)
+	if s.stopPurge != nil {
+		s.stopPurge()
+		<-s.purged
+	}
 }
 
 // Run serves until ctx is cancelled (SIGTERM), then answers 503 on /readyz for

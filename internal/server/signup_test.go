@@ -72,25 +72,22 @@ func TestSignUpSeveralProblemsAtOnce(t *testing.T) {
 	mustContain(t, r, "Please correct the 3 highlighted fields.")
 }
 
+// A second sign-up with a taken address, in any case, changes nothing and gets the
+// same answer a new address gets (TestSignUpDoesNotRevealAccounts).
 func TestSignUpDuplicateEmailIsCaseInsensitive(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	first := a.browser().signUp("Foo First", "Foo@Example.com", "first password here")
-	wantRedirect(t, "first sign-up", first, "/support")
+	wantStatus(t, "first sign-up", first, http.StatusOK)
 
 	for _, email := range []string{"foo@example.com", "FOO@EXAMPLE.COM", "  Foo@Example.com  "} {
 		r := a.browser().signUp("Foo Second", email, "second password here")
-		wantStatus(t, email, r, http.StatusUnprocessableEntity)
-		if got := fieldError(r, "email"); got != "An account with this email already exists. Sign in, or reset your password if you forgot it." {
-			t.Errorf("%s: message beside email: %q", email, got)
+		wantStatus(t, email, r, http.StatusOK)
+		mustContain(t, r, "We have sent a message to <strong>foo@example.com</strong>.")
+		mustNotContain(t, r, "second password here", "Foo Second")
+		if r.cookie("rapport_session") != nil {
+			t.Errorf("%s: a sign-up set a session cookie", email)
 		}
-		if got, _ := inputValue(r, "name"); got != "Foo Second" {
-			t.Errorf("%s: name kept as %q", email, got)
-		}
-		if got, _ := inputValue(r, "email"); got != "foo@example.com" {
-			t.Errorf("%s: email kept as %q", email, got)
-		}
-		mustNotContain(t, r, "second password here")
 	}
 	if n := a.users(t); n != 1 {
 		t.Fatalf("%d users, want 1", n)
@@ -99,16 +96,19 @@ func TestSignUpDuplicateEmailIsCaseInsensitive(t *testing.T) {
 	if err := a.db.DB.QueryRow(context.Background(), `SELECT name FROM "user" WHERE email = 'foo@example.com'`).Scan(&name); err != nil || name != "Foo First" {
 		t.Fatalf("the first account was changed: name %q, err %v", name, err)
 	}
+	wantRedirect(t, "first password", a.browser().signInWith("foo@example.com", "first password here"), "/support")
+	wantStatus(t, "second password", a.browser().signInWith("foo@example.com", "second password here"), http.StatusUnauthorized)
 }
 
-func TestSignUpCreatesCustomerAndSignsIn(t *testing.T) {
+func TestSignUpCreatesCustomerAndSendsConfirmation(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	b := a.browser()
 	r := b.signUp("  Ada Lovelace ", "  Ada.Lovelace@Example.COM ", "analytical engine 1843")
-	wantRedirect(t, "sign up", r, "/support")
-	if c := r.cookie("rapport_session"); c == nil || c.Value == "" {
-		t.Fatal("sign-up did not start a session")
+	wantStatus(t, "sign up", r, http.StatusOK)
+	mustContain(t, r, "Check your inbox", "We have sent a message to <strong>ada.lovelace@example.com</strong>.", `href="/signin"`, `href="/verify-email"`)
+	if c := r.cookie("rapport_session"); c != nil {
+		t.Fatal("sign-up started a session")
 	}
 
 	if n := a.users(t); n != 1 {
@@ -145,21 +145,33 @@ func TestSignUpCreatesCustomerAndSignsIn(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM agents`); n != 0 {
 		t.Errorf("a customer got %d agents rows", n)
 	}
-	if n := a.sessionRows(t, b.sessionCookie()); n != 1 {
-		t.Errorf("%d sessions rows for the new cookie, want 1", n)
-	}
 
+	// The customer may sign in and use the portal before confirming; the email matches
+	// in any case.
+	wantRedirect(t, "sign in", b.signInWith("ADA.LOVELACE@example.com", "analytical engine 1843"), "/support")
 	home := b.get("/support")
 	wantStatus(t, "home", home, http.StatusOK)
-	if got := flash(home); got != "Welcome to Rapport, Ada Lovelace. Your account is ready." {
-		t.Errorf("flash %q", got)
-	}
 	mustContain(t, home, "Welcome, Ada Lovelace.", "Sign out", `<span class="role">Customer</span>`)
-	if again := b.get("/support"); flash(again) != "" {
-		t.Errorf("the flash was shown twice: %q", flash(again))
-	}
 	// The sign-up page sends a signed-in user home.
 	wantRedirect(t, "sign-up page when signed in", b.get("/signup"), "/support")
-	// The new password works for a later sign-in; the email matches in any case.
-	wantRedirect(t, "sign in", a.browser().signInWith("ADA.LOVELACE@example.com", "analytical engine 1843"), "/support")
+
+	// The confirmation email; following its link verifies the address.
+	msgs := a.deliverMail()
+	if len(msgs) != 1 || msgs[0].To != "ada.lovelace@example.com" || msgs[0].Subject != "Confirm your email for Rapport" {
+		t.Fatalf("sent %+v, want one confirmation to ada.lovelace@example.com", msgs)
+	}
+	path := verifyPath(t, msgs[0])
+	token := tokenOf(t, path)
+	if n := a.count(t, `SELECT count(*) FROM verification WHERE identifier LIKE '%' || $1 || '%' OR value = $1`, token); n != 0 {
+		t.Error("the token is stored in clear")
+	}
+	done := b.get(path)
+	wantStatus(t, "follow the link", done, http.StatusOK)
+	mustContain(t, done, "Thank you: your email address is confirmed.", `href="/support"`)
+	if n := a.count(t, `SELECT count(*) FROM "user" WHERE id = $1 AND email_verified`, id); n != 1 {
+		t.Error("following the link did not verify the address")
+	}
+	again := a.browser().get(path)
+	wantStatus(t, "second use", again, http.StatusNotFound)
+	mustContain(t, again, "This link is invalid, has expired or was used already.")
 }

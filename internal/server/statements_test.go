@@ -18,6 +18,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/config"
+	"rapport/internal/cursor"
 	"rapport/internal/db"
 	"rapport/internal/seed"
 	"rapport/internal/server"
@@ -86,7 +87,7 @@ func TestStatementBudget(t *testing.T) {
 		ORDER BY occurred_at DESC, id DESC LIMIT 1`, deal).Scan(&at, &before); err != nil {
 		t.Fatal(err)
 	}
-	older := "/crm/deals/" + deal + "?" + url.Values{"before": {at.UTC().Format(time.RFC3339Nano)}, "before_id": {before}}.Encode()
+	older := "/crm/deals/" + deal + "?" + url.Values{"before": {pageCursor(t, cursor.Time(at), cursor.UUID(before))}}.Encode()
 
 	const (
 		admin = "admin@example.com"
@@ -153,7 +154,7 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/contacts", max: 3, want: "Jane Doe"},
 		{who: rep, path: "/crm/contacts?q=acme&owner_id=any&sort=name", max: 3, want: "Jane Doe"},
 		{who: rep, path: "/crm/contacts?owner_id=any&company_id=" + company, max: 3, want: "Jane Doe"},
-		{who: rep, path: "/crm/contacts?owner_id=any&sort=name&after=jane+doe&after_id=" + jane, max: 3, want: "Tom Baker"},
+		{who: rep, path: "/crm/contacts?owner_id=any&sort=name&after=" + pageCursor(t, cursor.Text("jane doe"), cursor.UUID(jane)), max: 3, want: "Tom Baker"},
 		{who: rep, path: "/crm/contacts.csv?owner_id=any&company_id=" + company, max: 3, want: "jane.doe@acme.com"},
 		{who: rep, path: "/crm/contacts/new", max: 2, want: `name="email"`},
 		{who: rep, path: "/crm/contacts/new?company_id=" + company, max: 2, want: `name="email"`},

@@ -1,0 +1,123 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/db"
+	"rapport/internal/form"
+	"rapport/internal/mail"
+)
+
+// addressOwner is what the verification emails need of the account using an address.
+type addressOwner struct {
+	ID       string
+	Name     string
+	Email    string
+	Banned   bool
+	Verified bool
+}
+
+func ownerOf(ctx context.Context, q db.Querier, email string) (*addressOwner, error) {
+	o := &addressOwner{}
+	err := q.QueryRow(ctx, `SELECT id, name, email, banned, email_verified FROM "user" WHERE email = $1`, email).
+		Scan(&o.ID, &o.Name, &o.Email, &o.Banned, &o.Verified)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	return o, nil
+}
+
+// sendVerification issues a verification link and queues the email carrying it.
+func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, userID, name, email string) error {
+	token, err := issueToken(ctx, tx, purposeVerify, userID, verifyTokenTTL)
+	if err != nil {
+		return err
+	}
+	return mail.Enqueue(ctx, tx, mail.Message{
+		To:      email,
+		Subject: "Confirm your email for Rapport",
+		Body: "Hello " + name + ",\n\nThank you for creating a Rapport account. Confirm that this address is yours by opening this link\n" +
+			"within the next three days:\n\n" + s.link("/verify-email", token) +
+			"\n\nIf you did not create an account, ignore this email: without this link the address stays unconfirmed.\n",
+	})
+}
+
+// VerifyEmail proves an address (GET /verify-email?token=…): following the emailed link
+// sets email_verified and uses up every verification link of the account. Without a
+// token it shows the form that sends a new link.
+func (s *Service) VerifyEmail(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Errors: form.Errors{}}))
+		return
+	}
+	invalid := len(token) > 100
+	ctx := r.Context()
+	if !invalid {
+		err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			uid, _, err := consumeToken(ctx, tx, token, purposeVerify)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1`, uid)
+			return db.Translate(err)
+		})
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			invalid = true
+		case err != nil:
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+	}
+	if invalid {
+		s.Pages.Render(w, r, http.StatusNotFound, "Confirm your email", verifyPage(verifyForm{Invalid: true, Errors: form.Errors{}}))
+		return
+	}
+	home := "/signin"
+	if u := UserFrom(ctx); u != nil {
+		home = u.Role.Home()
+	}
+	s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Done: true, Home: home}))
+}
+
+// ResendVerification emails a new verification link (POST /verify-email). The answer
+// is the same whatever the address; a link goes only to an account that exists, is
+// active and unconfirmed, at most once a minute.
+func (s *Service) ResendVerification(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	f := verifyForm{Email: emailField(r), Errors: form.Errors{}}
+	form.Email(f.Errors, "email", f.Email)
+	if !f.Errors.OK() {
+		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Confirm your email", verifyPage(f))
+		return
+	}
+	ctx := r.Context()
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		o, err := ownerOf(ctx, tx, f.Email)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil || o.Banned || o.Verified {
+			return err
+		}
+		recent, err := recentToken(ctx, tx, purposeVerify, o.ID, floodGap)
+		if err != nil || recent {
+			return err
+		}
+		return s.sendVerification(ctx, tx, o.ID, o.Name, o.Email)
+	})
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	}
+	f.Sent = true
+	s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(f))
+}
