@@ -39,9 +39,9 @@ var (
 	signInAccount = rule{Name: "account", Limit: 50, Window: 15 * time.Minute, Every: time.Minute}
 
 	// Sign-up, per client address and per submitted email (an email's owner gets at most
-	// three "you already have an account" messages an hour). Every attempt counts.
+	// five "you already have an account" messages an hour). Every attempt counts.
 	signUpAddress = rule{Name: "signup-address", Limit: 20, Window: time.Hour}
-	signUpEmail   = rule{Name: "signup-email", Limit: 3, Window: time.Hour}
+	signUpEmail   = rule{Name: "signup-email", Limit: 5, Window: time.Hour}
 )
 
 // rule is a named limit: Limit attempts per key within a fixed Window that starts at the
@@ -197,7 +197,8 @@ SELECT c.key, c.failures <= r.lim OR (r.every > interval '0' AND c.locked_until 
 FROM counted c JOIN rule r USING (key)`
 
 // uncount takes one attempt back from each counter (or, with forget, resets counters whose
-// rule forgets on release). Rows are locked in key order first, as reserve locks them.
+// rule forgets on release); a counter left with nothing is deleted, so the table holds
+// only keys with failures. Rows are locked in key order first, as reserve locks them.
 func uncount(ctx context.Context, q db.Querier, forgetting bool, counters []counter) error {
 	keys, lims, _, everies := columns(counters)
 	forget := make([]bool, len(counters))
@@ -212,15 +213,18 @@ const uncountSQL = `
 WITH rule (key, lim, every, forget) AS (
     SELECT k, l, e * interval '1 second', f FROM unnest($1::text[], $2::int[], $3::float8[], $4::bool[]) AS u (k, l, e, f)
 ), locked AS (
-    SELECT key FROM auth_throttle WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE
+    SELECT t.key, r.forget OR t.failures <= 1 AS empty
+    FROM auth_throttle t JOIN rule r USING (key) ORDER BY t.key FOR UPDATE OF t
+), emptied AS (
+    DELETE FROM auth_throttle t USING locked l WHERE t.key = l.key AND l.empty
 )
 UPDATE auth_throttle t SET
-    failures = CASE WHEN r.forget THEN 0 ELSE greatest(t.failures - 1, 0) END,
-    locked_until = CASE WHEN r.forget OR t.failures - 1 < r.lim THEN NULL
+    failures = t.failures - 1,
+    locked_until = CASE WHEN t.failures - 1 < r.lim THEN NULL
                         WHEN r.every > interval '0' THEN t.locked_until - r.every
                         ELSE t.locked_until END
 FROM locked l, rule r
-WHERE t.key = l.key AND r.key = t.key`
+WHERE t.key = l.key AND NOT l.empty AND r.key = t.key`
 
 // forgetAccount deletes every sign-in counter of the account (its ceiling and its pair
 // with each address) after a completed password reset: the mailbox proved the owner.
