@@ -106,7 +106,8 @@ func TestChangePasswordGuessesAreThrottled(t *testing.T) {
 // Issue 9, defect 1, on the change-password form: parallel guesses of the current
 // password were all hashed. Now each is reserved first: of 25 at once, 5 are tried (422)
 // and 20 get 429 with Retry-After; the right password after them is refused too. Seen
-// failing on af25b2d: "25 parallel guesses: map[422:25], want 5 x 422 and 20 x 429".
+// failing on af25b2d: "25 parallel guesses: map[422:13 500:9 503:3], want 5 x 422 and 20 x
+// 429".
 func TestChangePasswordParallelGuessesAreReserved(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
