@@ -40,7 +40,7 @@ var (
 
 	// Sign-up, per client address and per submitted email (an email's owner gets at most
 	// five "you already have an account" messages an hour). Every attempt counts.
-	signUpAddress = rule{Name: "signup-address", Limit: 20, Window: time.Hour}
+	signUpAddress = rule{Name: "signup-address", Limit: 30, Window: time.Hour}
 	signUpEmail   = rule{Name: "signup-email", Limit: 5, Window: time.Hour}
 )
 

@@ -169,7 +169,7 @@ func TestSignUpCreatesCustomerAndSignsIn(t *testing.T) {
 
 // Issue 9, defect 10 (its throttle half): sign-up was not rate-limited. Now every valid
 // sign-up is reserved, before its hash, per email (5 an hour: 10 at once from 10 addresses
-// get 5 through, and one account) and per client address (20 an hour), 429 with
+// get 5 through, and one account) and per client address (30 an hour), 429 with
 // Retry-After past either. Seen failing on af25b2d: "10 parallel sign-ups for one email:
 // map[303:1 422:9], want 5 x 429".
 func TestSignUpIsThrottledPerEmailAndAddress(t *testing.T) {
@@ -189,8 +189,8 @@ func TestSignUpIsThrottledPerEmailAndAddress(t *testing.T) {
 		t.Errorf("%d users, want 1", n)
 	}
 
-	// Per address: 19 earlier sign-ups (written directly), the 20th is let through, the 21st not.
-	if _, err := a.db.DB.Exec(context.Background(), `INSERT INTO auth_throttle (key, failures, window_start) VALUES ('signup-address:203.0.113.7', 19, now())`); err != nil {
+	// Per address: 29 earlier sign-ups (written directly), the 30th is let through, the 31st not.
+	if _, err := a.db.DB.Exec(context.Background(), `INSERT INTO auth_throttle (key, failures, window_start) VALUES ('signup-address:203.0.113.7', 29, now())`); err != nil {
 		t.Fatal(err)
 	}
 	signUpFrom := func(email string) response {
@@ -200,14 +200,14 @@ func TestSignUpIsThrottledPerEmailAndAddress(t *testing.T) {
 		}
 		return r
 	}
-	wantRedirect(t, "the 20th sign-up from the address", signUpFrom("twentieth@example.com"), "/support")
-	r := signUpFrom("twenty-first@example.com")
-	wantStatus(t, "the 21st sign-up from the address", r, http.StatusTooManyRequests)
+	wantRedirect(t, "the 30th sign-up from the address", signUpFrom("thirtieth@example.com"), "/support")
+	r := signUpFrom("thirty-first@example.com")
+	wantStatus(t, "the 31st sign-up from the address", r, http.StatusTooManyRequests)
 	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 60 || ra > 3600 {
 		t.Errorf("Retry-After %q, want up to the hour", r.header.Get("Retry-After"))
 	}
 	mustContain(t, r, "Too many sign-ups")
-	if n := a.count(t, `SELECT count(*) FROM "user" WHERE email = 'twenty-first@example.com'`); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM "user" WHERE email = 'thirty-first@example.com'`); n != 0 {
 		t.Errorf("a refused sign-up created its account")
 	}
 	// Another address is not affected.
