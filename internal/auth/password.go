@@ -27,8 +27,16 @@ const (
 	argonSaltLen   = 16
 )
 
-// ErrHasherBusy means every hashing slot stayed taken until the request gave up.
-var ErrHasherBusy = errors.New("password hasher busy")
+// ErrHasherBusy means every hashing slot stayed taken until the request gave up. It is
+// back-pressure (Busy, see httpx.IsBusy): the answer is 503 with Retry-After, not 500.
+var ErrHasherBusy error = hasherBusy{}
+
+type hasherBusy struct{}
+
+func (hasherBusy) Error() string { return "password hasher busy" }
+
+// Busy marks the error as back-pressure for httpx.IsBusy.
+func (hasherBusy) Busy() bool { return true }
 
 // Hasher hashes and verifies passwords with bounded concurrency: each hash holds 12 MiB
 // for a few tens of milliseconds, so a sign-in flood must queue, not exhaust memory.

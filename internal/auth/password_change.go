@@ -34,33 +34,38 @@ func (s *Service) Change(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusUnprocessableEntity
 	if f.Errors.OK() {
-		// Guessing the current password from a stolen session counts against the
-		// same per-account limit as sign-in.
-		until, err := lockedUntil(ctx, s.DB, accountKey(u.Email))
+		// Guessing the current password from a stolen session counts against the same
+		// counters as sign-in, reserved before the hash like there (issue 9, defect 1).
+		counters := signInCounters(u.Email, s.clientIP(r))
+		allowed, retry, err := reserve(ctx, s.DB, counters...)
 		if err != nil {
 			s.Pages.ServerError(w, r, err)
 			return
 		}
-		if !until.IsZero() {
+		if !allowed {
+			retryMinutes(w, retry)
 			f.Errors.Add("current_password", "Too many wrong passwords. Try again in a few minutes.")
 			s.Pages.Render(w, r, http.StatusTooManyRequests, "Change your password", changePage(f))
 			return
 		}
 		hash, err := passwordHash(ctx, s.DB, u.ID)
 		if err != nil {
+			s.giveBack(ctx, counters)
 			s.Pages.ServerError(w, r, err)
 			return
 		}
 		ok, err := s.Hasher.Verify(ctx, current, hash)
 		if err != nil {
+			s.giveBack(ctx, counters)
 			s.Pages.ServerError(w, r, err)
 			return
 		}
-		if !ok {
-			if err := recordFailure(ctx, s.DB, u.Email, s.clientIP(r)); err != nil {
+		if ok {
+			if err := release(ctx, s.DB, counters...); err != nil {
 				s.Pages.ServerError(w, r, err)
 				return
 			}
+		} else {
 			f.Errors.Add("current_password", "That is not your current password.")
 		}
 	}

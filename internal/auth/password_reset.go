@@ -73,7 +73,9 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	if err := clearFailures(ctx, s.DB, email); err != nil {
+	// The mailbox proved the owner: the account's throttle (its ceiling and every pair)
+	// starts again, so a lockout cannot outlast a reset.
+	if err := forgetAccount(ctx, s.DB, email); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}

@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -52,5 +54,26 @@ func TestVerifyOfAnUnknownUserIsFalse(t *testing.T) {
 	ok, err := NewHasher(1).Verify(context.Background(), "anything", "")
 	if err != nil || ok {
 		t.Fatalf("Verify(unknown) = %v, %v; want false, nil", ok, err)
+	}
+}
+
+// A hasher whose slots stay taken until the request gives up answers ErrHasherBusy, and
+// that error is back-pressure (Busy), so httpx answers 503 with Retry-After (issue 9,
+// defect 13; httpx's TestBusyErrorsAnswer503WithRetryAfter shows the page).
+func TestHasherBusyIsBackPressure(t *testing.T) {
+	h := NewHasher(1)
+	if err := h.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer h.release()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	_, err := h.Verify(ctx, "correct horse", "")
+	if !errors.Is(err, ErrHasherBusy) {
+		t.Fatalf("Verify with every slot taken: %v, want ErrHasherBusy", err)
+	}
+	var b interface{ Busy() bool }
+	if !errors.As(err, &b) || !b.Busy() {
+		t.Errorf("ErrHasherBusy does not report Busy()")
 	}
 }

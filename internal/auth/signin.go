@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -24,8 +26,8 @@ func (s *Service) SignInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // SignIn checks the credentials (POST /signin). Unknown email and wrong password get the
-// same answer after the same work (a dummy hash is verified); failures are throttled per
-// account and per address.
+// same answer after the same work (a dummy hash is verified); attempts are throttled per
+// account and address, per address, and (slowing, not locking) per account: see throttle.go.
 func (s *Service) SignIn(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
@@ -45,18 +47,16 @@ func (s *Service) SignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ip := s.clientIP(r)
-	until, err := lockedUntil(ctx, s.DB, accountKey(f.Email), addressKey(ip))
+	// The attempt is reserved before any hash runs: parallel attempts cannot slip past the
+	// limit (issue 9, defect 1). It stays counted as a failure unless it succeeds.
+	counters := signInCounters(f.Email, s.clientIP(r))
+	allowed, retry, err := reserve(ctx, s.DB, counters...)
 	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	if !until.IsZero() {
-		mins := int(math.Ceil(until.Sub(s.now()).Minutes()))
-		if mins < 1 {
-			mins = 1
-		}
-		w.Header().Set("Retry-After", strconv.Itoa(mins*60))
+	if !allowed {
+		mins := retryMinutes(w, retry)
 		f.Problem = "Too many failed sign-ins. For your security, try again in " + strconv.Itoa(mins) + " minute" + plural(mins) + ", or reset your password."
 		s.Pages.Render(w, r, http.StatusTooManyRequests, "Sign in", signInPage(f))
 		return
@@ -64,30 +64,30 @@ func (s *Service) SignIn(w http.ResponseWriter, r *http.Request) {
 
 	u, hash, err := credentialByEmail(ctx, s.DB, f.Email)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		s.giveBack(ctx, counters)
 		s.Pages.ServerError(w, r, err)
 		return
 	}
 	ok, err := s.Hasher.Verify(ctx, password, hash)
 	if err != nil {
+		// Nothing was tried (the hasher was busy): the attempt must not count.
+		s.giveBack(ctx, counters)
 		s.Pages.ServerError(w, r, err)
 		return
 	}
 	if !ok {
-		if err := recordFailure(ctx, s.DB, f.Email, ip); err != nil {
-			s.Pages.ServerError(w, r, err)
-			return
-		}
 		f.Problem = badCredentials
 		s.Pages.Render(w, r, http.StatusUnauthorized, "Sign in", signInPage(f))
+		return
+	}
+	// The right password: the attempt was no failure, deactivated account or not.
+	if err := release(ctx, s.DB, counters...); err != nil {
+		s.Pages.ServerError(w, r, err)
 		return
 	}
 	if u.Banned {
 		f.Problem = "This account has been deactivated. Ask your administrator if you need access again."
 		s.Pages.Render(w, r, http.StatusForbidden, "Sign in", signInPage(f))
-		return
-	}
-	if err := clearFailures(ctx, s.DB, f.Email); err != nil {
-		s.Pages.ServerError(w, r, err)
 		return
 	}
 	if err := s.start(r, u); err != nil {
@@ -104,6 +104,25 @@ func orHome(next string, u *User) string {
 		return next
 	}
 	return u.Role.Home()
+}
+
+// retryMinutes sets Retry-After to retry rounded up to whole minutes (at least one) and
+// returns the minutes, for the message.
+func retryMinutes(w http.ResponseWriter, retry time.Duration) int {
+	mins := max(int(math.Ceil(retry.Minutes())), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(mins*60))
+	return mins
+}
+
+// giveBack unreserves an attempt whose work never ran, even when the request's
+// context is already over (a hasher that stayed busy until the deadline); a failure to do
+// so is logged: the attempt then counts, which errs on the safe side.
+func (s *Service) giveBack(ctx context.Context, counters []counter) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := unreserve(ctx, s.DB, counters...); err != nil {
+		s.Log.WarnContext(ctx, "throttle: could not give an attempt back", "err", err, "request_id", httpx.RequestID(ctx))
+	}
 }
 
 func plural(n int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,6 +53,17 @@ func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Throttle (issue 9, defect 10): every valid sign-up counts, per client address and
+	// per email, reserved before the hash; past the limit, 429 with Retry-After.
+	if allowed, retry, err := reserve(ctx, s.DB, signUpAddress.On(s.clientIP(r)), signUpEmail.On(f.Email)); err != nil {
+		s.Pages.ServerError(w, r, err)
+		return
+	} else if !allowed {
+		mins := retryMinutes(w, retry)
+		s.Pages.ErrorWith(w, r, http.StatusTooManyRequests, "Too many sign-ups",
+			"Too many accounts were asked for from here or for this email. Try again in "+strconv.Itoa(mins)+" minute"+plural(mins)+".")
+		return
+	}
 	// Hashed whether or not the address is taken, so both answers cost the same.
 	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {

@@ -14,9 +14,18 @@ var (
 	// ErrNotFound means the row does not exist or is not visible to the caller.
 	ErrNotFound = errors.New("not found")
 	// ErrBusy means no connection was free in time, or the database is unreachable:
-	// the request should be answered 503 and retried later.
-	ErrBusy = errors.New("database busy")
+	// the request should be answered 503 and retried later. It reports Busy() (see
+	// httpx.IsBusy), as every back-pressure error does.
+	ErrBusy error = &busyError{"database busy"}
 )
+
+// busyError is back-pressure: the caller should retry later.
+type busyError struct{ msg string }
+
+func (e *busyError) Error() string { return e.msg }
+
+// Busy marks the error as back-pressure for httpx.IsBusy.
+func (e *busyError) Busy() bool { return true }
 
 // ConstraintError is a unique, check or foreign-key violation, named by its constraint.
 type ConstraintError struct {

@@ -53,6 +53,8 @@ func startRapport(t testing.TB, d *testenv.Database, name string, extra map[stri
 		"PORT":                  strconv.Itoa(port),
 		"LOG_FORMAT":            "json",
 		"BASE_URL":              "http://127.0.0.1:" + strconv.Itoa(port),
+		// Visitors carry X-Forwarded-For (client_test.go): sign-up is throttled per address.
+		"TRUST_PROXY": "true",
 	}
 	for k, v := range extra {
 		vars[k] = v

@@ -27,7 +27,13 @@ const testPassword = "faults-password-1"
 type browser struct {
 	base string
 	hc   *http.Client
+	from string // X-Forwarded-For: the client address a visitor comes from ("" for none)
 }
+
+// visitors numbers the visitors' addresses: sign-up is throttled per client address
+// (issue 9), and hundreds of people signing up at once come from many addresses. The
+// instances trust the proxy header (startRapport sets TRUST_PROXY).
+var visitors atomic.Uint32
 
 func newBrowser(base string, timeout time.Duration) *browser {
 	jar, _ := cookiejar.New(nil)
@@ -79,6 +85,9 @@ func (b *browser) do(ctx context.Context, method, path string, form url.Values) 
 		res.err = err
 		return res
 	}
+	if b.from != "" {
+		req.Header.Set("X-Forwarded-For", b.from)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin") // what a browser sends for its own form
@@ -106,12 +115,13 @@ func (b *browser) visitor() *browser {
 	jar, _ := cookiejar.New(nil)
 	hc := *b.hc
 	hc.Jar = jar
-	return &browser{base: b.base, hc: &hc}
+	n := visitors.Add(1)
+	return &browser{base: b.base, hc: &hc, from: fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}
 }
 
 // at is the same browser (connections and cookies) talking to another base URL. The
 // cookie jar ignores ports, as browsers do, so 127.0.0.1's session cookie goes along.
-func (b *browser) at(base string) *browser { return &browser{base: base, hc: b.hc} }
+func (b *browser) at(base string) *browser { return &browser{base: base, hc: b.hc, from: b.from} }
 
 func (b *browser) get(ctx context.Context, path string) result {
 	return b.do(ctx, http.MethodGet, path, nil)

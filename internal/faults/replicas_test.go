@@ -97,11 +97,11 @@ func TestTwoReplicas(t *testing.T) {
 			}
 		}
 		var failures int
-		if err := direct(t, d).QueryRow(ctx, `SELECT failures FROM auth_throttle WHERE key = $1`, "account:"+email).Scan(&failures); err != nil {
+		if err := direct(t, d).QueryRow(ctx, `SELECT failures FROM auth_throttle WHERE key = $1`, "pair:"+email+"|127.0.0.1").Scan(&failures); err != nil {
 			t.Fatal(err)
 		}
 		if failures != 5 {
-			t.Errorf("auth_throttle counts %d failures for the account, want 5", failures)
+			t.Errorf("auth_throttle counts %d failures for the account from the proxy's client, want 5", failures)
 		}
 		t.Logf("throttle: 5 wrong passwords through the proxy (served %v), counted %d in auth_throttle; then the right one answered %v", served, failures, locked)
 	})

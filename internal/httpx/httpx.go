@@ -135,8 +135,21 @@ func (p *Pages) ErrorWith(w http.ResponseWriter, r *http.Request, status int, he
 	p.Render(w, r, status, heading, web.ErrorPage(status, heading, msg, RequestID(r.Context())))
 }
 
-// ServerError logs err with the request id and answers 503 when the database is busy
-// or unreachable, 500 otherwise. The user sees a sentence and the request id, never err.
+// IsBusy reports whether err is back-pressure: somewhere in its chain an error has a
+// Busy() bool method that returns true (db.ErrBusy, auth.ErrHasherBusy, and any later
+// one: a bounded resource that stayed taken until the request gave up), or the driver's
+// error translates to db.ErrBusy. Such an error is answered 503 with Retry-After.
+func IsBusy(err error) bool {
+	var b interface{ Busy() bool }
+	if errors.As(err, &b) && b.Busy() {
+		return true
+	}
+	return errors.Is(db.Translate(err), db.ErrBusy)
+}
+
+// ServerError logs err with the request id and answers 503 with Retry-After for
+// back-pressure (IsBusy: the database or another bounded resource is busy or
+// unreachable), 500 otherwise. The user sees a sentence and the request id, never err.
 func (p *Pages) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	if r.Context().Err() == context.Canceled {
@@ -144,9 +157,9 @@ func (p *Pages) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Log.InfoContext(r.Context(), "client went away", "request_id", RequestID(r.Context()), "path", r.URL.Path)
 		return
 	}
-	if errors.Is(err, db.ErrBusy) || errors.Is(db.Translate(err), db.ErrBusy) {
+	if IsBusy(err) {
 		status = http.StatusServiceUnavailable
-		p.Log.WarnContext(r.Context(), "database busy", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		p.Log.WarnContext(r.Context(), "busy", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
 	} else {
 		p.Log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
 	}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"rapport/internal/auth"
 	"rapport/internal/config"
@@ -479,7 +478,7 @@ func TestCreateFormStatements(t *testing.T) {
 		}, 13},
 	}
 	for _, p := range posts {
-		r, sqls := e.probe.measurePost(t, browsers[p.who], p.path, p.form())
+		r, sqls, _ := e.probe.measurePost(t, browsers[p.who], p.path, p.form())
 		switch {
 		case r.status != http.StatusSeeOther:
 			t.Errorf("POST %s: %d, want 303", p.path, r.status)
@@ -489,30 +488,4 @@ func TestCreateFormStatements(t *testing.T) {
 			t.Logf("POST %s: %d statements (budget %d)", p.path, len(sqls), p.max)
 		}
 	}
-}
-
-// measurePost is measure for a urlencoded form post (with a fresh one-time key unless
-// the form has one).
-func (p *stmtProbe) measurePost(t *testing.T, b *browser, path string, v url.Values) (response, []string) {
-	t.Helper()
-	req := &stmtRequest{done: make(chan struct{})}
-	p.mu.Lock()
-	p.cur, p.stray = req, nil
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.cur = nil
-		p.mu.Unlock()
-	}()
-	hr := newRequest(b.a, http.MethodPost, path, strings.NewReader(v.Encode()), "application/x-www-form-urlencoded", false)
-	hr.Header.Set(stmtHeader, "1")
-	r := b.do(hr)
-	select {
-	case <-req.done:
-	case <-time.After(clientTimeout):
-		t.Fatalf("POST %s: the handler did not return", path)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return r, append([]string(nil), req.sqls...)
 }

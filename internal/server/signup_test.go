@@ -2,7 +2,10 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -174,4 +177,52 @@ func TestSignUpCreatesCustomerAndSendsConfirmation(t *testing.T) {
 	again := a.browser().get(path)
 	wantStatus(t, "second use", again, http.StatusNotFound)
 	mustContain(t, again, "This link is invalid, has expired or was used already.")
+}
+
+// Issue 9, defect 10 (its throttle half): sign-up was not rate-limited. Now every valid
+// sign-up is reserved, before its hash, per email (5 an hour: 10 at once from 10 addresses
+// get 5 through, and one account) and per client address (30 an hour), 429 with
+// Retry-After past either. Seen failing on af25b2d: "10 parallel sign-ups for one email:
+// map[303:1 422:9], want 5 x 429".
+func TestSignUpIsThrottledPerEmailAndAddress(t *testing.T) {
+	t.Parallel()
+	a := newAppEnv(t, map[string]string{"TRUST_PROXY": "true"})
+	var forms []url.Values
+	var ips []string
+	for i := range 10 {
+		forms = append(forms, url.Values{"name": {"Same Email"}, "email": {"taken@example.com"}, "password": {"a long enough password"}})
+		ips = append(ips, fmt.Sprintf("198.51.100.%d", i+1))
+	}
+	got := burst(t, a, "/signup", forms, nil, ips)
+	if got[http.StatusTooManyRequests] != 5 {
+		t.Fatalf("10 parallel sign-ups for one email: %v, want 5 x 429", got)
+	}
+	if n := a.users(t); n != 1 {
+		t.Errorf("%d users, want 1", n)
+	}
+
+	// Per address: 29 earlier sign-ups (written directly), the 30th is let through, the 31st not.
+	if _, err := a.db.DB.Exec(context.Background(), `INSERT INTO auth_throttle (key, failures, window_start) VALUES ('signup-address:203.0.113.7', 29, now())`); err != nil {
+		t.Fatal(err)
+	}
+	signUpFrom := func(email string) response {
+		r, err := a.browser().postFrom("203.0.113.7", "/signup", url.Values{"name": {"From Here"}, "email": {email}, "password": {"a long enough password"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	wantRedirect(t, "the 30th sign-up from the address", signUpFrom("thirtieth@example.com"), "/support")
+	r := signUpFrom("thirty-first@example.com")
+	wantStatus(t, "the 31st sign-up from the address", r, http.StatusTooManyRequests)
+	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 60 || ra > 3600 {
+		t.Errorf("Retry-After %q, want up to the hour", r.header.Get("Retry-After"))
+	}
+	mustContain(t, r, "Too many sign-ups")
+	if n := a.count(t, `SELECT count(*) FROM "user" WHERE email = 'thirty-first@example.com'`); n != 0 {
+		t.Errorf("a refused sign-up created its account")
+	}
+	// Another address is not affected.
+	r, _ = a.browser().postFrom("192.0.2.50", "/signup", url.Values{"name": {"Elsewhere"}, "email": {"elsewhere@example.com"}, "password": {"a long enough password"}})
+	wantRedirect(t, "a sign-up from another address", r, "/support")
 }

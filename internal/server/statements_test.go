@@ -415,6 +415,23 @@ func (p *stmtProbe) wrap(h http.Handler) http.Handler {
 // sent, and any statement that ran on the pool meanwhile without its context.
 func (p *stmtProbe) measure(t *testing.T, b *browser, path string) (response, []string, []string) {
 	t.Helper()
+	hr, _ := http.NewRequest(http.MethodGet, b.a.srv.URL+path, nil)
+	return p.measureRequest(t, b, hr)
+}
+
+// measurePost is measure for a same-origin form post.
+func (p *stmtProbe) measurePost(t *testing.T, b *browser, path string, form url.Values) (response, []string, []string) {
+	t.Helper()
+	hr, _ := http.NewRequest(http.MethodPost, b.a.srv.URL+path, strings.NewReader(form.Encode()))
+	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hr.Header.Set("Origin", b.a.srv.URL)
+	hr.Header.Set("Sec-Fetch-Site", "same-origin")
+	return p.measureRequest(t, b, hr)
+}
+
+func (p *stmtProbe) measureRequest(t *testing.T, b *browser, hr *http.Request) (response, []string, []string) {
+	t.Helper()
+	path := hr.URL.Path
 	req := &stmtRequest{done: make(chan struct{})}
 	p.mu.Lock()
 	p.cur, p.stray = req, nil
@@ -424,15 +441,47 @@ func (p *stmtProbe) measure(t *testing.T, b *browser, path string) (response, []
 		p.cur = nil
 		p.mu.Unlock()
 	}()
-	hr, _ := http.NewRequest(http.MethodGet, b.a.srv.URL+path, nil)
 	hr.Header.Set(stmtHeader, "1")
 	r := b.do(hr)
 	select {
 	case <-req.done:
 	case <-time.After(clientTimeout):
-		t.Fatalf("GET %s: the handler did not return", path)
+		t.Fatalf("%s %s: the handler did not return", hr.Method, path)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return r, append([]string(nil), req.sqls...), append([]string(nil), p.stray...)
+}
+
+// TestSignInStatementBudget counts the statements of the sign-in POST (issue 9 asked the
+// reserved throttle not to cost more than the old check did). Counted here on a browser
+// without a session: a success sends 4 (the reservation, the credential, the release, the
+// session's write), as on af25b2d (the lock check, the credential, clearing the failures,
+// the session); a wrong password 2 (the reservation is the failure's record; af25b2d sent
+// 6: check, credential, and BEGIN, two upserts, COMMIT); a refused attempt 2 (the
+// reservation and taking it back; af25b2d: 1, the check).
+func TestSignInStatementBudget(t *testing.T) {
+	t.Parallel()
+	e := newStmtApp(t)
+	for _, tc := range []struct {
+		what, email, password string
+		status, max           int
+	}{
+		{"success", "sales2@example.com", seed.DemoPassword, http.StatusSeeOther, 4},
+		{"wrong password", "sales1@example.com", "not the password", http.StatusUnauthorized, 2},
+	} {
+		r, sqls, _ := e.probe.measurePost(t, e.a.browser(), "/signin", url.Values{"email": {tc.email}, "password": {tc.password}})
+		t.Logf("sign-in, %s: %d statements:\n%s", tc.what, len(sqls), strings.Join(sqls, "\n"))
+		if r.status != tc.status || len(sqls) > tc.max {
+			t.Errorf("sign-in, %s: %d with %d statements, want %d with at most %d:\n%s", tc.what, r.status, len(sqls), tc.status, tc.max, strings.Join(sqls, "\n"))
+		}
+	}
+	for range 4 {
+		e.a.browser().post("/signin", url.Values{"email": {"sales1@example.com"}, "password": {"not the password"}})
+	}
+	r, sqls, _ := e.probe.measurePost(t, e.a.browser(), "/signin", url.Values{"email": {"sales1@example.com"}, "password": {seed.DemoPassword}})
+	t.Logf("refused sign-in: %d statements:\n%s", len(sqls), strings.Join(sqls, "\n"))
+	if r.status != http.StatusTooManyRequests || len(sqls) > 2 {
+		t.Errorf("refused sign-in: %d with %d statements, want 429 with at most 2:\n%s", r.status, len(sqls), strings.Join(sqls, "\n"))
+	}
 }
