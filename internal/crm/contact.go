@@ -144,7 +144,7 @@ func readCompanyLookup(ref string) companyLookup {
 	if m := form.Check(ref, 2048, false); m != "" {
 		return companyLookup{Problem: m}
 	}
-	if validUUID(ref) {
+	if db.ValidUUID(ref) {
 		return companyLookup{ID: &ref}
 	}
 	domain, err := NormalizeDomain(ref)

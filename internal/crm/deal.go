@@ -119,7 +119,7 @@ func resolveContact(ctx context.Context, q db.Querier, ref string) (id, missing,
 	if m := form.Check(ref, 254, false); m != "" {
 		return "", "", m, nil
 	}
-	if validUUID(ref) {
+	if db.ValidUUID(ref) {
 		c, err := ContactByID(ctx, q, ref)
 		if errors.Is(err, db.ErrNotFound) {
 			return "", "", "No contact has this id.", nil

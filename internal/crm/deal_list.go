@@ -97,7 +97,7 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	} else {
 		v.Stage = ""
 	}
-	if validUUID(v.PipelineID) {
+	if db.ValidUUID(v.PipelineID) {
 		f.PipelineID = &v.PipelineID
 	} else {
 		v.PipelineID = ""

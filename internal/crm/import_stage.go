@@ -36,7 +36,7 @@ func checkRow(kind ImportKind, r *ImportRow) (reason string) {
 	if form.Email(errs, "email", r.Email); !errs.OK() {
 		return "email: " + errs["email"]
 	}
-	if r.CompanyID != "" && !validUUID(r.CompanyID) {
+	if r.CompanyID != "" && !db.ValidUUID(r.CompanyID) {
 		return "company_id: not a company id (leave it empty and use domain instead)."
 	}
 	r.CompanyID = strings.ToLower(r.CompanyID)

@@ -83,32 +83,11 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 // pathID is the {id} of the route when it is a UUID; otherwise it answers 404.
 func (s *Service) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := chi.URLParam(r, "id")
-	if !validUUID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return "", false
 	}
 	return id, true
-}
-
-// validUUID reports whether s is a UUID in its usual 36-character form (any case).
-func validUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // canReadDeals reports whether the viewer may open deal pages (agents only see

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"rapport/internal/db"
 )
 
 // ErrInvalid is every decoding error: the cursor is malformed, out of range, or not of
@@ -123,7 +125,7 @@ func encode(vals []Value) (string, bool) {
 			b = binary.AppendUvarint(b, uint64(len(v.Text)))
 			b = append(b, v.Text...)
 		case KindUUID:
-			u, ok := parseUUID(v.Text)
+			u, ok := db.ParseUUID(v.Text)
 			if !ok {
 				return "", false
 			}
@@ -180,7 +182,7 @@ func Decode(s string) ([]Value, error) {
 			if len(b) < 16 {
 				return nil, ErrInvalid
 			}
-			v.Text, b = formatUUID([16]byte(b[:16])), b[16:]
+			v.Text, b = db.FormatUUID([16]byte(b[:16])), b[16:]
 		default:
 			return nil, ErrInvalid
 		}
@@ -196,57 +198,4 @@ func Decode(s string) ([]Value, error) {
 
 func validText(s string) bool {
 	return len(s) <= MaxText && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
-
-// parseUUID reads the 36-character form (8-4-4-4-12 hex digits, either case).
-func parseUUID(s string) ([16]byte, bool) {
-	var u [16]byte
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	j := 0
-	for i := 0; i < 36; {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i++
-			continue
-		}
-		hi, ok1 := unhex(s[i])
-		lo, ok2 := unhex(s[i+1])
-		if !ok1 || !ok2 {
-			return u, false
-		}
-		u[j] = hi<<4 | lo
-		i, j = i+2, j+1
-	}
-	return u, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func formatUUID(u [16]byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
-}
-
-// ValidUUID reports whether s is a UUID in its 36-character form (either case).
-func ValidUUID(s string) bool {
-	_, ok := parseUUID(s)
-	return ok
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"rapport/internal/db"
 )
 
 const id = "0b5e6d3c-1111-4222-8333-944455556666"
@@ -131,7 +133,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		var b [16]byte
 		copy(b[:], u)
-		x := []Value{Time(time.UnixMicro(micros)), Int(n), Text(text), UUID(formatUUID(b)), OptTime(nil)}
+		x := []Value{Time(time.UnixMicro(micros)), Int(n), Text(text), UUID(db.FormatUUID(b)), OptTime(nil)}
 		enc, err := Encode(x...)
 		if err != nil {
 			return // a time or text no cursor holds

@@ -1,27 +1,29 @@
 package db
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-)
+import "github.com/google/uuid"
 
 // NewUUID returns a random (version 4) UUID in its text form, for a row whose id the
 // code must know before the insert: a create form's answer (the new row's page) is
 // stored with the form's one-time key in the same statement (form.Claim).
-func NewUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
+func NewUUID() string { return uuid.NewString() }
+
+// ParseUUID reads a UUID in its 36-character form (8-4-4-4-12 hex digits, either case)
+// and nothing else: not the braced, URN or 32-digit spellings uuid.Parse also takes, so
+// that one id has one spelling in a URL or a cursor.
+func ParseUUID(s string) ([16]byte, bool) {
+	if len(s) != 36 {
+		return [16]byte{}, false
+	}
+	u, err := uuid.Parse(s)
+	return u, err == nil
 }
+
+// ValidUUID reports whether s is a UUID in its 36-character form, so that a mangled id
+// in a URL is a 404 rather than a database error.
+func ValidUUID(s string) bool {
+	_, ok := ParseUUID(s)
+	return ok
+}
+
+// FormatUUID is the 36-character lower-case form of u.
+func FormatUUID(u [16]byte) string { return uuid.UUID(u).String() }

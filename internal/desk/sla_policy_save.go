@@ -99,7 +99,7 @@ func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
 // EditPolicyPage shows a policy's form (GET /admin/sla/{id}).
 func (s *Service) EditPolicyPage(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !validID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
@@ -124,7 +124,7 @@ func (s *Service) CreatePolicy(w http.ResponseWriter, r *http.Request) { s.saveP
 // were given; new tickets, and tickets whose priority changes, get the new ones.
 func (s *Service) UpdatePolicy(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !validID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}

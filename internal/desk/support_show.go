@@ -76,7 +76,7 @@ func (s *Service) MyTicket(w http.ResponseWriter, r *http.Request) {
 // with status; another customer's ticket, or none, is a 404.
 func (s *Service) renderMyTicket(w http.ResponseWriter, r *http.Request, status int, v supportTicketView) {
 	id := chi.URLParam(r, "id")
-	if !validID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}

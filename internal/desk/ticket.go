@@ -2,7 +2,6 @@ package desk
 
 import (
 	"errors"
-	"regexp"
 	"time"
 )
 
@@ -93,12 +92,6 @@ var (
 	// ErrStale means the ticket changed after the form was loaded: nothing was saved.
 	ErrStale = errors.New("ticket changed since it was loaded")
 )
-
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// validID reports whether s can be a ticket or policy id, so that a mangled URL is a
-// 404 rather than a database error.
-func validID(s string) bool { return uuidRE.MatchString(s) }
 
 // ShortRef is the ticket's reference as people quote it: # and the first 8 characters.
 func ShortRef(id string) string {

@@ -163,7 +163,7 @@ func (s *Service) Ticket(w http.ResponseWriter, r *http.Request) {
 func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, status int, v deskTicketView, keepForm bool) {
 	ctx := r.Context()
 	id := chi.URLParam(r, "id")
-	if !validID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}

@@ -134,7 +134,7 @@ func (s *Service) updateTicket(ctx context.Context, actor *auth.User, id string,
 // internal note and the status, priority, assignee and team, in one transaction.
 func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !validID(id) {
+	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
