@@ -46,16 +46,40 @@ func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, userID, name,
 	})
 }
 
-// VerifyEmail proves an address (GET /verify-email?token=…): following the emailed link
-// sets email_verified and uses up every verification link of the account. Without a
-// token it shows the form that sends a new link.
+// VerifyEmail is where the emailed link lands (GET /verify-email?token=…). It only looks
+// the token up and asks for a click: mail filters and link previews open links on their
+// own, and a GET that used the token up would confirm the address (and spend the link)
+// before its owner saw it. Without a token, it shows the resend form.
 func (s *Service) VerifyEmail(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Errors: form.Errors{}}))
 		return
 	}
-	invalid := len(token) > 100
+	if len(token) <= maxTokenLen {
+		_, _, err := peekToken(r.Context(), s.DB, token, purposeVerify)
+		switch {
+		case err == nil:
+			s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Token: token}))
+			return
+		case !errors.Is(err, db.ErrNotFound):
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+	}
+	s.Pages.Render(w, r, http.StatusNotFound, "Confirm your email", verifyPage(verifyForm{Invalid: true, Errors: form.Errors{}}))
+}
+
+// ConfirmEmail proves an address (POST /verify-email/confirm, the button on the page
+// the link opens): it sets email_verified and uses up every verification link of the
+// account. An unknown, used or expired token is a 404 page with the resend form.
+func (s *Service) ConfirmEmail(w http.ResponseWriter, r *http.Request) {
+	if err := form.Parse(w, r); err != nil {
+		s.Pages.Error(w, r, form.Status(err))
+		return
+	}
+	token := r.PostFormValue("token")
+	invalid := token == "" || len(token) > maxTokenLen
 	ctx := r.Context()
 	if !invalid {
 		err := s.DB.InTx(ctx, func(tx pgx.Tx) error {

@@ -17,7 +17,7 @@ func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	f := resetForm{Token: token}
 	status := http.StatusOK
-	if token == "" || len(token) > 100 {
+	if token == "" || len(token) > maxTokenLen {
 		f.Invalid = true
 	} else if _, _, err := peekToken(r.Context(), s.DB, token, setPasswordPurposes...); errors.Is(err, db.ErrNotFound) {
 		f.Invalid = true

@@ -39,6 +39,10 @@ const (
 // setPasswordPurposes are the links that choose a password: using one uses them all up.
 var setPasswordPurposes = []string{purposeReset, purposeInvite}
 
+// maxTokenLen bounds a token taken from a link or a form before it is hashed and looked
+// up: ours are 43 characters, so anything much longer is not one of ours.
+const maxTokenLen = 100
+
 func newToken() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

@@ -171,6 +171,9 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "POST", path: "/verify-email",
 			form:  func(ac *mxActor) url.Values { return url.Values{"email": {email(ac)}} },
 			cells: all(ok("If an account with an unconfirmed address exists"))},
+		{method: "POST", path: "/verify-email/confirm",
+			form:  func(*mxActor) url.Values { return url.Values{"token": {"not-a-real-token"}} },
+			cells: all(mxCell{status: http.StatusNotFound, must: []string{"This link is invalid"}})},
 		{method: "GET", path: "/account/password", cells: row(in, ok(), ok(), ok(), ok(), ok(), ok())},
 
 		// The customer portal: customers see their own tickets, and never a note; another

@@ -378,6 +378,18 @@ func verifyPath(t testing.TB, m mail.Message) string {
 	return links[0][1]
 }
 
+// confirmEmail follows an email-confirmation link as a person does: opens it (which
+// confirms nothing) and presses the page's button. It returns the button's answer.
+func (b *browser) confirmEmail(t testing.TB, path string) response {
+	t.Helper()
+	page := b.get(path)
+	token, ok := inputValue(page, "token")
+	if page.status != http.StatusOK || !ok {
+		return page
+	}
+	return b.post("/verify-email/confirm", url.Values{"token": {token}})
+}
+
 // unverifiedUser creates a customer with testPassword whose address is not proven, as
 // a fresh self-sign-up is.
 func (a *app) unverifiedUser(email string) *auth.User {

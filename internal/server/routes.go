@@ -66,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/reset-password", s.auth.Reset)
 		r.Get("/verify-email", s.auth.VerifyEmail)
 		r.Post("/verify-email", s.auth.ResendVerification)
+		r.Post("/verify-email/confirm", s.auth.ConfirmEmail)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.auth.RequireUser)

@@ -168,13 +168,20 @@ func TestSignUpCreatesCustomerAndSendsConfirmation(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM verification WHERE identifier LIKE '%' || $1 || '%' OR value = $1`, token); n != 0 {
 		t.Error("the token is stored in clear")
 	}
-	done := b.get(path)
+	// Opening the link (as a mail filter's preview does) confirms nothing; the button does.
+	opened := a.browser().get(path)
+	wantStatus(t, "open the link", opened, http.StatusOK)
+	mustContain(t, opened, `action="/verify-email/confirm"`, "Confirm my email")
+	if n := a.count(t, `SELECT count(*) FROM "user" WHERE id = $1 AND email_verified`, id); n != 0 {
+		t.Error("opening the link verified the address before its owner pressed the button")
+	}
+	done := b.confirmEmail(t, path)
 	wantStatus(t, "follow the link", done, http.StatusOK)
 	mustContain(t, done, "Thank you: your email address is confirmed.", `href="/support"`)
 	if n := a.count(t, `SELECT count(*) FROM "user" WHERE id = $1 AND email_verified`, id); n != 1 {
 		t.Error("following the link did not verify the address")
 	}
-	again := a.browser().get(path)
+	again := a.browser().confirmEmail(t, path)
 	wantStatus(t, "second use", again, http.StatusNotFound)
 	mustContain(t, again, "This link is invalid, has expired or was used already.")
 }

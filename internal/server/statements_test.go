@@ -114,6 +114,11 @@ func TestStatementBudget(t *testing.T) {
 		t.Fatalf("forgot password: %d", r.status)
 	}
 	reset := resetPath(t, a.deliverMail()[0])
+	// An email-confirmation link, for the page it opens.
+	if r := a.browser().signUp("Budget Signup", "budget-signup@example.com", "a long enough password"); r.status != http.StatusOK {
+		t.Fatalf("sign up: %d", r.status)
+	}
+	verify := verifyPath(t, a.deliverMail()[0])
 
 	// The budget of every page a user really views. The session's statement (session and
 	// user in one) is in every count but the anonymous pages'; where a page needs fewer
@@ -124,6 +129,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: anonymous, path: "/signup", max: 0, want: "Create your account"},
 		{who: anonymous, path: "/forgot-password", max: 0, want: "Reset your password"},
 		{who: anonymous, path: reset, max: 1, want: `name="password"`},
+		{who: anonymous, path: "/verify-email", max: 0, want: `action="/verify-email"`},
+		{who: anonymous, path: verify, max: 1, want: `action="/verify-email/confirm"`},
 		{who: rep, path: "/", max: 1, status: http.StatusSeeOther},
 		{who: rep, path: "/account/password", max: 1, want: `name="current_password"`},
 

@@ -233,11 +233,11 @@ func TestResendVerification(t *testing.T) {
 	if second == first {
 		t.Fatal("the same link twice")
 	}
-	wantStatus(t, "older link", a.browser().get(first), http.StatusOK)
+	wantStatus(t, "older link", a.browser().confirmEmail(t, first), http.StatusOK)
 	if n := a.count(t, `SELECT count(*) FROM "user" WHERE email = 'una@example.com' AND email_verified`); n != 1 {
 		t.Error("not verified")
 	}
-	wantStatus(t, "newer link after the older", a.browser().get(second), http.StatusNotFound)
+	wantStatus(t, "newer link after the older", a.browser().confirmEmail(t, second), http.StatusNotFound)
 
 	bad := a.browser().post("/verify-email", url.Values{"email": {"not an email"}})
 	wantStatus(t, "bad email", bad, http.StatusUnprocessableEntity)
@@ -246,6 +246,9 @@ func TestResendVerification(t *testing.T) {
 	}
 	for _, path := range []string{"/verify-email?token=nope", "/verify-email?token=" + strings.Repeat("A", 500), "/verify-email?token=%00%ff"} {
 		wantStatus(t, path, a.browser().get(path), http.StatusNotFound)
+	}
+	for _, token := range []string{"", "nope", strings.Repeat("A", 500), "\x00\xff"} {
+		wantStatus(t, "confirm "+token, a.browser().post("/verify-email/confirm", url.Values{"token": {token}}), http.StatusNotFound)
 	}
 }
 
@@ -321,7 +324,7 @@ func TestUnverifiedRequesterIsNotTheCRMContact(t *testing.T) {
 	mustNotContain(t, contactPage, "Send me the board deck")
 
 	// The real owner of the address confirms it (here: the link reaches the mailbox).
-	wantStatus(t, "confirm", d.a.browser().get(verifyPath(t, mailTo(t, d.a.deliverMail(), "ceo@acme.com"))), http.StatusOK)
+	wantStatus(t, "confirm", d.a.browser().confirmEmail(t, verifyPath(t, mailTo(t, d.a.deliverMail(), "ceo@acme.com"))), http.StatusOK)
 	page = d.jordanB.get("/desk/tickets/" + tid)
 	mustContain(t, page, "<dt>Contact</dt><dd>Cora CEO</dd>", "Acme – Board renewal")
 	mustNotContain(t, page, ">unverified</span>")
