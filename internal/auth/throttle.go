@@ -229,9 +229,10 @@ WHERE t.key = l.key AND NOT l.empty AND r.key = t.key`
 // forgetAccount deletes every sign-in counter of the account (its ceiling and its pair
 // with each address) after a completed password reset: the mailbox proved the owner.
 func forgetAccount(ctx context.Context, q db.Querier, email string) error {
-	_, err := q.Exec(ctx, `
-		DELETE FROM auth_throttle WHERE key IN (
-		    SELECT key FROM auth_throttle WHERE key = $1 OR starts_with(key, $2) ORDER BY key FOR UPDATE)`,
-		signInAccount.On(email).key, signInPair.On(email+"|").key)
+	_, err := q.Exec(ctx, forgetAccountSQL, signInAccount.On(email).key, signInPair.On(email+"|").key)
 	return db.Translate(err)
 }
+
+const forgetAccountSQL = `
+DELETE FROM auth_throttle WHERE key IN (
+    SELECT key FROM auth_throttle WHERE key = $1 OR starts_with(key, $2) ORDER BY key FOR UPDATE)`

@@ -75,8 +75,7 @@ func purposePatterns(purposes []string) []string {
 // issueToken adds a new token for purpose; the user's live tokens stay valid, their
 // expired ones of that purpose are cleared away.
 func issueToken(ctx context.Context, q db.Querier, purpose, userID string, ttl time.Duration) (string, error) {
-	if _, err := q.Exec(ctx, `DELETE FROM verification WHERE value = $1 AND identifier LIKE $2 AND expires_at <= now()`,
-		userID, purpose+":%"); err != nil {
+	if _, err := q.Exec(ctx, clearExpiredTokensSQL, userID, purpose+":%"); err != nil {
 		return "", db.Translate(err)
 	}
 	token := newToken()
@@ -85,14 +84,17 @@ func issueToken(ctx context.Context, q db.Querier, purpose, userID string, ttl t
 	return token, db.Translate(err)
 }
 
+const clearExpiredTokensSQL = `DELETE FROM verification WHERE value = $1 AND identifier LIKE $2 AND expires_at <= now()`
+
 // recentToken reports whether a token for purpose was issued to the user within d
 // (so repeated "forgot password" requests do not flood the inbox).
 func recentToken(ctx context.Context, q db.Querier, purpose, userID string, d time.Duration) (bool, error) {
 	var n int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM verification WHERE value = $1 AND identifier LIKE $2 AND created_at > now() - $3::interval`,
-		userID, purpose+":%", d.String()).Scan(&n)
+	err := q.QueryRow(ctx, recentTokenSQL, userID, purpose+":%", d.String()).Scan(&n)
 	return n > 0, db.Translate(err)
 }
+
+const recentTokenSQL = `SELECT count(*) FROM verification WHERE value = $1 AND identifier LIKE $2 AND created_at > now() - $3::interval`
 
 // oncePer reports whether the user's purpose may happen now, and if so records it: true
 // at most once per d, however many requests race (one row per user and purpose, moved
@@ -117,13 +119,14 @@ func oncePer(ctx context.Context, q db.Querier, purpose, userID string, d time.D
 // using it up.
 func peekToken(ctx context.Context, q db.Querier, token string, purposes ...string) (uid, purpose string, err error) {
 	var identifier string
-	err = q.QueryRow(ctx, `SELECT value, identifier FROM verification WHERE identifier = ANY($1) AND expires_at > now()`,
-		tokenIdentifiers(token, purposes)).Scan(&uid, &identifier)
+	err = q.QueryRow(ctx, peekTokenSQL, tokenIdentifiers(token, purposes)).Scan(&uid, &identifier)
 	if err != nil {
 		return "", "", db.Translate(err)
 	}
 	return uid, purposeOf(identifier, purposes), nil
 }
+
+const peekTokenSQL = `SELECT value, identifier FROM verification WHERE identifier = ANY($1) AND expires_at > now()`
 
 func purposeOf(identifier string, purposes []string) string {
 	for _, p := range purposes {
@@ -148,12 +151,7 @@ func consumeToken(ctx context.Context, tx pgx.Tx, token string, purposes ...stri
 		return "", "", db.Translate(err)
 	}
 	var live int
-	err = tx.QueryRow(ctx, `
-		WITH gone AS (
-		    DELETE FROM verification WHERE value = $1 AND identifier LIKE ANY($2) RETURNING identifier, expires_at
-		)
-		SELECT count(*) FROM gone WHERE identifier = $3 AND expires_at > now()`,
-		uid, purposePatterns(purposes), tokenIdentifier(purpose, token)).Scan(&live)
+	err = tx.QueryRow(ctx, consumeTokensSQL, uid, purposePatterns(purposes), tokenIdentifier(purpose, token)).Scan(&live)
 	if err != nil {
 		return "", "", db.Translate(err)
 	}
@@ -162,6 +160,14 @@ func consumeToken(ctx context.Context, tx pgx.Tx, token string, purposes ...stri
 	}
 	return uid, purpose, nil
 }
+
+// consumeTokensSQL deletes the user's tokens of the purposes and counts whether the one
+// being used was among them, still live.
+const consumeTokensSQL = `
+WITH gone AS (
+    DELETE FROM verification WHERE value = $1 AND identifier LIKE ANY($2) RETURNING identifier, expires_at
+)
+SELECT count(*) FROM gone WHERE identifier = $3 AND expires_at > now()`
 
 // tokenLink is an absolute URL on base (a path when base is nil) carrying a token.
 func tokenLink(base *url.URL, path, token string) string {
