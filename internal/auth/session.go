@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -209,18 +207,4 @@ func (s *Service) RequireRole(roles ...Role) func(http.Handler) http.Handler {
 
 // clientIP is the address failed sign-ins are counted against. Behind a trusted reverse
 // proxy it is the last X-Forwarded-For hop (the one our proxy added).
-func (s *Service) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func (s *Service) clientIP(r *http.Request) string { return httpx.ClientAddr(r, s.TrustProxy) }

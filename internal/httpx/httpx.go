@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,7 +27,38 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	viewerKey
+	clientIPKey
 )
+
+// WithClientIP stores the client's address (see ClientAddr).
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey, ip)
+}
+
+// ClientIP returns the client's address stored by WithClientIP, or "".
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey).(string)
+	return ip
+}
+
+// ClientAddr is the address the request came from: with trustProxy, the last entry of
+// X-Forwarded-For (the one the trusted proxy itself appended) when it is an address;
+// otherwise the connection's peer.
+func ClientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
 
 // WithRequestID stores the request id.
 func WithRequestID(ctx context.Context, id string) context.Context {

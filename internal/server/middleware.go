@@ -26,6 +26,17 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
+// clientIP stores the client's address in the request's context (httpx.ClientIP), for
+// whatever records it (the audit log, throttles): behind a trusted proxy, the address it
+// reports (TRUST_PROXY).
+func clientIP(trustProxy bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(httpx.WithClientIP(r.Context(), httpx.ClientAddr(r, trustProxy))))
+		})
+	}
+}
+
 // statusWriter remembers the status and size of a response.
 type statusWriter struct {
 	http.ResponseWriter

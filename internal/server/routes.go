@@ -25,7 +25,7 @@ func (s *Server) Handler() http.Handler {
 	// never by what a request says it accepts.
 	bounded := deadline(s.cfg.RequestTimeout)
 	r := chi.NewRouter()
-	r.Use(requestID, observe(s.log, s.metrics), recoverer(s.pages), securityHeaders(s.cfg.Secure()), cop.Handler)
+	r.Use(requestID, clientIP(s.cfg.TrustProxy), observe(s.log, s.metrics), recoverer(s.pages), securityHeaders(s.cfg.Secure()), cop.Handler)
 
 	// Operations: no session. /metrics is not here: it has a listener of its own
 	// (METRICS_ADDR, MetricsHandler), off the public port.
