@@ -22,6 +22,7 @@ import (
 	"rapport/internal/db"
 	"rapport/internal/desk"
 	"rapport/internal/httpx"
+	"rapport/internal/jobs"
 	"rapport/internal/mail"
 )
 
@@ -38,15 +39,12 @@ type Server struct {
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
-	// stopPurge ends the form keys' purge (purgeFormKeys); purged is closed when it has.
-	stopPurge context.CancelFunc
-	purged    chan struct{}
 }
 
 // Options tune a Server for tests; the zero value is production.
 type Options struct {
-	// SessionCleanup is how often expired sessions, and create forms' keys older than a
-	// day, are deleted (default 10m; <0 disables).
+	// SessionCleanup is how often expired sessions are deleted (default 10m; <0
+	// disables). Other clean-ups are jobs (Jobs), run by the binary, not by New.
 	SessionCleanup time.Duration
 	// HasherSlots bounds concurrent password hashes (default: number of CPUs).
 	HasherSlots int
@@ -82,14 +80,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
 	wireCrossLinks(d, s.crm, s.desk)
-	if cleanup > 0 {
-		ctx, stop := context.WithCancel(context.Background())
-		s.stopPurge, s.purged = stop, make(chan struct{})
-		go func() {
-			defer close(s.purged)
-			s.purgeFormKeys(ctx, cleanup)
-		}()
-	}
 	return s
 }
 
@@ -101,14 +91,10 @@ func (s *Server) MetricsHandler() http.Handler {
 	return mux
 }
 
-// Close ends open event streams and stops the background clean-ups (sessions, form keys).
+// Close ends open event streams and stops the sessions' clean-up.
 func (s *Server) Close() {
 	s.desk.Close()
 	auth.StopCleanup(s.sessions)
-	if s.stopPurge != nil {
-		s.stopPurge()
-		<-s.purged
-	}
 }
 
 // Run serves until ctx is cancelled (SIGTERM), then answers 503 on /readyz for
@@ -138,6 +124,23 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Warn("SMTP_HOST is not set: emails are written to the log")
 		sender = mail.NewLogSender(log)
 	}
+	// Background jobs (internal/jobs, registered in jobs.go): started before serving,
+	// stopped once the last request has finished, before the pool closes.
+	runner, err := jobs.New(d.Pool, log, s.Jobs(), jobs.Options{})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			log.Warn("jobs did not stop cleanly", "err", err)
+		}
+	}()
+
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() {
