@@ -81,6 +81,28 @@ func (r *Runner) Start(ctx context.Context) error {
 	return nil
 }
 
+// StartWhenReady starts the runner, retrying while the database cannot be reached (a
+// replica that starts during an outage serves pages, which answer 503, and begins its
+// jobs once Postgres is back). It returns at once; ctx ends the retries.
+func (r *Runner) StartWhenReady(ctx context.Context, log *slog.Logger) {
+	go func() {
+		wait := time.Second
+		for {
+			err := r.Start(ctx)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			log.Warn("jobs not started yet; retrying", "err", err, "in", wait.String())
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 30*time.Second)
+		}
+	}()
+}
+
 // Stop lets running jobs finish (within ctx) and stops fetching new ones.
 func (r *Runner) Stop(ctx context.Context) error {
 	if err := r.client.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -130,15 +130,17 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
+	jctx, stopStarting := context.WithCancel(context.WithoutCancel(ctx))
+	runner.StartWhenReady(jctx, log)
 	defer func() {
+		// A soft stop first (running jobs finish), then the start's context ends: that
+		// stops any retry, and any job still running is cancelled.
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := runner.Stop(sctx); err != nil {
 			log.Warn("jobs did not stop cleanly", "err", err)
 		}
+		stopStarting()
 	}()
 
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
