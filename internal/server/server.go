@@ -23,6 +23,7 @@ import (
 	"rapport/internal/desk"
 	"rapport/internal/httpx"
 	"rapport/internal/jobs"
+	"rapport/internal/live"
 	"rapport/internal/mail"
 )
 
@@ -36,6 +37,7 @@ type Server struct {
 	auth     *auth.Service
 	crm      *crm.Service
 	desk     *desk.Service
+	live     *live.Hub
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
@@ -78,7 +80,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		},
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
-	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
+	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
+	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
 }
@@ -93,7 +96,7 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // Close ends open event streams and stops the sessions' clean-up.
 func (s *Server) Close() {
-	s.desk.Close()
+	s.live.Close()
 	auth.StopCleanup(s.sessions)
 }
 
@@ -165,7 +168,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	// Event streams never finish by themselves: end them when shutdown begins, so
 	// in-flight page requests are all Shutdown waits for.
-	srv.RegisterOnShutdown(s.desk.Close)
+	srv.RegisterOnShutdown(s.live.Close)
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		stopWorker()
