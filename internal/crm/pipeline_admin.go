@@ -111,7 +111,7 @@ func (s *Service) PipelineList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status int, f pipelineForm) {
 	list, err := ListPipelineStats(r.Context(), s.DB)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, status, "Pipelines", pipelinesAdminPage(pipelinesPage{Pipelines: list, Form: f}))
@@ -119,7 +119,7 @@ func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status
 
 // PipelineCreate adds a pipeline (POST /admin/pipelines).
 func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -138,7 +138,7 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, ErrPipelineNameTaken):
 			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
 		case err != nil:
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		default:
 			s.Pages.Flash(w, r, "success", "Pipeline "+f.Name+" created.")
@@ -151,13 +151,13 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 
 // PipelineEdit shows the rename form (GET /admin/pipelines/{id}).
 func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
 	pipes, err := ListPipelines(r.Context(), s.DB)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := findPipeline(pipes, id)
@@ -170,8 +170,8 @@ func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
 
 // PipelineRename renames a pipeline (POST /admin/pipelines/{id}).
 func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	f := pipelineForm{ID: id, Name: form.Text(r, "name"), Errors: form.Errors{}}
@@ -182,7 +182,7 @@ func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, ErrPipelineNameTaken):
 			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
 		case err != nil:
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		default:
 			s.Pages.Flash(w, r, "success", "Pipeline renamed to "+f.Name+".")
