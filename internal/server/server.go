@@ -16,6 +16,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
 	"rapport/internal/crm"
@@ -35,6 +36,7 @@ type Server struct {
 	auth     *auth.Service
 	crm      *crm.Service
 	desk     *desk.Service
+	audit    *audit.Service
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
@@ -81,6 +83,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
+	s.audit = &audit.Service{DB: d, Pages: pages}
 	wireCrossLinks(d, s.crm, s.desk)
 	if cleanup > 0 {
 		ctx, stop := context.WithCancel(context.Background())
