@@ -306,7 +306,9 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 				return h.one(`SELECT coalesce(a.team, ''), u.id FROM "user" u JOIN agents a ON a.user_id = u.id WHERE u.email = $1`,
 					fmt.Sprintf("staff-team-%d@example.com", i))
 			},
-			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/"+id, "/admin/agents", logOf(id)) }},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/users/"+id, "/admin/agents", logOf(id))
+			}},
 		{name: "user team (edit)", as: admin, path: at("/admin/users/" + h.staffU.ID), field: "team", kept: input("team"),
 			base: func(int) url.Values { return url.Values{"role": {"agent"}} },
 			stored: func(response, int) (string, string, bool) {
@@ -337,7 +339,9 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 		{name: "SLA priority", as: admin, path: at("/admin/sla"), field: "priority", base: slaBase, choices: true},
 		{name: "SLA policy name", as: admin, path: at("/admin/sla"), field: "name", kept: input("name"), base: slaBase,
 			stored: slaByTargets,
-			shows:  func(_ *browser, id string, _ int) []view { return adminViews("/admin/sla", "/admin/sla/"+id, logOf(id)) }},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/sla", "/admin/sla/"+id, logOf(id))
+			}},
 		{name: "SLA first response minutes", as: admin, path: at("/admin/sla"), field: "first_response_mins", kind: asNumber,
 			kept: input("first_response_mins"), base: firstBase, stored: firstStored},
 		{name: "SLA resolution minutes", as: admin, path: at("/admin/sla"), field: "resolve_mins", kind: asNumber,
