@@ -100,8 +100,8 @@ func same(a, b json.RawMessage) bool {
 // "none", true and false as "yes" and "no", anything else as compact JSON.
 func show(v json.RawMessage) string {
 	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
+	if t := bytes.TrimSpace(v); len(t) > 0 && t[0] == '"' && json.Unmarshal(t, &s) == nil {
+		return s // (null would unmarshal into a string too, as "")
 	}
 	switch string(bytes.TrimSpace(v)) {
 	case "null":
