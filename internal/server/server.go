@@ -16,6 +16,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
 	"rapport/internal/crm"
@@ -38,6 +39,7 @@ type Server struct {
 	crm      *crm.Service
 	desk     *desk.Service
 	live     *live.Hub
+	audit    *audit.Service
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
@@ -82,6 +84,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
+	s.audit = &audit.Service{DB: d, Pages: pages}
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
 }
