@@ -298,7 +298,8 @@ func newStmtApp(t *testing.T) *stmtApp {
 	}
 	t.Cleanup(pool.Close)
 	a := &app{t: t, db: d, now: time.Now()}
-	env := map[string]string{"DATABASE_URL": d.PooledURL(), "DATABASE_URL_UNPOOLED": d.DirectURL(), "BASE_URL": "http://rapport.test"}
+	env := map[string]string{"DATABASE_URL": d.PooledURL(), "DATABASE_URL_UNPOOLED": d.DirectURL(), "BASE_URL": "http://rapport.test",
+		"SECRET_KEY": testenv.SecretKey()}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
