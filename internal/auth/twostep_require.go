@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 
@@ -79,11 +80,11 @@ func loadSecuritySettings(ctx context.Context, q db.Querier) (securitySettings, 
 }
 
 // requireTwoStepSQL sets the roles that must use two-step sign-in and returns the ones
-// before, for the audit log.
+// before, for the audit log; no row when they are the same already (nothing changes).
 const requireTwoStepSQL = `
 UPDATE workspace_settings ws SET twostep_roles = $1, updated_at = now()
 FROM (SELECT twostep_roles FROM workspace_settings WHERE id FOR UPDATE) old
-WHERE ws.id
+WHERE ws.id AND old.twostep_roles IS DISTINCT FROM $1::text[]
 RETURNING old.twostep_roles`
 
 // SecurityPage shows the workspace's sign-in requirements (GET /admin/security).
@@ -136,11 +137,12 @@ func (s *Service) SecurityUpdate(w http.ResponseWriter, r *http.Request) {
 	admin := UserFrom(ctx)
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var before []string
-		if err := tx.QueryRow(ctx, requireTwoStepSQL, roles).Scan(&before); err != nil {
-			return db.Translate(err)
-		}
-		if slices.Equal(before, roles) {
+		err := tx.QueryRow(ctx, requireTwoStepSQL, roles).Scan(&before)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
+		}
+		if err != nil {
+			return db.Translate(err)
 		}
 		e := userEvent(audit.TwoStepRequired, admin, nil)
 		e.TargetType, e.TargetID, e.TargetLabel = "workspace", "settings", "Two-step sign-in requirement"
