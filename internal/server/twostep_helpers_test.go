@@ -19,7 +19,7 @@ import (
 // The two-step pages as a person sees them: the key shown for typing into an app, and
 // the recovery codes shown once.
 var (
-	twoStepKeyRE   = regexp.MustCompile(`<code id="twostep-key" class="key">([A-Z2-7 ]+)</code>`)
+	twoStepKeyRE   = regexp.MustCompile(`<code id="twostep-key" class="secret-key">([A-Z2-7 ]+)</code>`)
 	recoveryCodeRE = regexp.MustCompile(`<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>`)
 )
 
