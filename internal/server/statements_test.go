@@ -133,6 +133,10 @@ func TestStatementBudget(t *testing.T) {
 		{who: anonymous, path: verify, max: 1, want: `action="/verify-email/confirm"`},
 		{who: rep, path: "/", max: 1, status: http.StatusSeeOther},
 		{who: rep, path: "/account/password", max: 1, want: `name="current_password"`},
+		// The account overview and two-step page read the user's two-step state (1).
+		{who: rep, path: "/account", max: 2, want: "Set up two-step sign-in"},
+		{who: cust, path: "/account", max: 1, want: "customer1@example.com"},
+		{who: rep, path: "/account/two-step", max: 2, want: `action="/account/two-step/setup"`},
 
 		// The customer portal.
 		{who: cust, path: "/support", max: 2, want: "Invoice shows the wrong VAT number"},
@@ -206,6 +210,7 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
 		{who: admin, path: "/admin/sla/" + policy, max: 2, want: `name="name"`},
+		{who: admin, path: "/admin/security", max: 2, want: "Require two-step sign-in for"},
 		{who: admin, path: "/crm", max: 3, want: "Globex – Team plan upgrade"},
 		{who: admin, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
 		{who: admin, path: "/desk", max: 3, want: "Cannot sign in after resetting my password"},
