@@ -29,6 +29,8 @@ build: ## Build the binary into bin/rapport
 	$(GO) build -o $(BIN) ./cmd/rapport
 
 # Without DATABASE_URL, .ci/devdb.sh starts (or reuses) a Postgres cluster in .data/pg.
+# Without SECRET_KEY, a key made on the first run is kept in .data/secret-key (git-ignored):
+# the same key every run, so sealed two-step secrets stay readable.
 run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the demo, serve
 	@devdb=; \
 	if [[ -z "$${DATABASE_URL:-}" ]]; then \
@@ -38,6 +40,11 @@ run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the
 		export DATABASE_URL_UNPOOLED="$$DATABASE_URL"; \
 	fi; \
 	export LOG_FORMAT="$${LOG_FORMAT:-text}"; \
+	if [[ -z "$${SECRET_KEY:-}" ]]; then \
+		mkdir -p .data; \
+		[[ -s .data/secret-key ]] || (umask 077; head -c 32 /dev/urandom | base64 > .data/secret-key); \
+		export SECRET_KEY="$$(cat .data/secret-key)"; \
+	fi; \
 	export BASE_URL="$${BASE_URL:-http://localhost:$${PORT:-8080}}"; \
 	$(BIN) migrate up; \
 	$(BIN) seed; \

@@ -242,7 +242,7 @@ func Layout(s Shell) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</span></span> <a href=\"/account/password\">Change password</a><form method=\"post\" action=\"/signout\" class=\"inline\"><button type=\"submit\" class=\"linkish\">Sign out</button></form></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</span></span> <a href=\"/account\">Account</a><form method=\"post\" action=\"/signout\" class=\"inline\"><button type=\"submit\" class=\"linkish\">Sign out</button></form></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -44,6 +44,7 @@ const (
 	TwoStepPassed     Action = "twostep.success"
 	TwoStepFailed     Action = "twostep.failure"
 	TwoStepRecovery   Action = "twostep.recovery" // signed in with a recovery code
+	TwoStepCodes      Action = "twostep.codes"    // a new set of recovery codes (the old set void)
 	TwoStepRequired   Action = "twostep.require"  // the admin's requirement changed
 	SLAPolicyCreated  Action = "sla.create"
 	SLAPolicyUpdated  Action = "sla.update"
@@ -57,7 +58,7 @@ var Actions = []Action{
 	SignIn, SignInFailed, SignInRefused, SignOut,
 	PasswordChanged, PasswordReset, PasswordForgot, EmailVerified,
 	UserCreated, UserSignedUp, UserUpdated, RoleChanged, UserDeactivated, UserReactivated,
-	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepRequired,
+	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 }
 

@@ -24,6 +24,7 @@ var actionLabels = map[Action]string{
 	TwoStepPassed:     "Two-step code accepted",
 	TwoStepFailed:     "Two-step code refused",
 	TwoStepRecovery:   "Signed in with a recovery code",
+	TwoStepCodes:      "New recovery codes made",
 	TwoStepRequired:   "Two-step requirement changed",
 	SLAPolicyCreated:  "SLA policy created",
 	SLAPolicyUpdated:  "SLA policy changed",

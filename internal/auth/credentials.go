@@ -40,24 +40,52 @@ func checkPassword(errs form.Errors, field, pw, email string) {
 	}
 }
 
-// credentialByEmail loads a user and their password hash in one statement.
-func credentialByEmail(ctx context.Context, q db.Querier, email string) (*User, string, error) {
-	u := &User{}
-	var role, hash string
-	var pw *string
-	err := q.QueryRow(ctx, `
-		SELECT u.id, u.name, u.email, u.role, u.banned, u.session_version, a.password
-		FROM "user" u JOIN account a ON a.user_id = u.id AND a.provider_id = 'credential'
-		WHERE u.email = $1`, email).Scan(&u.ID, &u.Name, &u.Email, &role, &u.Banned, &u.SessionVersion, &pw)
+// reserveSignIn reserves a sign-in attempt (reserve, on counters) and loads the account
+// of email with its password hash and two-step state, in one statement: the account is
+// read whatever the verdict (an index lookup), so a sign-in costs no round trip more for
+// it. The user is nil when no account has the email.
+func reserveSignIn(ctx context.Context, q db.Querier, counters []counter, email string) (verdict, *User, string, error) {
+	counters = sorted(counters)
+	keys, lims, wins, everies := columns(counters)
+	rows, err := q.Query(ctx, reserveSignInSQL, keys, lims, wins, everies, email)
 	if err != nil {
-		return nil, "", db.Translate(err)
+		return verdict{}, nil, "", db.Translate(err)
 	}
-	if pw != nil {
-		hash = *pw
+	v := newVerdict(counters)
+	var u *User
+	var hash string
+	for rows.Next() {
+		var id, name, mail, role, pw *string
+		var banned *bool
+		var version *int
+		var twoStep, required *bool
+		if err := v.scan(rows, &id, &name, &mail, &role, &banned, &version, &pw, &twoStep, &required); err != nil {
+			rows.Close()
+			return verdict{}, nil, "", err
+		}
+		if id != nil && u == nil {
+			u = &User{ID: *id, Name: *name, Email: *mail, Role: Role(*role), Banned: *banned, SessionVersion: *version,
+				TwoStep: *twoStep, TwoStepRequired: *required}
+			if pw != nil {
+				hash = *pw
+			}
+		}
 	}
-	u.Role = Role(role)
-	return u, hash, nil
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return verdict{}, nil, "", db.Translate(err)
+	}
+	got, err := v.finish(ctx, q)
+	return got, u, hash, err
 }
+
+// reserveSignInSQL is reserveSQL with the account beside each key's verdict ($5: the
+// email), NULLs when there is none.
+const reserveSignInSQL = reserveCountedSQL + `, verdict AS (` + reserveVerdictSQL + `)
+SELECT v.*, c.* FROM verdict v LEFT JOIN (
+    SELECT u.id, u.name, u.email, u.role, u.banned, u.session_version, a.password, ` + twoStepColumns + `
+    FROM "user" u JOIN account a ON a.user_id = u.id AND a.provider_id = 'credential'
+    WHERE u.email = $5) c ON true`
 
 // passwordHash loads the user's credential hash.
 func passwordHash(ctx context.Context, q db.Querier, userID string) (string, error) {

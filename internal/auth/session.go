@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/db"
 	"rapport/internal/httpx"
+	"rapport/internal/secret"
 )
 
 // Session keys. The session holds who is signed in, the user's session_version at
@@ -69,6 +70,9 @@ type Service struct {
 	BaseURL    *url.URL
 	Idle       time.Duration
 	TrustProxy bool
+	// Secrets seals two-step sign-in secrets (SECRET_KEY); nil when the key is unset,
+	// and two-step sign-in is then unavailable (see twostep.go).
+	Secrets *secret.Box
 	// Now is the clock; tests move it.
 	Now func() time.Time
 }

@@ -52,7 +52,7 @@ func slotFrom(ctx context.Context) *userSlot {
 	return s
 }
 
-// findSessionSQL loads a session with its user and when it was last seen, and moves
+// findSessionSQL loads a session with its user (two-step state included) and when it was last seen, and moves
 // seen_at to now ($2) when it is more than a minute old ($3) but the session is not
 // idle ($4): one statement, whatever the request. The SELECT reads the snapshot from
 // before the UPDATE, so the caller judges idleness by the previous visit.
@@ -62,7 +62,8 @@ WITH seen AS (
     WHERE token = $1 AND current_timestamp < expiry AND seen_at < $3 AND seen_at > $4
     RETURNING token
 )
-SELECT s.data, s.seen_at, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at
+SELECT s.data, s.seen_at, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at,
+       ` + twoStepColumns + `
 FROM sessions s
 LEFT JOIN "user" u ON u.id = s.user_id
 LEFT JOIN agents a ON a.user_id = u.id
@@ -78,9 +79,10 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	var version *int
 	var team *string
 	var created, seen *time.Time
+	var twoStep, required bool
 	now := st.now()
 	err := st.db.QueryRow(qctx, findSessionSQL, token, now, now.Add(-seenRefresh), now.Add(-st.idle)).
-		Scan(&data, &seen, &id, &name, &email, &role, &banned, &version, &team, &created)
+		Scan(&data, &seen, &id, &name, &email, &role, &banned, &version, &team, &created, &twoStep, &required)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if slot := slotFrom(ctx); slot != nil {
 			slot.missing = true
@@ -93,7 +95,7 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if slot := slotFrom(ctx); slot != nil && id != nil {
 		slot.seen = seen
 		slot.user = &User{ID: *id, Name: *name, Email: *email, Role: Role(*role), Banned: *banned,
-			SessionVersion: *version, Team: team, CreatedAt: *created}
+			SessionVersion: *version, Team: team, CreatedAt: *created, TwoStep: twoStep, TwoStepRequired: required}
 	}
 	return data, true, nil
 }

@@ -3,12 +3,20 @@ package auth
 import (
 	"net/http"
 
+	"rapport/internal/audit"
 	"rapport/internal/httpx"
 )
 
-// SignOut ends the session server-side and issues a fresh token (POST /signout).
+// SignOut ends the session server-side and issues a fresh token (POST /signout); a
+// signed-in user's sign-out is in the audit log.
 func (s *Service) SignOut(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if u := UserFrom(ctx); u != nil {
+		if err := audit.Record(ctx, s.DB, userEvent(audit.SignOut, u, u)); err != nil {
+			s.Pages.ServerError(w, r, err)
+			return
+		}
+	}
 	if err := s.Sessions.Destroy(ctx); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return

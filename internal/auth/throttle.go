@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
 )
 
@@ -87,37 +89,79 @@ func signInCounters(email, ip string) []counter {
 // queue on each counter and cannot deadlock) and one more only when refused. It needs no
 // session state: it runs through PgBouncer in transaction mode, on any replica.
 func reserve(ctx context.Context, q db.Querier, counters ...counter) (allowed bool, retryAfter time.Duration, err error) {
+	v, err := reserveVerdict(ctx, q, counters)
+	return v.allowed, v.retry, err
+}
+
+// verdict is reserve's answer, with whether a refusal is the first of a refusing
+// counter's window (firstRefusal): the audit log records that one only, so an attacker
+// who keeps knocking writes one entry per lock, not one per attempt.
+type verdict struct {
+	allowed      bool
+	retry        time.Duration
+	firstRefusal bool
+}
+
+// reserveVerdict is reserve, telling a first refusal apart.
+func reserveVerdict(ctx context.Context, q db.Querier, counters []counter) (verdict, error) {
 	counters = sorted(counters)
 	keys, lims, wins, everies := columns(counters)
 	rows, err := q.Query(ctx, reserveSQL, keys, lims, wins, everies)
 	if err != nil {
-		return false, 0, db.Translate(err)
+		return verdict{}, db.Translate(err)
 	}
-	allowed = true
+	v := newVerdict(counters)
 	for rows.Next() {
-		var key string
-		var ok bool
-		var retry float64
-		if err := rows.Scan(&key, &ok, &retry); err != nil {
+		if err := v.scan(rows); err != nil {
 			rows.Close()
-			return false, 0, db.Translate(err)
-		}
-		if !ok {
-			allowed = false
-			retryAfter = max(retryAfter, capRetry(counters, key, time.Duration(math.Ceil(retry))*time.Second))
+			return verdict{}, err
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return false, 0, db.Translate(err)
+		return verdict{}, db.Translate(err)
 	}
-	if !allowed {
-		if err := uncount(ctx, q, false, counters); err != nil {
-			return false, 0, err
-		}
-		retryAfter = max(retryAfter, time.Second)
+	return v.finish(ctx, q)
+}
+
+// verdictRows reads reserveSQL's rows (key, allowed, seconds to wait), possibly with more
+// columns after them (scan's extra), and takes a refused attempt back (finish).
+type verdictRows struct {
+	verdict
+	counters []counter
+	refusing map[string]bool
+}
+
+func newVerdict(counters []counter) *verdictRows {
+	return &verdictRows{verdict: verdict{allowed: true}, counters: counters, refusing: map[string]bool{}}
+}
+
+func (v *verdictRows) scan(rows pgx.Rows, extra ...any) error {
+	var key string
+	var ok bool
+	var retry float64
+	if err := rows.Scan(append([]any{&key, &ok, &retry}, extra...)...); err != nil {
+		return db.Translate(err)
 	}
-	return allowed, retryAfter, nil
+	if !ok {
+		v.allowed = false
+		v.refusing[key] = true
+		v.retry = max(v.retry, capRetry(v.counters, key, time.Duration(math.Ceil(retry))*time.Second))
+	}
+	return nil
+}
+
+func (v *verdictRows) finish(ctx context.Context, q db.Querier) (verdict, error) {
+	if v.allowed {
+		return v.verdict, nil
+	}
+	first, err := refuse(ctx, q, v.counters, v.refusing)
+	if err != nil {
+		return verdict{}, err
+	}
+	v.firstRefusal = first
+	v.retry = max(v.retry, time.Second)
+	return v.verdict, nil
 }
 
 // capRetry bounds a refused key's wait by its rule: a slowed key's next slot is at most
@@ -171,8 +215,13 @@ func sorted(counters []counter) []counter {
 // locks each row, so parallel attempts see each other's counts. locked_until holds, once a
 // key reaches its limit, the end of the window (a lock) or the next free slot (a slowed key:
 // each attempt past the limit moves it Every later, and the attempt is allowed when the slot
-// it found was already due, that is when the new slot is at most Every away).
-const reserveSQL = `
+// it found was already due, that is when the new slot is at most Every away). A new window
+// forgets that a refusal was noted (refusal_noted, see refuse).
+const reserveSQL = reserveCountedSQL + reserveVerdictSQL
+
+// reserveCountedSQL is reserveSQL's counting, as CTEs (rule, counted) that a statement
+// doing more in the same round trip (reserveSignInSQL) builds on.
+const reserveCountedSQL = `
 WITH rule (key, lim, win, every) AS (
     SELECT k, l, w * interval '1 second', e * interval '1 second'
     FROM unnest($1::text[], $2::int[], $3::float8[], $4::float8[]) AS u (k, l, w, e)
@@ -180,10 +229,11 @@ WITH rule (key, lim, win, every) AS (
     INSERT INTO auth_throttle AS t (key, failures, window_start, locked_until)
     SELECT key, 1, now(), CASE WHEN lim > 1 THEN NULL WHEN every > interval '0' THEN now() + every ELSE now() + win END
     FROM rule ORDER BY key
-    ON CONFLICT (key) DO UPDATE SET (failures, window_start, locked_until) = (
+    ON CONFLICT (key) DO UPDATE SET (failures, window_start, locked_until, refusal_noted) = (
         SELECT n, ws, CASE WHEN n < r.lim THEN NULL
                            WHEN r.every > interval '0' THEN greatest(lu, now()) + r.every
-                           ELSE ws + r.win END
+                           ELSE ws + r.win END,
+               NOT f.fresh AND t.refusal_noted
         FROM rule r,
         LATERAL (SELECT t.window_start <= now() - r.win AS fresh) f,
         LATERAL (SELECT CASE WHEN f.fresh THEN 1 ELSE t.failures + 1 END AS n,
@@ -191,10 +241,56 @@ WITH rule (key, lim, win, every) AS (
                         CASE WHEN f.fresh THEN NULL ELSE t.locked_until END AS lu) v
         WHERE r.key = t.key)
     RETURNING t.key, t.failures, t.locked_until
-)
+)`
+
+// reserveVerdictSQL is the verdict per key on the counted attempt: key, allowed, seconds
+// until the key lets one through.
+const reserveVerdictSQL = `
 SELECT c.key, c.failures <= r.lim OR (r.every > interval '0' AND c.locked_until <= now() + r.every),
        coalesce(extract(epoch FROM CASE WHEN r.every > interval '0' THEN c.locked_until - r.every ELSE c.locked_until END - now()), 0)::float8
 FROM counted c JOIN rule r USING (key)`
+
+// refuse takes a refused attempt back from every counter, as unreserve does, and notes
+// the refusal on the counters that refused it; it reports whether one of them had not
+// noted a refusal yet in its window (the first refusal, which the audit log records).
+func refuse(ctx context.Context, q db.Querier, counters []counter, refusing map[string]bool) (first bool, err error) {
+	keys, lims, _, everies := columns(counters)
+	refused := make([]bool, len(counters))
+	for i, c := range counters {
+		refused[i] = refusing[c.key]
+	}
+	rows, err := q.Query(ctx, refuseSQL, keys, lims, everies, refused)
+	if err != nil {
+		return false, db.Translate(err)
+	}
+	news, err := pgx.CollectRows(rows, pgx.RowTo[bool])
+	if err != nil {
+		return false, db.Translate(err)
+	}
+	return slices.Contains(news, true), nil
+}
+
+// refuseSQL is uncountSQL for a refused attempt (never forgetting), which also sets
+// refusal_noted on the refusing keys and returns, per refusing key, whether it was unset.
+// A refusing key has more failures than its limit (at least 2), so it is never emptied.
+const refuseSQL = `
+WITH rule (key, lim, every, refusing) AS (
+    SELECT k, l, e * interval '1 second', r FROM unnest($1::text[], $2::int[], $3::float8[], $4::bool[]) AS u (k, l, e, r)
+), locked AS (
+    SELECT t.key, t.failures <= 1 AS empty, t.refusal_noted AS noted
+    FROM auth_throttle t JOIN rule r USING (key) ORDER BY t.key FOR UPDATE OF t
+), emptied AS (
+    DELETE FROM auth_throttle t USING locked l WHERE t.key = l.key AND l.empty
+)
+UPDATE auth_throttle t SET
+    failures = t.failures - 1,
+    locked_until = CASE WHEN t.failures - 1 < r.lim THEN NULL
+                        WHEN r.every > interval '0' THEN t.locked_until - r.every
+                        ELSE t.locked_until END,
+    refusal_noted = t.refusal_noted OR r.refusing
+FROM locked l, rule r
+WHERE t.key = l.key AND NOT l.empty AND r.key = t.key
+RETURNING r.refusing AND NOT l.noted`
 
 // uncount takes one attempt back from each counter (or, with forget, resets counters whose
 // rule forgets on release); a counter left with nothing is deleted, so the table holds

@@ -75,6 +75,11 @@ type User struct {
 	SessionVersion int
 	Team           *string // agents only
 	CreatedAt      time.Time
+	// TwoStep: two-step sign-in is on for the user. TwoStepRequired: the workspace
+	// requires it of the user's role (workspace_settings). Both come with the user in
+	// the same statement (twoStepColumns).
+	TwoStep         bool
+	TwoStepRequired bool
 }
 
 // Can reports whether the user has one of roles; admins can do everything.
@@ -167,12 +172,18 @@ func SetAgentTeam(ctx context.Context, q db.Querier, userID, team string) error 
 	return db.Translate(err)
 }
 
-const userColumns = `u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at`
+// twoStepColumns are the user u's TwoStep and TwoStepRequired, for any statement that
+// loads a user: an index lookup in user_twostep and the one row of workspace_settings.
+const twoStepColumns = `EXISTS (SELECT 1 FROM user_twostep ts WHERE ts.user_id = u.id AND ts.enabled_at IS NOT NULL),
+	coalesce((SELECT u.role = ANY (ws.twostep_roles) FROM workspace_settings ws WHERE ws.id), false)`
+
+const userColumns = `u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at, ` + twoStepColumns
 
 func scanUser(row pgx.Row) (*User, error) {
 	u := &User{}
 	var role string
-	if err := row.Scan(&u.ID, &u.Name, &u.Email, &role, &u.Banned, &u.SessionVersion, &u.Team, &u.CreatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.Email, &role, &u.Banned, &u.SessionVersion, &u.Team, &u.CreatedAt,
+		&u.TwoStep, &u.TwoStepRequired); err != nil {
 		return nil, db.Translate(err)
 	}
 	u.Role = Role(role)

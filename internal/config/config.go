@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rapport/internal/secret"
 )
 
 // Config is every setting the binary reads from the environment.
@@ -50,6 +52,10 @@ type Config struct {
 	MetricsAddr string
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
+	// SecretKey seals secrets stored in the database (two-step sign-in secrets): 32
+	// bytes from SECRET_KEY (base64), nil when it is unset (two-step sign-in is then
+	// unavailable; the server starts with a warning).
+	SecretKey []byte
 }
 
 // SMTP holds the optional mail server settings; Host empty means "write emails to the log".
@@ -138,6 +144,13 @@ func Load(getenv Getenv) (*Config, error) {
 		errs = append(errs, fmt.Errorf("METRICS_ADDR %q must not use PORT (%d): metrics stay off the public port", c.MetricsAddr, c.Port))
 	}
 	c.MetricsToken = getenv("METRICS_TOKEN")
+	if v := strings.TrimSpace(getenv("SECRET_KEY")); v != "" {
+		key, err := secret.ParseKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SECRET_KEY must be the base64 of %d random bytes (openssl rand -base64 32): it %w", secret.KeySize, err))
+		}
+		c.SecretKey = key
+	}
 
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

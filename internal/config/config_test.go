@@ -79,12 +79,13 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"LOG_FORMAT":            "xml",
 		"TRUST_PROXY":           "maybe",
 		"SHUTDOWN_DRAIN":        "-5s",
+		"SECRET_KEY":            "c2hvcnQ=",
 	}))
 	if err == nil {
 		t.Fatal("no error")
 	}
 	for _, name := range []string{"DATABASE_URL is required", "DATABASE_URL_UNPOOLED", "BASE_URL", "PORT", "DB_MAX_CONNS",
-		"DB_ACQUIRE_TIMEOUT", "SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME", "SMTP_FROM", "LOG_FORMAT", "TRUST_PROXY", "SHUTDOWN_DRAIN"} {
+		"DB_ACQUIRE_TIMEOUT", "SESSION_IDLE_TIMEOUT must not exceed SESSION_LIFETIME", "SMTP_FROM", "LOG_FORMAT", "TRUST_PROXY", "SHUTDOWN_DRAIN", "SECRET_KEY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not mention %s:\n%v", name, err)
 		}
@@ -97,6 +98,27 @@ func TestShutdownDrain(t *testing.T) {
 		c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "SHUTDOWN_DRAIN": v}))
 		if err != nil || c.ShutdownDrain != want {
 			t.Errorf("SHUTDOWN_DRAIN=%q: %v, %v; want %s", v, c, err, want)
+		}
+	}
+}
+
+// SECRET_KEY is optional (nil without it); set, it must be the base64 of 32 bytes, and a
+// bad one is refused without the value in the message.
+func TestSecretKey(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db"}))
+	if err != nil || c.SecretKey != nil {
+		t.Fatalf("unset: %v, %v", c.SecretKey, err)
+	}
+	key := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	c, err = Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "SECRET_KEY": key}))
+	if err != nil || len(c.SecretKey) != 32 || c.SecretKey[31] != 31 {
+		t.Fatalf("set: %v, %v", c.SecretKey, err)
+	}
+	for _, bad := range []string{"AAECAwQFBgcICQoLDA0ODw==", "not-base64-at-all!"} {
+		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://x/db", "SECRET_KEY": bad}))
+		if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") || strings.Contains(err.Error(), bad) {
+			t.Errorf("SECRET_KEY=%q: %v, want an error naming SECRET_KEY without the value", bad, err)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"rapport/internal/auth"
 )
 
 // mxCell is what one visitor must get from one request.
@@ -51,14 +53,16 @@ func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
 	w := newMatrix(t)
 	var (
-		in  = mxCell{signin: true}
-		no  = mxCell{status: http.StatusForbidden, must: []string{"403 · Forbidden"}}
-		nf  = mxCell{status: http.StatusNotFound}
-		ok  = func(must ...string) mxCell { return mxCell{status: http.StatusOK, must: must} }
-		to  = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc} }
-		wr  = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc, write: true} }
-		is  = func(status int) mxCell { return mxCell{status: status} }
-		row = func(anon, custA, custB, repA, repB, agent, admin mxCell) [7]mxCell {
+		in = mxCell{signin: true}
+		no = mxCell{status: http.StatusForbidden, must: []string{"403 · Forbidden"}}
+		nf = mxCell{status: http.StatusNotFound}
+		ok = func(must ...string) mxCell { return mxCell{status: http.StatusOK, must: must} }
+		to = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc} }
+		wr = func(loc string) mxCell { return mxCell{status: http.StatusSeeOther, loc: loc, write: true} }
+		is = func(status int) mxCell { return mxCell{status: status} }
+		// codes: a page that shows new recovery codes, once (a write answered 200).
+		codes = func(must ...string) mxCell { return mxCell{status: http.StatusOK, write: true, must: must} }
+		row   = func(anon, custA, custB, repA, repB, agent, admin mxCell) [7]mxCell {
 			return [7]mxCell{anon, custA, custB, repA, repB, agent, admin}
 		}
 		all = func(c mxCell) [7]mxCell { return [7]mxCell{c, c, c, c, c, c, c} }
@@ -466,6 +470,65 @@ func TestAccessMatrix(t *testing.T) {
 			cells: row(in, no, no, no, no, no, ok("Role changed", "Team by admin").without("Inbound by admin"))},
 		{method: "POST", path: "/admin/audit", form: func(*mxActor) url.Values { return url.Values{} },
 			cells: row(in, no, no, no, no, no, is(http.StatusMethodNotAllowed))},
+
+		// Your account, and two-step sign-in for staff (customers: 403): set it up (the
+		// key shows while it is pending), a wrong and a right first code, new recovery
+		// codes and turning it off, each with the visitor's own password. The second step
+		// is for a pending sign-in only: without one, sign in; signed in, home.
+		{method: "GET", path: "/account", cells: row(in, ok("cust-a@example.com").without("Two-step", "two-step"),
+			ok("cust-b@example.com").without("Two-step", "two-step"), ok("rep-a@example.com", "Set up two-step sign-in"),
+			ok("rep-b@example.com", "Set up two-step sign-in"), ok("agent@example.com", "Set up two-step sign-in"),
+			ok("admin@example.com", "Set up two-step sign-in"))},
+		{method: "GET", path: "/account/two-step", cells: row(in, no, no, ok(`action="/account/two-step/setup"`).without("twostep-key"),
+			ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`))},
+		{method: "POST", path: "/account/two-step/setup", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM user_twostep WHERE user_id = $1 AND enabled_at IS NULL`, ac.user.ID)
+			},
+			cells: row(in, no, no, wr("/account/two-step"), wr("/account/two-step"), wr("/account/two-step"), wr("/account/two-step"))},
+		{method: "GET", path: "/account/two-step", cells: row(in, no, no, ok("twostep-key", `src="data:image/png;base64,`),
+			ok("twostep-key"), ok("twostep-key"), ok("twostep-key"))},
+		{method: "POST", path: "/account/two-step/confirm", form: func(*mxActor) url.Values { return url.Values{"code": {"000000"}} },
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity))},
+		{method: "POST", path: "/account/two-step/confirm",
+			form: func(ac *mxActor) url.Values {
+				if ac.user == nil || ac.user.Role == auth.RoleCustomer {
+					return url.Values{"code": {"000000"}}
+				}
+				return url.Values{"code": {w.a.code(t, w.a.storedKey(t, ac.user.ID))}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM user_twostep WHERE user_id = $1 AND enabled_at IS NOT NULL`, ac.user.ID)
+			},
+			cells: row(in, no, no, codes("Two-step sign-in is on"), codes("Two-step sign-in is on"), codes("Two-step sign-in is on"), codes("Two-step sign-in is on"))},
+		{method: "POST", path: "/account/two-step/recovery-codes",
+			form: func(*mxActor) url.Values { return url.Values{"current_password": {testPassword}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM twostep_recovery_code WHERE user_id = $1 AND used_at IS NULL`, ac.user.ID)
+			},
+			cells: row(in, no, no, codes("Your new recovery codes"), codes("Your new recovery codes"), codes("Your new recovery codes"), codes("Your new recovery codes"))},
+		{method: "POST", path: "/account/two-step/disable",
+			form: func(*mxActor) url.Values { return url.Values{"current_password": {testPassword}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM "user" u WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM user_twostep t WHERE t.user_id = u.id)`, ac.user.ID)
+			},
+			cells: row(in, no, no, wr("/account"), wr("/account"), wr("/account"), wr("/account"))},
+		{method: "GET", path: "/signin/two-step", cells: row(to("/signin"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		{method: "POST", path: "/signin/two-step", form: func(*mxActor) url.Values { return url.Values{"code": {"123456"}} },
+			cells: row(to("/signin"), to("/support"), to("/support"), to("/crm"), to("/crm"), to("/desk"), to("/admin"))},
+		// The workspace's security settings and another user's two-step reset: admins
+		// only. Customers cannot be required to use it; saving the same requirement
+		// changes nothing; the victim has no two-step sign-in to reset, and an admin
+		// resets nobody's own.
+		{method: "GET", path: "/admin/security", cells: row(in, no, no, no, no, no, ok("Require two-step sign-in for"))},
+		{method: "POST", path: "/admin/security", form: func(*mxActor) url.Values { return url.Values{"twostep_roles": {"customer"}} },
+			cells: row(in, no, no, no, no, no, is(http.StatusUnprocessableEntity))},
+		{method: "POST", path: "/admin/security", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, no, no, no, no, no, to("/admin/security"))},
+		{method: "POST", path: "/admin/users/" + victim + "/two-step/reset", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, no, no, no, no, no, to("/admin/users/"+victim))},
+		{method: "POST", path: "/admin/users/" + w.adm.user.ID + "/two-step/reset", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, no, no, no, no, no, no)},
 
 		// Last, as they change the visitors' sessions: a new password (the session goes
 		// on under a new token), then signing out.

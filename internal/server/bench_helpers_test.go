@@ -90,7 +90,7 @@ func newBenchEnv(b *testing.B) (*benchEnv, error) {
 		return nil, err
 	}
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"DATABASE_URL": d.PooledURL(), "BASE_URL": "http://rapport.test"}[k]
+		return map[string]string{"DATABASE_URL": d.PooledURL(), "BASE_URL": "http://rapport.test", "SECRET_KEY": testenv.SecretKey()}[k]
 	})
 	if err != nil {
 		return nil, err

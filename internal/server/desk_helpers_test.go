@@ -30,7 +30,8 @@ func newDeskAppWith(t testing.TB, extra map[string]string, configure func(*http.
 	t.Helper()
 	d := testenv.NewDB(t)
 	a := &app{t: t, db: d, now: time.Now()}
-	env := map[string]string{"DATABASE_URL": d.PooledURL(), "DATABASE_URL_UNPOOLED": d.DirectURL(), "BASE_URL": "http://rapport.test"}
+	env := map[string]string{"DATABASE_URL": d.PooledURL(), "DATABASE_URL_UNPOOLED": d.DirectURL(), "BASE_URL": "http://rapport.test",
+		"SECRET_KEY": testenv.SecretKey()}
 	for k, v := range extra {
 		env[k] = v
 	}

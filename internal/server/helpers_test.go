@@ -68,7 +68,7 @@ func newAppEnv(t testing.TB, extra map[string]string) *app {
 	t.Helper()
 	d := testenv.NewDB(t)
 	a := &app{t: t, db: d, now: time.Now()}
-	env := map[string]string{"DATABASE_URL": d.PooledURL(), "BASE_URL": "http://rapport.test"}
+	env := map[string]string{"DATABASE_URL": d.PooledURL(), "BASE_URL": "http://rapport.test", "SECRET_KEY": testenv.SecretKey()}
 	for k, v := range extra {
 		env[k] = v
 	}

@@ -820,7 +820,7 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"GET", "/crm/import/{id}"}, {"POST", "/crm/import/{id}"},
 		{"GET", "/desk/tickets/{id}"}, {"POST", "/desk/tickets/{id}"},
 		{"GET", "/admin/users/{id}"}, {"POST", "/admin/users/{id}"},
-		{"POST", "/admin/users/{id}/deactivate"}, {"POST", "/admin/users/{id}/reactivate"},
+		{"POST", "/admin/users/{id}/deactivate"}, {"POST", "/admin/users/{id}/reactivate"}, {"POST", "/admin/users/{id}/two-step/reset"},
 		{"GET", "/admin/pipelines/{id}"}, {"POST", "/admin/pipelines/{id}"},
 		{"POST", "/admin/agents/{id}"},
 		{"GET", "/admin/sla/{id}"}, {"POST", "/admin/sla/{id}"},

@@ -223,7 +223,7 @@ func (w *mxWorld) n(t testing.TB, sql string, args ...any) int { return w.a.coun
 // the sign-in throttle (every request may touch those).
 var fingerprintTables = []string{`"user"`, "account", "verification", "companies", "contacts", "pipelines", "deals",
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
-	"ticket_status_changes", "agents", "sla_policies", "mail_outbox"}
+	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings"}
 
 var fingerprintSQL = func() string {
 	parts := make([]string, len(fingerprintTables))

@@ -47,7 +47,7 @@ func (s *Server) Handler() http.Handler {
 	// heartbeat, and an end once its user is deactivated or changes role), and its
 	// session lookup has the session store's own short deadline.
 	r.Group(func(r chi.Router) {
-		r.Use(s.auth.Session, noStore, s.auth.RequireUser, s.auth.RequireRole(auth.RoleAgent))
+		r.Use(s.auth.Session, noStore, s.auth.RequireUser, s.auth.RequireEnrolment, s.auth.RequireRole(auth.RoleAgent))
 		r.Get("/desk/events", s.desk.Events)
 	})
 
@@ -57,6 +57,10 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/", s.root)
 		r.Get("/signin", s.auth.SignInPage)
 		r.Post("/signin", s.auth.SignIn)
+		// The second step of a sign-in with two-step sign-in on (anonymous: the session
+		// holds the pending sign-in).
+		r.Get("/signin/two-step", s.auth.SecondStepPage)
+		r.Post("/signin/two-step", s.auth.SecondStep)
 		r.Post("/signout", s.auth.SignOut)
 		r.Get("/signup", s.auth.SignUpPage)
 		r.Post("/signup", s.auth.SignUp)
@@ -69,9 +73,24 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/verify-email/confirm", s.auth.ConfirmEmail)
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.auth.RequireUser)
+			// RequireEnrolment: a staff user whose role must use two-step sign-in, and who
+			// has not set it up, reaches only its set-up (the first three routes of the
+			// two-step group below) until they have.
+			r.Use(s.auth.RequireUser, s.auth.RequireEnrolment)
+			r.Get("/account", s.auth.AccountPage)
 			r.Get("/account/password", s.auth.ChangePage)
 			r.Post("/account/password", s.auth.Change)
+
+			// Two-step sign-in (internal/auth), for staff: customers get 403.
+			r.Group(func(r chi.Router) {
+				r.Use(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent))
+				r.Get("/account/two-step", s.auth.TwoStepPage)
+				r.Post("/account/two-step/setup", s.auth.TwoStepSetup)
+				r.Post("/account/two-step/confirm", s.auth.TwoStepConfirm)
+				r.Post("/account/two-step/recovery-codes", s.auth.RegenerateRecoveryCodes)
+				r.Post("/account/two-step/disable", s.auth.TwoStepDisable)
+			})
+			// END two-step sign-in
 
 			// Customer portal (internal/desk). Customers (and admins) see only their own
 			// tickets: the store scopes every query by requester, and never reads a note.
@@ -149,6 +168,9 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/users/{id}", s.auth.UpdateUser)
 				r.Post("/users/{id}/deactivate", s.auth.Deactivate)
 				r.Post("/users/{id}/reactivate", s.auth.Reactivate)
+				r.Post("/users/{id}/two-step/reset", s.auth.ResetTwoStep)
+				r.Get("/security", s.auth.SecurityPage)
+				r.Post("/security", s.auth.SecurityUpdate)
 				// Admin: CRM pipelines (internal/crm).
 				r.Get("/pipelines", s.crm.PipelineList)
 				r.Post("/pipelines", s.crm.PipelineCreate)

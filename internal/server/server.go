@@ -26,6 +26,7 @@ import (
 	"rapport/internal/jobs"
 	"rapport/internal/live"
 	"rapport/internal/mail"
+	"rapport/internal/secret"
 )
 
 // Server holds every dependency a handler may need; nothing is global.
@@ -74,11 +75,18 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		m = newMetrics()
 	}
 	m.reg.MustRegister(poolCollector{db: d})
+	var box *secret.Box
+	if cfg.SecretKey != nil {
+		var err error
+		if box, err = secret.New(cfg.SecretKey); err != nil {
+			panic(err) // config.Load checked the key's length
+		}
+	}
 	s := &Server{
 		cfg: cfg, log: log, db: d, sessions: sessions, pages: pages, metrics: m,
 		auth: &auth.Service{
 			DB: d, Sessions: sessions, Hasher: auth.NewHasher(opts.HasherSlots), Pages: pages, Log: log,
-			BaseURL: cfg.BaseURL, Idle: cfg.SessionIdle, TrustProxy: cfg.TrustProxy, Now: opts.Now,
+			BaseURL: cfg.BaseURL, Idle: cfg.SessionIdle, TrustProxy: cfg.TrustProxy, Now: opts.Now, Secrets: box,
 		},
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
@@ -109,6 +117,9 @@ func (s *Server) Close() {
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.DirectURLFallback {
 		log.Warn("DATABASE_URL_UNPOOLED is not set: using DATABASE_URL for session-level work; set it to Neon's direct endpoint")
+	}
+	if cfg.SecretKey == nil {
+		log.Warn("SECRET_KEY is not set: two-step sign-in is unavailable (no enrolment, and enrolled users can sign in only with a recovery code); set it to the base64 of 32 random bytes")
 	}
 	m := newMetrics()
 	d, err := db.Open(ctx, cfg.DatabaseURL, db.Options{MaxConns: cfg.DBMaxConns, AcquireTimeout: cfg.DBAcquireTimeout, Tracer: m})
