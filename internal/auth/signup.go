@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,6 +11,7 @@ import (
 	"rapport/internal/form"
 	"rapport/internal/httpx"
 	"rapport/internal/mail"
+	"rapport/web"
 )
 
 const maxNameLen = 100
@@ -61,7 +61,7 @@ func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 	} else if !allowed {
 		mins := retryMinutes(w, retry)
 		s.Pages.ErrorWith(w, r, http.StatusTooManyRequests, "Too many sign-ups",
-			"Too many accounts were asked for from here or for this email. Try again in "+strconv.Itoa(mins)+" minute"+plural(mins)+".")
+			"Too many accounts were asked for from here or for this email. Try again in "+web.Count(mins, "minute", "minutes")+".")
 		return
 	}
 	// Hashed whether or not the address is taken, so both answers cost the same.

@@ -512,7 +512,7 @@ func dealCard(d DealRow, canMove bool, next string, now time.Time) templ.Compone
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var27 string
-				templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(showDate(d.CloseDate))
+				templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(closeDay(d.CloseDate))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/crm/board.templ`, Line: 99, Col: 70}
 				}
@@ -530,7 +530,7 @@ func dealCard(d DealRow, canMove bool, next string, now time.Time) templ.Compone
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var28 string
-				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(showDate(d.CloseDate))
+				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(closeDay(d.CloseDate))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/crm/board.templ`, Line: 101, Col: 60}
 				}
@@ -549,9 +549,9 @@ func dealCard(d DealRow, canMove bool, next string, now time.Time) templ.Compone
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var29 string
-		templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(plural(daysSince(d.StageChangedAt, now), "day", "days"))
+		templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(web.Count(daysSince(d.StageChangedAt, now), "day", "days"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/crm/board.templ`, Line: 104, Col: 83}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/crm/board.templ`, Line: 104, Col: 86}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 		if templ_7745c5c3_Err != nil {

@@ -84,12 +84,12 @@ func dateInput(t *time.Time) string {
 	return t.UTC().Format(dateLayout)
 }
 
-// showDate is t as a day for people: "Mar 4, 2026".
-func showDate(t *time.Time) string {
-	if t == nil {
+// closeDay is a close date for people ("Wed 4 Mar 2026"), or "—" when there is none.
+func closeDay(d *time.Time) string {
+	if d == nil {
 		return "—"
 	}
-	return t.UTC().Format("Jan 2, 2006")
+	return web.CalendarDay(*d)
 }
 
 // today is the current UTC day at midnight.

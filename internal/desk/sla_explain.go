@@ -3,13 +3,16 @@ package desk
 import (
 	"strings"
 	"time"
+
+	"rapport/web"
 )
 
 // explainClock says in sentences where a ticket's SLA clock stands and why: what is due
 // when, what was met, and what paused the resolution clock ("paused 3h10m while
 // pending"). pauses comes from the status history (Pauses); it may be empty for tickets
-// older than the history, and then the stored total stands in.
-func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []string {
+// older than the history, and then the stored total stands in. Times are written in loc,
+// the viewer's zone.
+func explainClock(c Clock, in ClockInput, pauses []PauseTotal, loc *time.Location) []string {
 	if !c.HasPolicy() {
 		return []string{"No SLA policy applies to this ticket's priority, so nothing is due."}
 	}
@@ -24,9 +27,9 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []
 	case fr.Settled:
 		out = append(out, "First reply after "+FormatDuration(fr.Took)+", "+FormatDuration(-fr.Left)+" over the "+target+" target.")
 	case fr.Left >= 0:
-		out = append(out, "First reply due by "+stamp(fr.Due)+": "+FormatDuration(fr.Left)+" left.")
+		out = append(out, "First reply due by "+web.Moment(fr.Due, loc)+": "+FormatDuration(fr.Left)+" left.")
 	default:
-		out = append(out, "First reply was due by "+stamp(fr.Due)+": "+FormatDuration(-fr.Left)+" overdue.")
+		out = append(out, "First reply was due by "+web.Moment(fr.Due, loc)+": "+FormatDuration(-fr.Left)+" overdue.")
 	}
 	target = FormatDuration(minutes(in.ResolveMins))
 	switch {
@@ -39,9 +42,9 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []
 	case res.Paused:
 		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; it was already "+FormatDuration(-res.Left)+" overdue.")
 	case res.Left >= 0:
-		out = append(out, "Resolution due by "+stamp(res.Due)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
+		out = append(out, "Resolution due by "+web.Moment(res.Due, loc)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
 	default:
-		out = append(out, "Resolution was due by "+stamp(res.Due)+": "+FormatDuration(-res.Left)+" overdue.")
+		out = append(out, "Resolution was due by "+web.Moment(res.Due, loc)+": "+FormatDuration(-res.Left)+" overdue.")
 	}
 	if res.Settled {
 		if in.PausedBefore > 0 {

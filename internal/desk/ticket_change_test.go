@@ -72,7 +72,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	if len(pauses) != 1 || pauses[0].Status != StatusPending {
 		t.Fatalf("pauses from the history: %+v", pauses)
 	}
-	if got := explainClock(Compute(x.input(), x.Now), x.input(), pauses, x.Now); !containsLine(got, "Paused 3h10m while pending") {
+	if got := explainClock(Compute(x.input(), x.Now), x.input(), pauses, time.UTC); !containsLine(got, "Paused 3h10m while pending") {
 		t.Errorf("explanation %q lacks the pause", got)
 	}
 

@@ -42,12 +42,6 @@ func ago(now, t time.Time) string {
 	return FormatDuration(d) + " ago"
 }
 
-// stamp is an absolute time, for a title attribute or beside a relative one.
-func stamp(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") }
-
-// isoTime is t for a <time datetime> attribute.
-func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 func ticketURL(id string) templ.SafeURL { return templ.SafeURL("/desk/tickets/" + url.PathEscape(id)) }
 func myTicketURL(id string) templ.SafeURL {
 	return templ.SafeURL("/support/tickets/" + url.PathEscape(id))
@@ -91,35 +85,6 @@ func money(cents int64) string {
 		s = "-" + s
 	}
 	return s
-}
-
-// TextArea is a labelled multi-line field with its error beside it; its id, error id
-// and classes follow web.Field's.
-type TextArea struct {
-	Label    string
-	Name     string
-	Value    string
-	Error    string
-	Hint     string
-	Rows     int
-	Required bool
-}
-
-func (f TextArea) id() string { return "f-" + f.Name }
-
-func (f TextArea) attrs() templ.Attributes {
-	a := templ.Attributes{"rows": strconv.Itoa(max(f.Rows, 3)), "maxlength": strconv.Itoa(maxBody)}
-	if f.Required {
-		a["required"] = true
-	}
-	switch {
-	case f.Error != "":
-		a["aria-invalid"] = "true"
-		a["aria-describedby"] = f.id() + "-error"
-	case f.Hint != "":
-		a["aria-describedby"] = f.id() + "-hint"
-	}
-	return a
 }
 
 // viewURL is the queue's view st with query's filters (and no page position).
@@ -226,8 +191,6 @@ func byline(name *string) string {
 	}
 	return " by " + *name
 }
-
-func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }
 
 // attainmentText is "93.5% (187 of 200)", or "—" when nothing was settled.
 func attainmentText(s timeStats) string {
