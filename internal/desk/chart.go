@@ -15,7 +15,7 @@ import (
 
 // chartLine is one series of a line chart, as an SVG polyline's points.
 type chartLine struct {
-	Priority string
+	Priority Priority
 	Points   string
 	Last     int
 }
@@ -35,7 +35,7 @@ type lineChart struct {
 func backlogChart(points []backlogPoint) lineChart {
 	c := lineChart{Width: 640, Height: 240, Left: 44, Right: 630, Top: 12, Bottom: 210}
 	var days []time.Time
-	series := map[string][]int{}
+	series := map[Priority][]int{}
 	maxV := 0
 	for _, p := range points {
 		if len(days) == 0 || !days[len(days)-1].Equal(p.Day) {
@@ -116,7 +116,7 @@ func attainmentChart(stats []timeStats, labelledBy string) chart.Bars {
 func priorityBars(stats []timeStats, labelledBy string, top float64, bars func(timeStats) []chart.Bar) chart.Bars {
 	c := chart.Bars{LabelledBy: labelledBy, Max: top}
 	for _, s := range stats {
-		c.Rows = append(c.Rows, chart.Row{Label: statusLabel(s.Priority), Bars: bars(s)})
+		c.Rows = append(c.Rows, chart.Row{Label: reportLabel(s.Priority), Bars: bars(s)})
 	}
 	return c
 }

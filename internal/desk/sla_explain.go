@@ -38,9 +38,9 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, loc *time.Locatio
 	case res.Settled:
 		out = append(out, "Solved after "+FormatDuration(res.Took)+" of clock time, "+FormatDuration(-res.Left)+" over the "+target+" target.")
 	case res.Paused && res.Left >= 0:
-		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; "+FormatDuration(res.Left)+" will be left when it resumes.")
+		out = append(out, "The resolution clock is paused while the ticket is "+string(in.Status)+"; "+FormatDuration(res.Left)+" will be left when it resumes.")
 	case res.Paused:
-		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; it was already "+FormatDuration(-res.Left)+" overdue.")
+		out = append(out, "The resolution clock is paused while the ticket is "+string(in.Status)+"; it was already "+FormatDuration(-res.Left)+" overdue.")
 	case res.Left >= 0:
 		out = append(out, "Resolution due by "+web.Moment(res.Due, loc)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
 	default:
@@ -55,7 +55,7 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, loc *time.Locatio
 	var parts []string
 	var total time.Duration
 	for _, p := range pauses {
-		parts = append(parts, FormatDuration(p.Total)+" while "+p.Status)
+		parts = append(parts, FormatDuration(p.Total)+" while "+string(p.Status))
 		total += p.Total
 	}
 	switch {

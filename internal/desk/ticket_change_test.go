@@ -112,9 +112,9 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	for i, h := range hist {
 		from := "<nil>"
 		if h.From != nil {
-			from = *h.From
+			from = string(*h.From)
 		}
-		if from+"→"+h.To != want[i] {
+		if from+"→"+string(h.To) != want[i] {
 			t.Errorf("history[%d] = %s→%s, want %s", i, from, h.To, want[i])
 		}
 	}

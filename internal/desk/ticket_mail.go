@@ -43,7 +43,7 @@ func (s *Service) emailsFor(cur lockedTicket, ch change) []mail.Message {
 			To:      ch.Assignee.Email,
 			Subject: "Assigned to you: " + cur.Subject + " [" + ref + "]",
 			Body: "Hello " + ch.Assignee.Name + ",\n\n" + ch.Actor.Name + " assigned you ticket " + ref + " \"" + cur.Subject +
-				"\" from " + cur.RequesterName + " (priority " + ch.Priority + ", status " + ch.Status + ").\n\n" + link + "\n",
+				"\" from " + cur.RequesterName + " (priority " + string(ch.Priority) + ", status " + string(ch.Status) + ").\n\n" + link + "\n",
 		})
 	}
 	return out

@@ -11,19 +11,11 @@ import (
 	"rapport/web"
 )
 
-// statusLabel is a status for people.
-func statusLabel(s string) string {
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // statusClass is a status badge's classes (colours in desk.css).
-func statusClass(s string) string { return "badge status-" + s }
+func statusClass(s Status) string { return "badge status-" + string(s) }
 
 // priorityClass is a priority badge's classes.
-func priorityClass(p string) string { return "badge prio-" + p }
+func priorityClass(p Priority) string { return "badge prio-" + string(p) }
 
 // slaClass colours an SLA label by its state ("ok", "warn", "bad" or "").
 func slaClass(state string) string {
@@ -88,14 +80,14 @@ func money(cents int64) string {
 }
 
 // viewURL is the queue's view st with query's filters (and no page position).
-func viewURL(query map[string][]string, st string) string {
+func viewURL(query map[string][]string, st Status) string {
 	q := map[string][]string{}
 	for k, v := range query {
 		if k != "after" {
 			q[k] = v
 		}
 	}
-	return queueURL(q, "status", st)
+	return queueURL(q, "status", string(st))
 }
 
 // countLabel is a view's count: "1,000+" once it reaches the cap.
@@ -114,7 +106,7 @@ func priorityOptions(anyLabel string) []web.Option {
 		o = append(o, web.Option{Value: "", Label: anyLabel})
 	}
 	for _, p := range Priorities {
-		o = append(o, web.Option{Value: p, Label: statusLabel(p)})
+		o = append(o, web.Option{Value: string(p), Label: p.Label()})
 	}
 	return o
 }
@@ -140,10 +132,10 @@ var assigneeFilterOptions = []web.Option{
 
 // statusOptions are the statuses a ticket in status cur may be given: its own and the
 // ones it may move to.
-func statusOptions(cur string) []web.Option {
-	o := []web.Option{{Value: cur, Label: statusLabel(cur)}}
-	for _, s := range transitions[cur] {
-		o = append(o, web.Option{Value: s, Label: statusLabel(s)})
+func statusOptions(cur Status) []web.Option {
+	o := []web.Option{{Value: string(cur), Label: cur.Label()}}
+	for _, s := range cur.Next() {
+		o = append(o, web.Option{Value: string(s), Label: s.Label()})
 	}
 	return o
 }
