@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
-	"rapport/internal/mail"
 )
 
 // RoleChange is a change of a user's role asked for by an admin.
@@ -90,12 +89,6 @@ func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (Ro
 		return done, err
 	}
 	done.Invited = true
-	return done, mail.Enqueue(ctx, tx, mail.Message{
-		To:      email,
-		Subject: "You have been invited to Rapport",
-		Body: "Hello " + name + ",\n\n" + c.By + " has made your Rapport account a staff account (" + c.Role.Label() + ").\n" +
-			"For your security you were signed out everywhere and your old password no longer works.\n" +
-			"Choose your password here within three days:\n\n" + tokenLink(base, "/reset-password", token) +
-			"\n\nIf you did not expect this, ignore this email and tell your administrator.\n",
-	})
+	return done, enqueueEmail(ctx, tx, "staff_promoted", email,
+		accountEmail{Name: name, By: c.By, Role: c.Role.Label(), Link: tokenLink(base, "/reset-password", token)})
 }

@@ -10,7 +10,6 @@ import (
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
-	"rapport/internal/mail"
 	"rapport/web"
 )
 
@@ -103,12 +102,6 @@ func (s *Service) register(ctx context.Context, tx pgx.Tx, f signUpForm, hash st
 	if err != nil || !send {
 		return err
 	}
-	return mail.Enqueue(ctx, tx, mail.Message{
-		To:      o.Email,
-		Subject: "You already have a Rapport account",
-		Body: "Hello " + o.Name + ",\n\nSomeone (hopefully you) tried to create a Rapport account with this address, but it already has one.\n\n" +
-			"Sign in here: " + pageLink(s.BaseURL, "/signin") + "\n" +
-			"Forgot your password? Choose a new one here: " + pageLink(s.BaseURL, "/forgot-password") +
-			"\n\nIf it was not you, ignore this email: nothing has changed.\n",
-	})
+	return enqueueEmail(ctx, tx, "account_exists", o.Email,
+		accountEmail{Name: o.Name, SignIn: pageLink(s.BaseURL, "/signin"), Forgot: pageLink(s.BaseURL, "/forgot-password")})
 }

@@ -126,7 +126,11 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, cur lockedTicket, ch cha
 			return db.Translate(err)
 		}
 	}
-	for _, m := range s.emailsFor(cur, ch) {
+	msgs, err := s.emailsFor(cur, ch)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
 		if err := mail.Enqueue(ctx, tx, m); err != nil {
 			return err
 		}
