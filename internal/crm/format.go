@@ -14,11 +14,11 @@ func activityLabel(kind string) string {
 	return "Note"
 }
 
-// companyRef is what the company_id field accepts for a company: its domain, or its id
-// when it has none.
+// companyRef is what the company_id field accepts for a company: its domain (as people
+// read it), or its id when it has none.
 func companyRef(c *Company) string {
 	if c.Domain != nil {
-		return *c.Domain
+		return ShowDomain(*c.Domain)
 	}
 	return c.ID
 }
