@@ -23,6 +23,7 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/db"
 	"rapport/internal/form"
+	"rapport/internal/jobs"
 	"rapport/internal/seed"
 	"rapport/internal/server"
 )
@@ -81,7 +82,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if cfg.DirectURLFallback {
 			log.Warn("DATABASE_URL_UNPOOLED is not set: migrating over DATABASE_URL without goose's session lock; run one migrator at a time")
 		}
-		return db.Migrate(ctx, cfg.DirectURL, args[1], !cfg.DirectURLFallback, stdout)
+		if err := db.Migrate(ctx, cfg.DirectURL, args[1], !cfg.DirectURLFallback, stdout); err != nil {
+			return err
+		}
+		// River's tables (internal/jobs) follow ours up; down and status are goose's.
+		if args[1] == "up" {
+			return jobs.Migrate(ctx, cfg.DirectURL, stdout)
+		}
+		return nil
 	case "seed":
 		return seedCmd(ctx, cfg, args[1:], stdout)
 	case "user":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
 )
@@ -80,8 +81,14 @@ func (s *Service) ConfirmEmail(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1`, uid)
-			return db.Translate(err)
+			var email string
+			if err := tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1 RETURNING email`, uid).
+				Scan(&email); err != nil {
+				return db.Translate(err)
+			}
+			e := ownEntry(audit.EmailVerified, uid, email)
+			e.After = map[string]bool{"email_verified": true}
+			return audit.Record(ctx, tx, e)
 		})
 		switch {
 		case errors.Is(err, db.ErrNotFound):

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
@@ -79,8 +80,10 @@ func (s *Service) Change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		u.SessionVersion, err = setPassword(ctx, tx, u.ID, hash)
-		return err
+		if u.SessionVersion, err = setPassword(ctx, tx, u.ID, hash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, ownEntry(audit.PasswordChanged, u.ID, u.Email))
 	})
 	if err != nil {
 		s.Pages.ServerError(w, r, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
 )
@@ -44,6 +45,12 @@ func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
 			}
 			token, err := issueToken(ctx, tx, purposeReset, u.ID, resetTokenTTL)
 			if err != nil {
+				return err
+			}
+			// Only a link that goes out is logged: at most one a minute per account,
+			// where every anonymous request would let anyone fill the log (and the
+			// answer says nothing about which addresses have accounts).
+			if err := audit.Record(ctx, tx, accountEntry(audit.PasswordForgot, nil, u.ID, u.Email)); err != nil {
 				return err
 			}
 			return enqueueEmail(ctx, tx, "password_reset", u.Email, accountEmail{Name: u.Name, Link: s.link("/reset-password", token)})

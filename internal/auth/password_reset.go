@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
@@ -55,7 +56,7 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 	}
 	var email string
 	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		uid, _, err := consumeToken(ctx, tx, f.Token, setPasswordPurposes...)
+		uid, purpose, err := consumeToken(ctx, tx, f.Token, setPasswordPurposes...)
 		if err != nil {
 			return err
 		}
@@ -63,7 +64,13 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		// Following the emailed link proves the address.
-		return tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1 RETURNING email`, uid).Scan(&email)
+		if err := tx.QueryRow(ctx, `UPDATE "user" SET email_verified = true, updated_at = now() WHERE id = $1 RETURNING email`, uid).Scan(&email); err != nil {
+			return db.Translate(err)
+		}
+		// Whoever followed the link reads the account's mailbox: the entry names them.
+		e := ownEntry(audit.PasswordReset, uid, email)
+		e.After = map[string]string{"link": linkKind(purpose)}
+		return audit.Record(ctx, tx, e)
 	})
 	if errors.Is(err, db.ErrNotFound) {
 		s.Pages.Render(w, r, http.StatusNotFound, "Choose a new password", resetPage(resetForm{Invalid: true}))
@@ -84,4 +91,12 @@ func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Pages.Flash(w, r, "success", "Your password has been changed. Sign in with your new password.")
 	httpx.Redirect(w, r, "/signin")
+}
+
+// linkKind names a set-password link's purpose for the audit log.
+func linkKind(purpose string) string {
+	if purpose == purposeInvite {
+		return "invitation"
+	}
+	return "password reset"
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/db"
 )
 
@@ -15,7 +16,7 @@ type RoleChange struct {
 	UserID string
 	Role   Role
 	Team   string // for agents: their team
-	By     string // the admin's name, for the invitation
+	By     *User  // the admin: named in the invitation, the actor in the audit log
 }
 
 // RoleChanged says what ChangeRole did.
@@ -40,7 +41,11 @@ func (d RoleChanged) Note() string {
 // Staff reports whether the role works for the company (not a customer).
 func (r Role) Staff() bool { return r == RoleSales || r == RoleAgent || r == RoleAdmin }
 
-const lockRoleSQL = `SELECT name, email, role, email_verified FROM "user" WHERE id = $1 FOR UPDATE`
+const lockRoleSQL = `
+SELECT u.name, u.email, u.role, u.email_verified, coalesce(a.team, '')
+FROM "user" u LEFT JOIN agents a ON a.user_id = u.id
+WHERE u.id = $1
+FOR UPDATE OF u`
 
 // ChangeRole sets the user's role and, for agents, their team, in the caller's
 // transaction. A new role ends every session of the user (session_version is bumped,
@@ -52,16 +57,24 @@ const lockRoleSQL = `SELECT name, email, role, email_verified FROM "user" WHERE 
 // password and emails an invitation (base is BASE_URL) to choose a new one: only
 // whoever reads that mailbox becomes staff. A self-sign-up made in someone's name
 // before they joined keeps nothing.
-func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (RoleChanged, error) {
-	var done RoleChanged
+//
+// A new role is logged (audit.RoleChanged, with the role and team before and after), or
+// else an agent's new team (audit.AgentTeamsChanged); a change that changes nothing is
+// not.
+func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (done RoleChanged, err error) {
 	if !c.Role.Valid() {
 		return done, fmt.Errorf("invalid role %q", c.Role)
 	}
-	var name, email, old string
+	var name, email, old, oldTeam string
 	var verified bool
-	if err := tx.QueryRow(ctx, lockRoleSQL, c.UserID).Scan(&name, &email, &old, &verified); err != nil {
+	if err := tx.QueryRow(ctx, lockRoleSQL, c.UserID).Scan(&name, &email, &old, &verified, &oldTeam); err != nil {
 		return done, db.Translate(err)
 	}
+	defer func() {
+		if err == nil {
+			err = logRoleChange(ctx, tx, c, email, Role(old), oldTeam, done.Invited)
+		}
+	}()
 	if Role(old) != c.Role {
 		if _, err := tx.Exec(ctx, `UPDATE "user" SET role = $2, session_version = session_version + 1, updated_at = now() WHERE id = $1`,
 			c.UserID, string(c.Role)); err != nil {
@@ -90,5 +103,26 @@ func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (Ro
 	}
 	done.Invited = true
 	return done, enqueueEmail(ctx, tx, "staff_promoted", email,
-		accountEmail{Name: name, By: c.By, Role: c.Role.Label(), Link: tokenLink(base, "/reset-password", token)})
+		accountEmail{Name: name, By: c.By.Name, Role: c.Role.Label(), Link: tokenLink(base, "/reset-password", token)})
+}
+
+// logRoleChange records what ChangeRole changed, if anything.
+func logRoleChange(ctx context.Context, tx pgx.Tx, c RoleChange, email string, old Role, oldTeam string, invited bool) error {
+	var e audit.Entry
+	switch {
+	case old != c.Role:
+		e = accountEntry(audit.RoleChanged, c.By, c.UserID, email)
+		e.Before = roleFields(nil, old, oldTeam)
+		after := roleFields(nil, c.Role, c.Team)
+		if invited {
+			after["invitation"] = "sent: the password was cleared"
+		}
+		e.After = after
+	case c.Role == RoleAgent && oldTeam != c.Team:
+		e = accountEntry(audit.AgentTeamsChanged, c.By, c.UserID, email)
+		e.Before, e.After = map[string]string{"team": oldTeam}, map[string]string{"team": c.Team}
+	default:
+		return nil
+	}
+	return audit.Record(ctx, tx, e)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
@@ -90,6 +91,12 @@ func (s *Service) register(ctx context.Context, tx pgx.Tx, f signUpForm, hash st
 	case errors.Is(err, db.ErrNotFound):
 		u, err := CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: RoleCustomer, PasswordHash: hash})
 		if err != nil {
+			return err
+		}
+		// Nobody is signed in, and nothing proves who typed the form: no actor.
+		e := accountEntry(audit.UserSignedUp, nil, u.ID, u.Email)
+		e.After = map[string]string{"name": u.Name, "email": u.Email, "role": string(u.Role)}
+		if err := audit.Record(ctx, tx, e); err != nil {
 			return err
 		}
 		return s.sendVerification(ctx, tx, u.ID, u.Name, u.Email)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
@@ -47,6 +48,11 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 		}
 		u, err := CreateUser(ctx, tx, NewUser{Name: f.Name, Email: f.Email, Role: Role(f.Role), Team: f.Team})
 		if err != nil {
+			return err
+		}
+		e := accountEntry(audit.UserCreated, admin, u.ID, u.Email)
+		e.After = roleFields(map[string]string{"name": u.Name, "email": u.Email}, u.Role, teamOf(u))
+		if err := audit.Record(ctx, tx, e); err != nil {
 			return err
 		}
 		token, err := issueToken(ctx, tx, purposeInvite, u.ID, inviteTokenTTL)

@@ -1,9 +1,14 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/audit"
+	"rapport/internal/db"
 	"rapport/internal/httpx"
 )
 
@@ -23,7 +28,24 @@ func (s *Service) setBanned(w http.ResponseWriter, r *http.Request, banned bool)
 		s.Pages.Error(w, r, http.StatusForbidden)
 		return
 	}
-	if err := SetBanned(ctx, s.DB, u.ID, banned); err != nil {
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		email, was, err := SetBanned(ctx, tx, u.ID, banned)
+		if err != nil || was == banned { // a second click changes nothing: nothing to log
+			return err
+		}
+		action := audit.UserReactivated
+		if banned {
+			action = audit.UserDeactivated
+		}
+		e := accountEntry(action, UserFrom(ctx), u.ID, email)
+		e.Before, e.After = map[string]string{"status": accessStatus(was)}, map[string]string{"status": accessStatus(banned)}
+		return audit.Record(ctx, tx, e)
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
@@ -33,4 +55,12 @@ func (s *Service) setBanned(w http.ResponseWriter, r *http.Request, banned bool)
 	}
 	s.Pages.Flash(w, r, "success", msg)
 	httpx.Redirect(w, r, "/admin/users/"+url.PathEscape(u.ID))
+}
+
+// accessStatus is a deactivation flag as the audit log shows it.
+func accessStatus(banned bool) string {
+	if banned {
+		return "deactivated"
+	}
+	return "active"
 }

@@ -69,7 +69,7 @@ func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
 	var done RoleChanged
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		done, err = ChangeRole(ctx, tx, s.BaseURL, RoleChange{UserID: u.ID, Role: Role(f.Role), Team: f.Team, By: UserFrom(ctx).Name})
+		done, err = ChangeRole(ctx, tx, s.BaseURL, RoleChange{UserID: u.ID, Role: Role(f.Role), Team: f.Team, By: UserFrom(ctx)})
 		return err
 	})
 	if errors.Is(err, db.ErrNotFound) {

@@ -63,19 +63,23 @@ func escapeLike(s string) string {
 	return string(out)
 }
 
-// SetBanned deactivates (ending every session) or reactivates a user.
-func SetBanned(ctx context.Context, q db.Querier, userID string, banned bool) error {
-	tag, err := q.Exec(ctx, `UPDATE "user" SET banned = $2,
-		session_version = session_version + CASE WHEN $2 THEN 1 ELSE 0 END, updated_at = now()
-		WHERE id = $1`, userID, banned)
-	if err != nil {
-		return db.Translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return db.ErrNotFound
+// setBannedSQL changes the flag and returns the user's address and the flag as it was:
+// the subquery locks the row first, so "was" is the value this update replaced.
+const setBannedSQL = `
+UPDATE "user" u SET banned = $2,
+    session_version = u.session_version + CASE WHEN $2 THEN 1 ELSE 0 END, updated_at = now()
+FROM (SELECT id, banned FROM "user" WHERE id = $1 FOR UPDATE) was
+WHERE u.id = was.id
+RETURNING u.email, was.banned`
+
+// SetBanned deactivates (ending every session) or reactivates a user, in the caller's
+// transaction, and returns the user's address and whether they were deactivated before.
+func SetBanned(ctx context.Context, q db.Querier, userID string, banned bool) (email string, was bool, err error) {
+	if err := q.QueryRow(ctx, setBannedSQL, userID, banned).Scan(&email, &was); err != nil {
+		return "", false, db.Translate(err)
 	}
 	if banned {
-		return endSessions(ctx, q, userID, "")
+		return email, was, endSessions(ctx, q, userID, "")
 	}
-	return nil
+	return email, was, nil
 }

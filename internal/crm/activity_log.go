@@ -79,8 +79,8 @@ func (f *activityForm) Validate() {
 // ActivityLog logs a call, email or note on a deal (POST /crm/deals/{id}/activities).
 // A problem re-renders the deal page with the message beside the field.
 func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -100,7 +100,7 @@ func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", activityLabel(f.Type)+" logged.")

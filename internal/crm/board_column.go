@@ -29,7 +29,7 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	}
 	bq, err := s.readBoardQuery(ctx, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	if bq.Pipeline == nil {
@@ -38,19 +38,19 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	}
 	after, err := readCursor(q.Get("after"), "timestamptz")
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	cards, err := BoardCards(ctx, s.DB, bq.filter, []Stage{stage}, after, boardCards+1)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := columnPage{boardQuery: bq, Stage: stage, Actor: ActorFrom(ctx), Now: time.Now()}
 	if len(cards) > boardCards {
 		cards = cards[:boardCards]
 		if p.More, err = bq.columnURL(stage, cards[len(cards)-1]); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

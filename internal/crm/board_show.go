@@ -156,7 +156,7 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	bq, err := s.readBoardQuery(ctx, r.URL.Query())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := boardPage{boardQuery: bq, Actor: ActorFrom(ctx), Now: time.Now(), Greeting: auth.UserFrom(ctx).Name}
@@ -166,7 +166,7 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 	}
 	stages, err := LoadBoard(ctx, s.DB, bq.filter, boardCards)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p.Self = "/crm?" + bq.values().Encode()
@@ -174,7 +174,7 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 		col := boardColumn{StageTotal: st.StageTotal, Cards: st.Cards}
 		if int64(len(col.Cards)) < st.Count && len(col.Cards) > 0 {
 			if col.More, err = bq.columnURL(st.Stage, col.Cards[len(col.Cards)-1]); err != nil {
-				s.fail(w, r, err)
+				s.Pages.Fail(w, r, err)
 				return
 			}
 		}

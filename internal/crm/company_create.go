@@ -58,7 +58,7 @@ func (s *Service) CompanyNew(w http.ResponseWriter, r *http.Request) {
 // CompanyCreate adds a company (POST /crm/companies). A domain already in use
 // offers the company that has it instead.
 func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -80,14 +80,14 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, ErrDomainTaken) {
 		if err := s.domainTaken(ctx, &f); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New company", companyFormPage(f))
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Company "+c.Name+" added.")

@@ -77,13 +77,13 @@ func (f *companyForm) editFields() []formField {
 
 // CompanyEdit shows the company form filled in (GET /crm/companies/{id}/edit).
 func (s *Service) CompanyEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
 	c, err := loadCompanyForEdit(r.Context(), s.DB, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	f := companyFormOf(&c.Company)
@@ -94,8 +94,8 @@ func (s *Service) CompanyEdit(w http.ResponseWriter, r *http.Request) {
 // CompanyUpdate saves the company form (POST /crm/companies/{id}); 409 with what
 // changed when someone saved the company after the form was loaded.
 func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -113,7 +113,7 @@ func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
 	err := UpdateCompany(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.Name, f.domain)
 	if errors.Is(err, ErrDomainTaken) {
 		if err := s.domainTaken(ctx, &f); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit company", companyFormPage(f))
@@ -129,7 +129,7 @@ func (s *Service) CompanyUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Company "+f.Name+" saved.")

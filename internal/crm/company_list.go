@@ -77,7 +77,7 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 	if wantsCSV(r) {
 		rows, err := QueryCompanies(r.Context(), s.DB, f)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		s.streamCSV(w, r, "companies.csv", []string{"id", "name", "domain", "created_at"}, rows,
@@ -91,19 +91,19 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 	f.Limit = &limit
 	var err error
 	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	list, more, err := ListCompanies(r.Context(), s.DB, f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
 		if v.Next, err = nextPage("/crm/companies", q, last.SortKey, last.ID); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

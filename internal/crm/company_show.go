@@ -97,14 +97,14 @@ func LoadCompanyDetails(ctx context.Context, q db.Querier, id string, lim Compan
 // CompanyShow is the company page: its contacts, open deals with their total value, and
 // recent activity (GET /crm/companies/{id}; agents may read it). One statement.
 func (s *Service) CompanyShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	c, err := LoadCompanyDetails(ctx, s.DB, id, CompanyLimits{Contacts: pageLimit + 1, OpenDeals: pageLimit, Activity: 20})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := companyPage{Company: &c.Company, Contacts: c.Contacts, OpenDeals: c.OpenDeals, OpenCount: c.OpenCount,

@@ -52,7 +52,7 @@ func (s *Service) ContactNew(w http.ResponseWriter, r *http.Request) {
 	f := contactForm{Company: q.Get("company_id"), Email: form.NormalizeEmail(q.Get("email")), OwnerID: auth.UserFrom(ctx).ID,
 		Key: form.NewKey()}
 	if err := s.withOwners(ctx, &f.Owners); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, http.StatusOK, "New contact", contactFormPage(f))
@@ -60,7 +60,7 @@ func (s *Service) ContactNew(w http.ResponseWriter, r *http.Request) {
 
 // ContactCreate adds a contact (POST /crm/contacts).
 func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -90,7 +90,7 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Contact "+displayName(f.Name, f.Email)+" added.")

@@ -113,7 +113,7 @@ func ownerLabel(owners []Owner, name, v string) string {
 // ContactEdit shows the contact form filled in (GET /crm/contacts/{id}/edit), to its
 // owner or an admin.
 func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
@@ -123,13 +123,13 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 		err = ErrForbidden
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	f := contactFormOf(&c.ContactRow)
 	f.Check = loadedCheck(c.Saved, f.editFields())
 	if err := s.withOwners(ctx, &f.Owners); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, http.StatusOK, "Edit "+displayName(c.Name, c.Email), contactFormPage(f))
@@ -138,8 +138,8 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 // ContactUpdate saves the contact form (POST /crm/contacts/{id}); 409 with what
 // changed when someone saved the contact after the form was loaded.
 func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -182,7 +182,7 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Contact "+displayName(f.Name, f.Email)+" saved.")

@@ -87,12 +87,12 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 	if wantsCSV(r) {
 		var err error
 		if f.CompanyID, _, err = companyFilter(ctx, s.DB, v.Company); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		rows, err := QueryContacts(ctx, s.DB, f)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		s.streamCSV(w, r, "contacts.csv", []string{"id", "company_id", "email", "name", "owner_id", "created_at"}, rows,
@@ -112,25 +112,25 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 		v.Owners = choices.Owners
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	limit := listPage
 	f.Limit = &limit
 	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	list, more, err := ListContacts(ctx, s.DB, f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
 		if v.Next, err = nextPage("/crm/contacts", q, last.SortKey, last.ID); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

@@ -71,14 +71,14 @@ func LoadContactDetails(ctx context.Context, q db.Querier, id string, dealLimit,
 // when a customer account has the same email (GET /crm/contacts/{id}; agents may read
 // it). Two statements: the CRM's, then the desk's.
 func (s *Service) ContactShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	d, err := LoadContactDetails(ctx, s.DB, id, pageLimit, 20)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	c := &d.ContactRow

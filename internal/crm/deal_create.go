@@ -49,7 +49,7 @@ func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: StageLead, OwnerID: auth.UserFrom(ctx).ID,
 		Key: form.NewKey()}
 	if err := s.loadChoices(ctx, &f); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	if findPipeline(f.Pipelines, f.PipelineID) == nil && len(f.Pipelines) > 0 {
@@ -60,7 +60,7 @@ func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 
 // DealCreate adds a deal (POST /crm/deals).
 func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -86,7 +86,7 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Deal "+f.Title+" added.")

@@ -81,7 +81,7 @@ func (f *dealForm) show(name, v string) string {
 // DealEdit shows the deal form filled in (GET /crm/deals/{id}/edit), to its owner or
 // an admin.
 func (s *Service) DealEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
@@ -98,14 +98,14 @@ func (s *Service) DealEdit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.fail(w, r, err)
+	s.Pages.Fail(w, r, err)
 }
 
 // DealUpdate saves the deal form (POST /crm/deals/{id}); 409 with what changed when
 // someone saved the deal after the form was loaded.
 func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -145,7 +145,7 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Deal "+f.Title+" saved.")

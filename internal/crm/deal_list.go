@@ -105,12 +105,12 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	if wantsCSV(r) {
 		var err error
 		if f.CompanyID, _, err = companyFilter(ctx, s.DB, v.Company); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		rows, err := QueryDeals(ctx, s.DB, f)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 		s.streamCSV(w, r, "deals.csv", []string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at"}, rows,
@@ -123,7 +123,7 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	}
 	choices, companyID, msg, err := loadListChoices(ctx, s.DB, v.Company)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Owners, v.Pipelines = choices.Owners, choices.Pipelines
@@ -131,19 +131,19 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	limit := listPage
 	f.Limit = &limit
 	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	list, more, err := ListDeals(ctx, s.DB, f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Rows = list
 	if more {
 		last := list[len(list)-1]
 		if v.Next, err = nextPage("/crm/deals", q, last.SortKey, last.ID); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

@@ -61,8 +61,8 @@ func MoveDeal(ctx context.Context, d *db.DB, by Actor, id string, stage Stage) (
 // to next (the board or the deal page). The board's drag and drop posts the same form
 // with fetch and re-renders the board from the page this redirects to.
 func (s *Service) DealMove(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	stage := Stage(form.Text(r, "stage"))
@@ -73,7 +73,7 @@ func (s *Service) DealMove(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := MoveDeal(r.Context(), s.DB, ActorFrom(r.Context()), id, stage)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	if m.Moved {

@@ -74,7 +74,7 @@ const timelinePage = 50
 // DealShow is the deal page: details, the stage control, the log-an-activity form and
 // the timeline (GET /crm/deals/{id}; ?before= pages back, a malformed one is a 400).
 func (s *Service) DealShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
@@ -88,17 +88,17 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		err = ErrForbidden // a refused activity on someone else's deal
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	cur, err := readCursor(r.URL.Query().Get("before"), "timestamptz")
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	entries, err := DealTimeline(ctx, s.DB, id, cur, timelinePage+1)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := dealPage{Deal: d, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
@@ -112,7 +112,7 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		entries = entries[:timelinePage]
 		last := entries[len(entries)-1]
 		if p.Older, err = withCursor(dealPath(id), nil, "before", Cursor{Key: last.At, ID: last.ID}); err != nil {
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

@@ -25,7 +25,7 @@ type importPage struct {
 // ImportShow is an import's preview, or its result once applied (GET /crm/import/{id}).
 // Only the user who uploaded it sees it.
 func (s *Service) ImportShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
@@ -36,12 +36,12 @@ func (s *Service) renderImport(w http.ResponseWriter, r *http.Request, id string
 	ctx := r.Context()
 	imp, err := ImportByID(ctx, s.DB, ActorFrom(ctx), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := importPage{Import: imp, Problem: problem}
 	if p.Lines, err = ImportSample(ctx, s.DB, id, previewSample); err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, status, "Import preview", importPreviewPage(p))
@@ -49,8 +49,8 @@ func (s *Service) renderImport(w http.ResponseWriter, r *http.Request, id string
 
 // ImportConfirm applies a previewed import in one transaction (POST /crm/import/{id}).
 func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -66,7 +66,7 @@ func (s *Service) ImportConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Imported "+strconv.FormatInt(n, 10)+" new records.")

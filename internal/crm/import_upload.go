@@ -64,7 +64,7 @@ func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	by := ActorFrom(r.Context())
@@ -73,7 +73,7 @@ func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	httpx.Redirect(w, r, importPath(id))

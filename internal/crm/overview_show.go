@@ -145,7 +145,7 @@ func (s *Service) OverviewShow(w http.ResponseWriter, r *http.Request) {
 		p.Soon, p.Overdue, err = DueDeals(ctx, s.DB, ownerID, now, 10)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, http.StatusOK, "Overview", overviewShowPage(p))

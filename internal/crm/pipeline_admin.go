@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
+	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
@@ -68,21 +70,35 @@ func createPipeline(ctx context.Context, q db.Querier, claim form.Claim, name st
 	return id, db.Translate(err)
 }
 
-const renamePipelineSQL = `UPDATE pipelines SET name = $2 WHERE id = $1`
+// renamePipelineSQL returns the name it replaced: the subquery locks the row first, so
+// "was" is the name this update changed.
+const renamePipelineSQL = `
+UPDATE pipelines p SET name = $2
+FROM (SELECT id, name FROM pipelines WHERE id = $1 FOR UPDATE) was
+WHERE p.id = was.id
+RETURNING was.name`
 
 // RenamePipeline renames a pipeline; ErrPipelineNameTaken when another has the name.
 func RenamePipeline(ctx context.Context, q db.Querier, id, name string) error {
-	tag, err := q.Exec(ctx, renamePipelineSQL, id, name)
+	_, err := renamePipeline(ctx, q, id, name)
+	return err
+}
+
+// renamePipeline is RenamePipeline returning the name it replaced.
+func renamePipeline(ctx context.Context, q db.Querier, id, name string) (string, error) {
+	var was string
+	err := q.QueryRow(ctx, renamePipelineSQL, id, name).Scan(&was)
 	if db.Unique(err, "pipelines_name_unique") {
-		return ErrPipelineNameTaken
+		return "", ErrPipelineNameTaken
 	}
-	if err != nil {
-		return db.Translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return db.ErrNotFound
-	}
-	return nil
+	return was, db.Translate(err)
+}
+
+// pipelineEntry is the audit log's entry of a pipeline change by the signed-in admin.
+func pipelineEntry(ctx context.Context, action audit.Action, id, name string) audit.Entry {
+	by := auth.UserFrom(ctx)
+	return audit.Entry{ActorID: by.ID, ActorEmail: by.Email, Action: action, TargetType: audit.TargetPipeline,
+		TargetID: id, TargetLabel: name, After: map[string]string{"name": name}}
 }
 
 // pipelineForm is the create or rename form.
@@ -111,7 +127,7 @@ func (s *Service) PipelineList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status int, f pipelineForm) {
 	list, err := ListPipelineStats(r.Context(), s.DB)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, status, "Pipelines", pipelinesAdminPage(pipelinesPage{Pipelines: list, Form: f}))
@@ -119,7 +135,7 @@ func (s *Service) renderPipelines(w http.ResponseWriter, r *http.Request, status
 
 // PipelineCreate adds a pipeline (POST /admin/pipelines).
 func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -130,7 +146,14 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 	f := pipelineForm{Name: form.Text(r, "name"), Errors: form.Errors{}, Key: key}
 	f.Validate()
 	if f.Errors.OK() {
-		_, err := createPipeline(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: "/admin/pipelines"}, f.Name)
+		claim := form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: "/admin/pipelines"}
+		err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			id, err := createPipeline(ctx, tx, claim, f.Name)
+			if err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, pipelineEntry(ctx, audit.PipelineCreated, id, f.Name))
+		})
 		if s.Pages.Repeated(w, r, err) {
 			return
 		}
@@ -138,7 +161,7 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, ErrPipelineNameTaken):
 			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
 		case err != nil:
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		default:
 			s.Pages.Flash(w, r, "success", "Pipeline "+f.Name+" created.")
@@ -151,13 +174,13 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 
 // PipelineEdit shows the rename form (GET /admin/pipelines/{id}).
 func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
 	pipes, err := ListPipelines(r.Context(), s.DB)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	p := findPipeline(pipes, id)
@@ -170,19 +193,28 @@ func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
 
 // PipelineRename renames a pipeline (POST /admin/pipelines/{id}).
 func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.parseForm(w, r) {
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	f := pipelineForm{ID: id, Name: form.Text(r, "name"), Errors: form.Errors{}}
 	f.Validate()
 	if f.Errors.OK() {
-		err := RenamePipeline(r.Context(), s.DB, id, f.Name)
+		ctx := r.Context()
+		err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			was, err := renamePipeline(ctx, tx, id, f.Name)
+			if err != nil || was == f.Name {
+				return err
+			}
+			e := pipelineEntry(ctx, audit.PipelineRenamed, id, f.Name)
+			e.Before = map[string]string{"name": was}
+			return audit.Record(ctx, tx, e)
+		})
 		switch {
 		case errors.Is(err, ErrPipelineNameTaken):
 			f.Errors.Add("name", "A pipeline is already called "+f.Name+".")
 		case err != nil:
-			s.fail(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		default:
 			s.Pages.Flash(w, r, "success", "Pipeline renamed to "+f.Name+".")

@@ -4,17 +4,11 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"rapport/internal/auth"
-	"rapport/internal/cursor"
 	"rapport/internal/db"
-	"rapport/internal/form"
 	"rapport/internal/httpx"
 )
 
@@ -60,48 +54,11 @@ func ActorFrom(ctx context.Context) Actor {
 func (a Actor) CanChange(ownerID string) bool { return a.Admin || (a.ID != "" && a.ID == ownerID) }
 
 // ErrForbidden means the record exists but is not the actor's to change.
-var ErrForbidden = errors.New("crm: not the actor's record")
-
-// fail answers a store error: 404 for a missing record, 403 for someone else's, 400 for
-// a doctored page link or a value Postgres could not read, 503/500 for the rest.
-func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *pgconn.PgError
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		s.Pages.Error(w, r, http.StatusNotFound)
-	case errors.Is(err, cursor.ErrInvalid):
-		s.Pages.Error(w, r, http.StatusBadRequest)
-	case errors.Is(err, ErrForbidden):
-		s.Pages.ErrorWith(w, r, http.StatusForbidden, "That is not yours to change",
-			"Every rep can read this record, but only its owner or an admin can change it. Ask its owner to reassign it to you.")
-	case errors.As(err, &pe) && len(pe.Code) == 5 && pe.Code[:2] == "22":
-		s.Pages.Error(w, r, http.StatusBadRequest)
-	default:
-		s.Pages.ServerError(w, r, err)
-	}
-}
-
-// pathID is the {id} of the route when it is a UUID; otherwise it answers 404.
-func (s *Service) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return "", false
-	}
-	return id, true
-}
+var ErrForbidden error = &httpx.PageError{Status: http.StatusForbidden, Heading: "That is not yours to change",
+	Message: "Every rep can read this record, but only its owner or an admin can change it. Ask its owner to reassign it to you."}
 
 // canReadDeals reports whether the viewer may open deal pages (agents only see
 // contacts and companies).
 func canReadDeals(ctx context.Context) bool {
 	return auth.UserFrom(ctx).Can(auth.RoleSales)
-}
-
-// parseForm reads a form body; a malformed or oversized one is answered 400 or 413.
-func (s *Service) parseForm(w http.ResponseWriter, r *http.Request) bool {
-	if err := form.Parse(w, r); err != nil {
-		s.Pages.Error(w, r, form.Status(err))
-		return false
-	}
-	return true
 }

@@ -17,6 +17,10 @@ var (
 	// the request should be answered 503 and retried later. It reports Busy() (see
 	// httpx.IsBusy), as every back-pressure error does.
 	ErrBusy error = &busyError{"database busy"}
+	// ErrBadValue means Postgres could not read a value it was given (SQLSTATE class 22,
+	// "data exception": a number out of range, a malformed date): the request's fault,
+	// answered 400, since forms check what they can before the database sees it.
+	ErrBadValue = errors.New("value the database cannot read")
 )
 
 // busyError is back-pressure: the caller should retry later.
@@ -74,6 +78,9 @@ func Translate(err error) error {
 		// has been failing") while Postgres is down. The request should retry later.
 		if strings.HasPrefix(pe.Code, "08") {
 			return fmt.Errorf("%w: %s", ErrBusy, pe.Code)
+		}
+		if strings.HasPrefix(pe.Code, "22") {
+			return fmt.Errorf("%w: %w", ErrBadValue, err)
 		}
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -59,8 +60,9 @@ var errNoUser = errors.New("no such user")
 // account is invited by email to choose a new password, so only the mailbox's owner
 // becomes an agent); an admin keeps the admin role and gains the profile, so they can
 // be assigned tickets. A repeat of the form's claim changes nothing and returns a
-// *form.Repeat.
-func makeAgent(ctx context.Context, d *db.DB, base *url.URL, claim form.Claim, email, team, by string) (*auth.User, auth.RoleChanged, error) {
+// *form.Repeat. What changed is logged (auth.ChangeRole, or teamChanged), with by as
+// the actor.
+func makeAgent(ctx context.Context, d *db.DB, base *url.URL, claim form.Claim, email, team string, by *auth.User) (*auth.User, auth.RoleChanged, error) {
 	var u *auth.User
 	var done auth.RoleChanged
 	err := d.InTx(ctx, func(tx pgx.Tx) error {
@@ -76,7 +78,10 @@ func makeAgent(ctx context.Context, d *db.DB, base *url.URL, claim form.Claim, e
 			return err
 		}
 		if u.Role == auth.RoleAdmin || u.Role == auth.RoleAgent {
-			return auth.SetAgentTeam(ctx, tx, u.ID, team)
+			if err := auth.SetAgentTeam(ctx, tx, u.ID, team); err != nil {
+				return err
+			}
+			return teamChanged(ctx, tx, by, u.ID, u.Email, deref(u.Team), team)
 		}
 		done, err = auth.ChangeRole(ctx, tx, base, auth.RoleChange{UserID: u.ID, Role: auth.RoleAgent, Team: team, By: by})
 		return err
@@ -100,7 +105,7 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 	if f.Errors.OK() {
 		ctx := r.Context()
 		claim := form.Claim{UserID: auth.UserFrom(ctx).ID, Key: key, To: "/admin/agents"}
-		u, done, err := makeAgent(ctx, s.DB, s.BaseURL, claim, f.Email, f.Team, auth.UserFrom(ctx).Name)
+		u, done, err := makeAgent(ctx, s.DB, s.BaseURL, claim, f.Email, f.Team, auth.UserFrom(ctx))
 		if s.Pages.Repeated(w, r, err) {
 			return
 		}
@@ -119,10 +124,23 @@ func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
 	s.renderAgents(w, r, http.StatusUnprocessableEntity, agentsView{Add: f})
 }
 
+// setTeamSQL returns the agent's address and their team as it was: the subquery locks
+// the agents row first, so "was" is the value this update replaced.
 const setTeamSQL = `
 UPDATE agents a SET team = $2
-FROM "user" u
-WHERE a.user_id = $1 AND u.id = a.user_id AND u.role IN ('agent', 'admin')`
+FROM (SELECT g.user_id, g.team FROM agents g WHERE g.user_id = $1 FOR UPDATE) was, "user" u
+WHERE a.user_id = was.user_id AND u.id = a.user_id AND u.role IN ('agent', 'admin')
+RETURNING u.email, coalesce(was.team, '')`
+
+// teamChanged logs an agent's new team (nothing when it is the same).
+func teamChanged(ctx context.Context, tx pgx.Tx, by *auth.User, userID, email, was, team string) error {
+	if was == team {
+		return nil
+	}
+	return audit.Record(ctx, tx, audit.Entry{ActorID: by.ID, ActorEmail: by.Email, Action: audit.AgentTeamsChanged,
+		TargetType: audit.TargetUser, TargetID: userID, TargetLabel: email,
+		Before: map[string]string{"team": was}, After: map[string]string{"team": team}})
+}
 
 // UpdateAgent changes an agent's team (POST /admin/agents/{id}).
 func (s *Service) UpdateAgent(w http.ResponseWriter, r *http.Request) {
@@ -142,13 +160,20 @@ func (s *Service) UpdateAgent(w http.ResponseWriter, r *http.Request) {
 		s.renderAgents(w, r, http.StatusUnprocessableEntity, agentsView{Edit: f})
 		return
 	}
-	tag, err := s.DB.Exec(r.Context(), setTeamSQL, f.ID, f.Team)
-	if err != nil {
-		s.Pages.ServerError(w, r, db.Translate(err))
+	ctx := r.Context()
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var email, was string
+		if err := tx.QueryRow(ctx, setTeamSQL, f.ID, f.Team).Scan(&email, &was); err != nil {
+			return db.Translate(err)
+		}
+		return teamChanged(ctx, tx, auth.UserFrom(ctx), f.ID, email, was, f.Team)
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
-	if tag.RowsAffected() == 0 {
-		s.Pages.Error(w, r, http.StatusNotFound)
+	if err != nil {
+		s.Pages.ServerError(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Team changed to "+f.Team+".")

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
+	"rapport/internal/live"
 	"rapport/internal/testenv"
 )
 
@@ -31,8 +32,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	d := testenv.NewDB(t)
-	f := &fixture{t: t, d: d, s: &Service{DB: d.DB, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DirectURL: d.DirectURL()}}
-	t.Cleanup(f.s.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f := &fixture{t: t, d: d, s: &Service{DB: d.DB, Log: log, Live: live.New(d.DirectURL(), log, EventsChannel)}}
+	t.Cleanup(f.s.Live.Close)
 	f.customer = f.user(auth.RoleCustomer, "carol@example.com", "")
 	f.other = f.user(auth.RoleCustomer, "dev@example.com", "")
 	f.agent = f.user(auth.RoleAgent, "jordan@example.com", "Tier 1")

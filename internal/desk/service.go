@@ -10,6 +10,7 @@ import (
 
 	"rapport/internal/db"
 	"rapport/internal/httpx"
+	"rapport/internal/live"
 )
 
 // Service holds what the desk's handlers need.
@@ -17,8 +18,9 @@ type Service struct {
 	DB    *db.DB
 	Pages *httpx.Pages
 	Log   *slog.Logger
-	// DirectURL is the unpooled database URL: LISTEN needs a real session.
-	DirectURL string
+	// Live is the process's live-update hub (internal/live): the queue's stream
+	// subscribes to EventsChannel on it.
+	Live *live.Hub
 	// CRM returns the CRM's view of a requester by email (the crm package provides it;
 	// the server wires it), for the ticket's side panel. Nil shows none.
 	CRM func(ctx context.Context, email string) (*CRMContext, error)
@@ -26,8 +28,6 @@ type Service struct {
 	BaseURL *url.URL
 	// Now is the clock SLA states are shown at (tests fix it); nil is time.Now.
 	Now func() time.Time
-
-	events hub
 }
 
 // CRMContext is what the agent's side panel shows of a requester from the CRM.
@@ -61,8 +61,3 @@ func (s *Service) link(path string) string {
 	}
 	return s.BaseURL.String() + path
 }
-
-// Close ends every live queue stream and stops the LISTEN connection. Call it when the
-// HTTP server shuts down (http.Server.RegisterOnShutdown), so that open streams do not
-// hold the shutdown up.
-func (s *Service) Close() { s.events.close() }

@@ -1,14 +1,16 @@
 package desk
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -85,11 +87,58 @@ WITH claim AS (
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 )
 INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins)
-SELECT $1, $2, $3::int, $4::int WHERE $6 = '' OR EXISTS (SELECT FROM claim)`
+SELECT $1, $2, $3::int, $4::int WHERE $6 = '' OR EXISTS (SELECT FROM claim)
+RETURNING id::text`
 
+// updatePolicySQL returns the policy as it was, for the audit log: the subquery locks
+// the row first, so "was" is what this update replaced.
 const updatePolicySQL = `
-UPDATE sla_policies SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5
-WHERE id = $1`
+UPDATE sla_policies p SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5
+FROM (SELECT id, name, priority, first_response_mins, resolve_mins FROM sla_policies WHERE id = $1 FOR UPDATE) was
+WHERE p.id = was.id
+RETURNING was.name, was.priority, was.first_response_mins, was.resolve_mins`
+
+// policyFields is what the audit log keeps of a policy, before and after a change.
+type policyFields struct {
+	Name              string   `json:"name"`
+	Priority          Priority `json:"priority"`
+	FirstResponseMins int      `json:"first_response_mins"`
+	ResolveMins       int      `json:"resolve_mins"`
+}
+
+// savePolicyRow creates (id "") or updates the policy and logs it, in one transaction:
+// a repeat of the create form's claim creates nothing and returns a *form.Repeat, an
+// unknown id db.ErrNotFound, and a save that changes nothing is not logged.
+func savePolicyRow(ctx context.Context, d *db.DB, claim form.Claim, id string, f policyForm) error {
+	after := policyFields{Name: f.Name, Priority: f.Priority, FirstResponseMins: f.firstMins, ResolveMins: f.resolveMins}
+	by := auth.UserFrom(ctx)
+	e := audit.Entry{ActorID: by.ID, ActorEmail: by.Email, TargetType: audit.TargetSLAPolicy, TargetID: id,
+		TargetLabel: f.Name, After: after}
+	return d.InTx(ctx, func(tx pgx.Tx) error {
+		if id == "" {
+			err := tx.QueryRow(ctx, insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
+				claim.UserID, string(claim.Key), claim.To).Scan(&e.TargetID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return claim.Repeated(ctx, tx)
+			}
+			if err != nil {
+				return db.Translate(err)
+			}
+			e.Action = audit.SLAPolicyCreated
+			return audit.Record(ctx, tx, e)
+		}
+		var was policyFields
+		if err := tx.QueryRow(ctx, updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins).
+			Scan(&was.Name, &was.Priority, &was.FirstResponseMins, &was.ResolveMins); err != nil {
+			return db.Translate(err)
+		}
+		if was == after {
+			return nil
+		}
+		e.Action, e.Before = audit.SLAPolicyUpdated, was
+		return audit.Record(ctx, tx, e)
+	})
+}
 
 // NewPolicyPage shows the form for a new policy (GET /admin/sla/new).
 func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
@@ -155,20 +204,7 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
 		return
 	}
-	var err error
-	if id == "" {
-		var tag pgconn.CommandTag
-		tag, err = s.DB.Exec(r.Context(), insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
-			claim.UserID, string(claim.Key), claim.To)
-		if err == nil && tag.RowsAffected() == 0 {
-			err = claim.Repeated(r.Context(), s.DB)
-		}
-	} else {
-		tag, e := s.DB.Exec(r.Context(), updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins)
-		if err = e; err == nil && tag.RowsAffected() == 0 {
-			err = db.ErrNotFound
-		}
-	}
+	err := savePolicyRow(r.Context(), s.DB, claim, id, f)
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}

@@ -460,6 +460,12 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM sla_policies WHERE id = $1 AND name = $2`, w.policy, "Policy by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+		// The audit log: read-only, admins only; by now it holds the admin's changes above.
+		{method: "GET", path: "/admin/audit", cells: row(in, no, no, no, no, no, ok("Audit log", "Inbound by admin"))},
+		{method: "GET", path: "/admin/audit?action=user.role&actor=admin%40example.com&target=victim%40example.com",
+			cells: row(in, no, no, no, no, no, ok("Role changed", "Team by admin").without("Inbound by admin"))},
+		{method: "POST", path: "/admin/audit", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, no, no, no, no, no, is(http.StatusMethodNotAllowed))},
 
 		// Last, as they change the visitors' sessions: a new password (the session goes
 		// on under a new token), then signing out.
@@ -493,6 +499,24 @@ func TestAccessMatrix(t *testing.T) {
 
 	cells := w.runMatrix(t, rows)
 	t.Logf("access matrix: %d rows × %d visitors = %d cells", len(rows), len(w.actors), cells)
+
+	// The audit log holds each admin change the matrix accepted, as the admin's, and no
+	// change it refused (the fingerprint leaves the log out: sign-ins write to it).
+	adminActions := []string{"user.create", "user.role", "agent.update", "user.deactivate", "user.reactivate",
+		"pipeline.create", "pipeline.rename", "sla.create", "sla.update"}
+	if k := n(`SELECT count(*) FROM audit_log WHERE action = ANY($1) AND actor_id IS DISTINCT FROM $2`, adminActions, w.adm.user.ID); k != 0 {
+		t.Errorf("%d admin changes in the audit log are not the admin's", k)
+	}
+	for _, action := range adminActions {
+		if k := n(`SELECT count(*) FROM audit_log WHERE action = $1 AND actor_id = $2`, action, w.adm.user.ID); k == 0 {
+			t.Errorf("the admin's accepted %s is not in the audit log", action)
+		}
+	}
+	for _, ac := range w.actors[1:] {
+		if k := n(`SELECT count(*) FROM audit_log WHERE action = 'password.change' AND actor_id = $1 AND target_id = $1`, ac.user.ID); k != 1 {
+			t.Errorf("%s's new password: %d audit entries, want 1", ac.name, k)
+		}
+	}
 
 	// Signed out everywhere: every session ended.
 	for _, ac := range w.actors[1:] {

@@ -217,6 +217,9 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 	input := func(name string) func(response) (string, bool) {
 		return func(r response) (string, bool) { return keptInput(r, "name", name) }
 	}
+	// The audit log's entries about the record (its newest first): the stored value is
+	// there, verbatim and escaped, as the target's label or in the changed fields.
+	logOf := func(id string) string { return "/admin/audit?target=" + url.QueryEscape(id) }
 	adminViews := func(paths ...string) []view {
 		var v []view
 		for _, p := range paths {
@@ -261,7 +264,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			},
 			shows: func(b *browser, id string, i int) []view {
 				b.signInWith(fmt.Sprintf("signup-name-%d@example.com", i), goodPassword)
-				return []view{{b, "/support"}, {b, "/account/password"}, {h.admin, "/admin/users/" + id},
+				return []view{{b, "/support"}, {b, "/account/password"}, {h.admin, "/admin/users/" + id}, {h.admin, logOf(id)},
 					{h.admin, "/admin/users?q=" + url.QueryEscape(fmt.Sprintf("signup-name-%d@", i))}}
 			}},
 		{name: "sign-up email", as: h.a.timedBrowser, path: at("/signup"), field: "email", kind: asEmail, kept: input("email"),
@@ -272,7 +275,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			stored: func(_ response, i int) (string, string, bool) {
 				return h.one(`SELECT email, id FROM "user" WHERE name = $1`, fmt.Sprintf("Signup email %d", i))
 			},
-			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/" + id) }},
+			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/"+id, logOf(id)) }},
 		{name: "forgot-password email", as: h.a.timedBrowser, path: at("/forgot-password"), field: "email", kind: asEmail,
 			kept: input("email"), base: func(int) url.Values { return url.Values{} }, status: http.StatusOK},
 		{name: "verify-email resend email", as: h.a.timedBrowser, path: at("/verify-email"), field: "email", kind: asEmail,
@@ -285,7 +288,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 				return h.one(`SELECT name, id FROM "user" WHERE email = $1`, fmt.Sprintf("staff-name-%d@example.com", i))
 			},
 			shows: func(_ *browser, id string, i int) []view {
-				return adminViews("/admin/users/"+id, "/admin/users?q="+url.QueryEscape(fmt.Sprintf("staff-name-%d@", i)))
+				return adminViews("/admin/users/"+id, "/admin/users?q="+url.QueryEscape(fmt.Sprintf("staff-name-%d@", i)), logOf(id))
 			}},
 		{name: "staff email", as: admin, path: at("/admin/users"), field: "email", kind: asEmail, kept: input("email"),
 			base: func(i int) url.Values {
@@ -294,7 +297,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			stored: func(_ response, i int) (string, string, bool) {
 				return h.one(`SELECT email, id FROM "user" WHERE name = $1`, fmt.Sprintf("Staff email %d", i))
 			},
-			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/" + id) }},
+			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/"+id, logOf(id)) }},
 		{name: "staff team", as: admin, path: at("/admin/users"), field: "team", kept: input("team"),
 			base: func(i int) url.Values {
 				return url.Values{"name": {fmt.Sprintf("Staff team %d", i)}, "email": {fmt.Sprintf("staff-team-%d@example.com", i)}, "role": {"agent"}}
@@ -303,20 +306,22 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 				return h.one(`SELECT coalesce(a.team, ''), u.id FROM "user" u JOIN agents a ON a.user_id = u.id WHERE u.email = $1`,
 					fmt.Sprintf("staff-team-%d@example.com", i))
 			},
-			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/users/"+id, "/admin/agents") }},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/users/"+id, "/admin/agents", logOf(id))
+			}},
 		{name: "user team (edit)", as: admin, path: at("/admin/users/" + h.staffU.ID), field: "team", kept: input("team"),
 			base: func(int) url.Values { return url.Values{"role": {"agent"}} },
 			stored: func(response, int) (string, string, bool) {
 				return h.one(`SELECT coalesce(team, ''), user_id FROM agents WHERE user_id = $1`, h.staffU.ID)
 			},
-			shows: func(*browser, string, int) []view { return adminViews("/admin/users/" + h.staffU.ID) }},
+			shows: func(*browser, string, int) []view { return adminViews("/admin/users/"+h.staffU.ID, logOf(h.staffU.ID)) }},
 		{name: "agent team (add)", as: admin, path: at("/admin/agents"), field: "team", kept: input("team"),
 			base: func(int) url.Values { return url.Values{"email": {"team-target@example.com"}} },
 			stored: func(response, int) (string, string, bool) {
 				return h.one(`SELECT coalesce(team, ''), user_id FROM agents WHERE user_id = $1`, h.teamU.ID)
 			},
 			shows: func(*browser, string, int) []view {
-				return []view{{h.admin, "/admin/agents"}, {h.agent, "/desk"}, {h.agent, "/desk/tickets/" + h.tickets[0]}}
+				return []view{{h.admin, "/admin/agents"}, {h.agent, "/desk"}, {h.agent, "/desk/tickets/" + h.tickets[0]}, {h.admin, logOf(h.teamU.ID)}}
 			}},
 		{name: "agent team (edit)", as: admin, path: at("/admin/agents/" + h.team2U.ID), field: "team", errID: "team-" + h.team2U.ID,
 			kept: func(r response) (string, bool) { return keptInput(r, "id", "team-"+h.team2U.ID) },
@@ -324,7 +329,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			stored: func(response, int) (string, string, bool) {
 				return h.one(`SELECT coalesce(team, ''), user_id FROM agents WHERE user_id = $1`, h.team2U.ID)
 			},
-			shows: func(*browser, string, int) []view { return adminViews("/admin/agents") }},
+			shows: func(*browser, string, int) []view { return adminViews("/admin/agents", logOf(h.team2U.ID)) }},
 		{name: "staff role", as: admin, path: at("/admin/users"), field: "role", choices: true,
 			base: func(i int) url.Values {
 				return url.Values{"name": {"Staff role"}, "email": {fmt.Sprintf("staff-role-%d@example.com", i)}, "team": {"Tier 1"}}
@@ -334,7 +339,9 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 		{name: "SLA priority", as: admin, path: at("/admin/sla"), field: "priority", base: slaBase, choices: true},
 		{name: "SLA policy name", as: admin, path: at("/admin/sla"), field: "name", kept: input("name"), base: slaBase,
 			stored: slaByTargets,
-			shows:  func(_ *browser, id string, _ int) []view { return adminViews("/admin/sla", "/admin/sla/"+id) }},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/sla", "/admin/sla/"+id, logOf(id))
+			}},
 		{name: "SLA first response minutes", as: admin, path: at("/admin/sla"), field: "first_response_mins", kind: asNumber,
 			kept: input("first_response_mins"), base: firstBase, stored: firstStored},
 		{name: "SLA resolution minutes", as: admin, path: at("/admin/sla"), field: "resolve_mins", kind: asNumber,
@@ -346,12 +353,12 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			stored: func(response, int) (string, string, bool) {
 				return h.one(`SELECT name, id::text FROM sla_policies WHERE id = $1`, h.sla)
 			},
-			shows: func(*browser, string, int) []view { return adminViews("/admin/sla", "/admin/sla/"+h.sla) }},
+			shows: func(*browser, string, int) []view { return adminViews("/admin/sla", "/admin/sla/"+h.sla, logOf(h.sla)) }},
 		{name: "pipeline name", as: admin, path: at("/admin/pipelines"), field: "name", kept: input("name"),
 			base: func(int) url.Values { return url.Values{} }, stored: newPipeline,
 			shows: func(_ *browser, id string, _ int) []view {
 				return []view{{h.admin, "/admin/pipelines"}, {h.admin, "/admin/pipelines/" + id}, {h.rep, "/crm?pipeline=" + id},
-					{h.rep, "/crm/deals/new?pipeline_id=" + id}}
+					{h.rep, "/crm/deals/new?pipeline_id=" + id}, {h.admin, logOf(id)}}
 			}},
 	})
 	// Renaming: each value renames a pipeline of its own. Pipeline names are unique, so
@@ -372,7 +379,7 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 				return h.one(`SELECT name, id::text FROM pipelines WHERE id = $1`, renamed)
 			},
 			shows: func(_ *browser, id string, _ int) []view {
-				return adminViews("/admin/pipelines", "/admin/pipelines/"+id)
+				return adminViews("/admin/pipelines", "/admin/pipelines/"+id, logOf(id))
 			}},
 	})
 	if n := h.a.count(t, `SELECT count(*) FROM mail_outbox WHERE subject ~ '[\r\n]' OR to_addr ~ '[\r\n]'`); n != 0 {
@@ -567,6 +574,7 @@ func TestHostileCorpusQueryParameters(t *testing.T) {
 		{h.agent, "/desk", url.Values{"status": {"solved"}}, []string{"after"}},
 		{h.cust, "/support", nil, []string{"after"}},
 		{h.admin, "/admin/users", nil, []string{"q", "role", "after"}},
+		{h.admin, "/admin/audit", nil, []string{"action", "actor", "target", "ip", "from", "to", "after"}},
 		{anon, "/signin", nil, []string{"next"}},
 		{h.rep, "/signin", nil, []string{"next"}},
 		{anon, "/reset-password", nil, []string{"token"}},

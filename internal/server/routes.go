@@ -165,6 +165,8 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/sla/{id}", s.desk.EditPolicyPage)
 				r.Post("/sla/{id}", s.desk.UpdatePolicy)
 				// END admin desk
+				// Admin: the audit log (internal/audit), read-only.
+				r.Get("/audit", s.audit.Log)
 			})
 		})
 	})

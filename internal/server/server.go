@@ -16,12 +16,15 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
 	"rapport/internal/crm"
 	"rapport/internal/db"
 	"rapport/internal/desk"
 	"rapport/internal/httpx"
+	"rapport/internal/jobs"
+	"rapport/internal/live"
 	"rapport/internal/mail"
 )
 
@@ -35,18 +38,17 @@ type Server struct {
 	auth     *auth.Service
 	crm      *crm.Service
 	desk     *desk.Service
+	live     *live.Hub
+	audit    *audit.Service
 	metrics  *metrics
 	// draining is set when shutdown begins: /readyz answers 503 from then on.
 	draining atomic.Bool
-	// stopPurge ends the form keys' purge (purgeFormKeys); purged is closed when it has.
-	stopPurge context.CancelFunc
-	purged    chan struct{}
 }
 
 // Options tune a Server for tests; the zero value is production.
 type Options struct {
-	// SessionCleanup is how often expired sessions, and create forms' keys older than a
-	// day, are deleted (default 10m; <0 disables).
+	// SessionCleanup is how often expired sessions are deleted (default 10m; <0
+	// disables). Other clean-ups are jobs (Jobs), run by the binary, not by New.
 	SessionCleanup time.Duration
 	// HasherSlots bounds concurrent password hashes (default: number of CPUs).
 	HasherSlots int
@@ -80,16 +82,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		},
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
-	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, DirectURL: cfg.DirectURL, BaseURL: cfg.BaseURL}
+	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
+	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
+	s.audit = &audit.Service{DB: d, Pages: pages}
 	wireCrossLinks(d, s.crm, s.desk)
-	if cleanup > 0 {
-		ctx, stop := context.WithCancel(context.Background())
-		s.stopPurge, s.purged = stop, make(chan struct{})
-		go func() {
-			defer close(s.purged)
-			s.purgeFormKeys(ctx, cleanup)
-		}()
-	}
 	return s
 }
 
@@ -101,14 +97,10 @@ func (s *Server) MetricsHandler() http.Handler {
 	return mux
 }
 
-// Close ends open event streams and stops the background clean-ups (sessions, form keys).
+// Close ends open event streams and stops the sessions' clean-up.
 func (s *Server) Close() {
-	s.desk.Close()
+	s.live.Close()
 	auth.StopCleanup(s.sessions)
-	if s.stopPurge != nil {
-		s.stopPurge()
-		<-s.purged
-	}
 }
 
 // Run serves until ctx is cancelled (SIGTERM), then answers 503 on /readyz for
@@ -138,6 +130,25 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Warn("SMTP_HOST is not set: emails are written to the log")
 		sender = mail.NewLogSender(log)
 	}
+	// Background jobs (internal/jobs, registered in jobs.go): started before serving,
+	// stopped once the last request has finished, before the pool closes.
+	runner, err := jobs.New(d.Pool, log, s.Jobs(), jobs.Options{})
+	if err != nil {
+		return err
+	}
+	jctx, stopStarting := context.WithCancel(context.WithoutCancel(ctx))
+	runner.StartWhenReady(jctx, log)
+	defer func() {
+		// A soft stop first (running jobs finish), then the start's context ends: that
+		// stops any retry, and any job still running is cancelled.
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			log.Warn("jobs did not stop cleanly", "err", err)
+		}
+		stopStarting()
+	}()
+
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() {
@@ -160,7 +171,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	// Event streams never finish by themselves: end them when shutdown begins, so
 	// in-flight page requests are all Shutdown waits for.
-	srv.RegisterOnShutdown(s.desk.Close)
+	srv.RegisterOnShutdown(s.live.Close)
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		stopWorker()

@@ -206,6 +206,13 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
 		{who: admin, path: "/admin/sla/" + policy, max: 2, want: `name="name"`},
+		// The audit log: the list is one statement whatever the filters (the set-up's
+		// reset link and sign-up above are in it), and so is a later page.
+		{who: admin, path: "/admin/audit", max: 2, want: "customer3@example.com"},
+		{who: admin, path: "/admin/audit?action=password.forgot&target=customer3%40example.com&from=2000-01-01&to=2999-12-31", max: 2, want: "customer3@example.com"},
+		{who: admin, path: "/admin/audit?actor=budget-signup&ip=127.0.0.1", max: 2, want: "Audit log"},
+		{who: admin, path: "/admin/audit?after=" + pageCursor(t, cursor.Time(time.Now().Add(time.Hour)), cursor.Int(1<<40)), max: 2, want: "budget-signup@example.com"},
+		{who: admin, path: "/admin/audit?ip=not-an-address", max: 1, want: "Enter an IP address"},
 		{who: admin, path: "/crm", max: 3, want: "Globex – Team plan upgrade"},
 		{who: admin, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
 		{who: admin, path: "/desk", max: 3, want: "Cannot sign in after resetting my password"},

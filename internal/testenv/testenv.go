@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
+	"rapport/internal/jobs"
 )
 
 var (
@@ -63,7 +64,10 @@ func createTemplate(name string) error {
 	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return err
 	}
-	return db.Migrate(ctx, DirectURL(name), "up", true, io.Discard)
+	if err := db.Migrate(ctx, DirectURL(name), "up", true, io.Discard); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, DirectURL(name), io.Discard)
 }
 
 func adminExec(ctx context.Context, sql string) error {

@@ -1,0 +1,93 @@
+package audit
+
+import "strings"
+
+// actionLabels are the actions' names for people, as the page lists and filters them.
+var actionLabels = map[Action]string{
+	SignIn:            "Signed in",
+	SignInFailed:      "Sign-in failed",
+	SignInRefused:     "Sign-in refused",
+	SignOut:           "Signed out",
+	PasswordChanged:   "Password changed",
+	PasswordReset:     "Password chosen through an emailed link",
+	PasswordForgot:    "Password reset link sent",
+	EmailVerified:     "Email address confirmed",
+	UserCreated:       "Staff member added",
+	UserSignedUp:      "Customer signed up",
+	UserUpdated:       "User details changed",
+	RoleChanged:       "Role changed",
+	UserDeactivated:   "User deactivated",
+	UserReactivated:   "User reactivated",
+	TwoStepEnrolled:   "Two-step sign-in turned on",
+	TwoStepDisabled:   "Two-step sign-in turned off",
+	TwoStepReset:      "Two-step sign-in reset by an admin",
+	TwoStepPassed:     "Two-step code accepted",
+	TwoStepFailed:     "Two-step code refused",
+	TwoStepRecovery:   "Signed in with a recovery code",
+	TwoStepRequired:   "Two-step requirement changed",
+	SLAPolicyCreated:  "SLA policy created",
+	SLAPolicyUpdated:  "SLA policy changed",
+	PipelineCreated:   "Pipeline created",
+	PipelineRenamed:   "Pipeline renamed",
+	AgentTeamsChanged: "Agent's team changed",
+}
+
+// Label is the action's name for people; an action without one shows as it is stored.
+func (a Action) Label() string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
+
+// The kinds of target an entry names (Entry.TargetType).
+const (
+	TargetUser      = "user" // an account; an agent's team is its user's too
+	TargetSLAPolicy = "sla_policy"
+	TargetPipeline  = "pipeline"
+)
+
+// targetTypes are the kinds a target id is looked up among, on the page's filter.
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline}
+
+func targetTypeLabel(t string) string {
+	switch t {
+	case TargetUser:
+		return "User"
+	case TargetSLAPolicy:
+		return "SLA policy"
+	case TargetPipeline:
+		return "Pipeline"
+	}
+	return t
+}
+
+// fieldLabels name the fields of a before and after; others are shown by their key.
+var fieldLabels = map[string]string{
+	"name":                "Name",
+	"email":               "Email",
+	"role":                "Role",
+	"team":                "Team",
+	"status":              "Status",
+	"priority":            "Priority",
+	"first_response_mins": "First response (minutes)",
+	"resolve_mins":        "Resolution (minutes)",
+	"invitation":          "Invitation",
+	"link":                "Link",
+	"email_verified":      "Email confirmed",
+}
+
+// fieldOrder is the order fields are listed in; the rest follow by key.
+var fieldOrder = []string{"name", "email", "role", "team", "status", "priority", "first_response_mins", "resolve_mins",
+	"email_verified", "link", "invitation"}
+
+func fieldLabel(key string) string {
+	if l, ok := fieldLabels[key]; ok {
+		return l
+	}
+	s := strings.ReplaceAll(key, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
