@@ -1,5 +1,5 @@
 -- +goose Up
--- The Sales CRM schema of ../shared/seeds/000_0af5369d3c31da77.txt, item by item.
+-- The Sales CRM part of the seed schema, item by item (docs/schema.md, "The seed contract").
 -- Foreign keys carry the names drizzle-kit would give them.
 
 CREATE TABLE companies (

@@ -1,5 +1,5 @@
 -- +goose Up
--- The Helpdesk schema of ../shared/seeds/004_95ffc34f9ce23507.txt, item by item.
+-- The Helpdesk part of the seed schema, item by item (docs/schema.md, "The seed contract").
 
 CREATE TABLE tickets (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),

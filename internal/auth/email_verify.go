@@ -10,7 +10,6 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
-	"rapport/internal/mail"
 )
 
 // addressOwner is what the verification emails need of the account using an address.
@@ -38,13 +37,7 @@ func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, userID, name,
 	if err != nil {
 		return err
 	}
-	return mail.Enqueue(ctx, tx, mail.Message{
-		To:      email,
-		Subject: "Confirm your email for Rapport",
-		Body: "Hello " + name + ",\n\nThank you for creating a Rapport account. Confirm that this address is yours by opening this link\n" +
-			"within the next three days:\n\n" + s.link("/verify-email", token) +
-			"\n\nIf you did not create an account, ignore this email: without this link the address stays unconfirmed.\n",
-	})
+	return enqueueEmail(ctx, tx, "email_verify", email, accountEmail{Name: name, Link: s.link("/verify-email", token)})
 }
 
 // VerifyEmail is where the emailed link lands (GET /verify-email?token=…). It only looks

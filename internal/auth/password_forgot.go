@@ -9,7 +9,6 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
-	"rapport/internal/mail"
 )
 
 // ForgotPage shows the forgot-password form (GET /forgot-password).
@@ -54,13 +53,7 @@ func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
 			if err := audit.Record(ctx, tx, accountEntry(audit.PasswordForgot, nil, u.ID, u.Email)); err != nil {
 				return err
 			}
-			return mail.Enqueue(ctx, tx, mail.Message{
-				To:      u.Email,
-				Subject: "Reset your Rapport password",
-				Body: "Hello " + u.Name + ",\n\nSomeone (hopefully you) asked to reset the password of your Rapport account.\n" +
-					"Choose a new password here within the next hour:\n\n" + s.link("/reset-password", token) +
-					"\n\nIf you did not ask for this, ignore this email: your password stays the same.\n",
-			})
+			return enqueueEmail(ctx, tx, "password_reset", u.Email, accountEmail{Name: u.Name, Link: s.link("/reset-password", token)})
 		})
 		if err != nil {
 			s.Pages.ServerError(w, r, err)

@@ -9,7 +9,6 @@ import (
 
 	"rapport/internal/audit"
 	"rapport/internal/db"
-	"rapport/internal/mail"
 )
 
 // RoleChange is a change of a user's role asked for by an admin.
@@ -103,14 +102,8 @@ func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (do
 		return done, err
 	}
 	done.Invited = true
-	return done, mail.Enqueue(ctx, tx, mail.Message{
-		To:      email,
-		Subject: "You have been invited to Rapport",
-		Body: "Hello " + name + ",\n\n" + c.By.Name + " has made your Rapport account a staff account (" + c.Role.Label() + ").\n" +
-			"For your security you were signed out everywhere and your old password no longer works.\n" +
-			"Choose your password here within three days:\n\n" + tokenLink(base, "/reset-password", token) +
-			"\n\nIf you did not expect this, ignore this email and tell your administrator.\n",
-	})
+	return done, enqueueEmail(ctx, tx, "staff_promoted", email,
+		accountEmail{Name: name, By: c.By.Name, Role: c.Role.Label(), Link: tokenLink(base, "/reset-password", token)})
 }
 
 // logRoleChange records what ChangeRole changed, if anything.

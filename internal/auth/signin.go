@@ -10,6 +10,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
+	"rapport/web"
 )
 
 const badCredentials = "The email or password is incorrect."
@@ -66,7 +67,7 @@ func (s *Service) SignIn(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		mins := retryMinutes(w, v.retry)
-		f.Problem = "Too many failed sign-ins. For your security, try again in " + strconv.Itoa(mins) + " minute" + plural(mins) + ", or reset your password."
+		f.Problem = "Too many failed sign-ins. For your security, try again in " + web.Count(mins, "minute", "minutes") + ", or reset your password."
 		s.Pages.Render(w, r, http.StatusTooManyRequests, "Sign in", signInPage(f))
 		return
 	}
@@ -156,11 +157,4 @@ func (s *Service) giveBack(ctx context.Context, counters []counter) {
 	if err := unreserve(ctx, s.DB, counters...); err != nil {
 		s.Log.WarnContext(ctx, "throttle: could not give an attempt back", "err", err, "request_id", httpx.RequestID(ctx))
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +11,7 @@ import (
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
-	"rapport/internal/mail"
+	"rapport/web"
 )
 
 const maxNameLen = 100
@@ -62,7 +61,7 @@ func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
 	} else if !allowed {
 		mins := retryMinutes(w, retry)
 		s.Pages.ErrorWith(w, r, http.StatusTooManyRequests, "Too many sign-ups",
-			"Too many accounts were asked for from here or for this email. Try again in "+strconv.Itoa(mins)+" minute"+plural(mins)+".")
+			"Too many accounts were asked for from here or for this email. Try again in "+web.Count(mins, "minute", "minutes")+".")
 		return
 	}
 	// Hashed whether or not the address is taken, so both answers cost the same.
@@ -110,12 +109,6 @@ func (s *Service) register(ctx context.Context, tx pgx.Tx, f signUpForm, hash st
 	if err != nil || !send {
 		return err
 	}
-	return mail.Enqueue(ctx, tx, mail.Message{
-		To:      o.Email,
-		Subject: "You already have a Rapport account",
-		Body: "Hello " + o.Name + ",\n\nSomeone (hopefully you) tried to create a Rapport account with this address, but it already has one.\n\n" +
-			"Sign in here: " + pageLink(s.BaseURL, "/signin") + "\n" +
-			"Forgot your password? Choose a new one here: " + pageLink(s.BaseURL, "/forgot-password") +
-			"\n\nIf it was not you, ignore this email: nothing has changed.\n",
-	})
+	return enqueueEmail(ctx, tx, "account_exists", o.Email,
+		accountEmail{Name: o.Name, SignIn: pageLink(s.BaseURL, "/signin"), Forgot: pageLink(s.BaseURL, "/forgot-password")})
 }

@@ -2,13 +2,13 @@ package auth
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/audit"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
+	"rapport/web"
 )
 
 // TwoStepDisable turns the signed-in user's two-step sign-in off, after their current
@@ -82,7 +82,7 @@ func (s *Service) confirmPassword(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	if !allowed {
 		mins := retryMinutes(w, retry)
-		return "Too many wrong passwords. Try again in " + strconv.Itoa(mins) + " minute" + plural(mins) + ".", http.StatusTooManyRequests, nil
+		return "Too many wrong passwords. Try again in " + web.Count(mins, "minute", "minutes") + ".", http.StatusTooManyRequests, nil
 	}
 	hash, err := passwordHash(ctx, s.DB, u.ID)
 	if err != nil {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"rapport/internal/audit"
 	"rapport/internal/db"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
+	"rapport/web"
 )
 
 // A pending sign-in: the password was right for an account with two-step sign-in, and
@@ -152,7 +152,7 @@ func (s *Service) SecondStep(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		mins := retryMinutes(w, v.retry)
-		f.Error = "Too many wrong codes. For your security, try again in " + strconv.Itoa(mins) + " minute" + plural(mins) + "."
+		f.Error = "Too many wrong codes. For your security, try again in " + web.Count(mins, "minute", "minutes") + "."
 		s.Pages.Render(w, r, http.StatusTooManyRequests, "Two-step sign-in", secondStepPage(f))
 		return
 	}

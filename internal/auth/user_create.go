@@ -9,7 +9,6 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/form"
 	"rapport/internal/httpx"
-	"rapport/internal/mail"
 )
 
 const maxTeamLen = 60
@@ -60,12 +59,8 @@ func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return mail.Enqueue(ctx, tx, mail.Message{
-			To:      u.Email,
-			Subject: "You have been invited to Rapport",
-			Body: "Hello " + u.Name + ",\n\n" + admin.Name + " has given you a Rapport account (" + u.Role.Label() + ").\n" +
-				"Choose your password here within three days:\n\n" + s.link("/reset-password", token) + "\n",
-		})
+		return enqueueEmail(ctx, tx, "staff_invite", u.Email,
+			accountEmail{Name: u.Name, By: admin.Name, Role: u.Role.Label(), Link: s.link("/reset-password", token)})
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return

@@ -8,7 +8,7 @@ import (
 // columnPage is one column of the board continued after a card.
 type columnPage struct {
 	boardQuery
-	Stage string
+	Stage Stage
 	Cards []DealRow
 	More  string
 	Board string // the board this column belongs to
@@ -22,8 +22,8 @@ type columnPage struct {
 func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	stage := q.Get("stage")
-	if !ValidStage(stage) {
+	stage := Stage(q.Get("stage"))
+	if !stage.Valid() {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
@@ -41,7 +41,7 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	cards, err := BoardCards(ctx, s.DB, bq.filter, []string{stage}, after, boardCards+1)
+	cards, err := BoardCards(ctx, s.DB, bq.filter, []Stage{stage}, after, boardCards+1)
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
@@ -56,5 +56,5 @@ func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Cards = cards
 	p.Board = "/crm?" + bq.values().Encode()
-	s.Pages.Render(w, r, http.StatusOK, StageLabel(stage)+" · "+bq.Pipeline.Name, boardColumnPage(p))
+	s.Pages.Render(w, r, http.StatusOK, stage.Label()+" · "+bq.Pipeline.Name, boardColumnPage(p))
 }

@@ -34,7 +34,7 @@ func benchBoardPage() boardPage {
 			}
 			col.Cards = append(col.Cards, d)
 		}
-		col.More = "/crm/column?stage=" + st
+		col.More = "/crm/column?stage=" + string(st)
 		p.Columns = append(p.Columns, col)
 	}
 	return p

@@ -24,9 +24,9 @@ type BoardFilter struct {
 
 // StageTotal is a column's header: how many deals, and their summed amount.
 type StageTotal struct {
-	Stage       string `db:"stage"`
-	Count       int64  `db:"deals"`
-	AmountCents int64  `db:"amount_cents"`
+	Stage       Stage `db:"stage"`
+	Count       int64 `db:"deals"`
+	AmountCents int64 `db:"amount_cents"`
 }
 
 // stageCardsSQL is the cards of the column s.stage, most recently moved first: read from
@@ -90,7 +90,7 @@ type BoardStage struct {
 // filtered deals (zero for an empty stage) and up to limit (at least 1) of its cards,
 // most recently moved first: the whole board in one statement.
 func LoadBoard(ctx context.Context, q db.Querier, f BoardFilter, limit int) ([]BoardStage, error) {
-	rows, err := q.Query(ctx, boardSQL, Stages, f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, nil, nil, max(limit, 1))
+	rows, err := q.Query(ctx, boardSQL, stageTexts(Stages), f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, nil, nil, max(limit, 1))
 	if err != nil {
 		return nil, db.Translate(err)
 	}
@@ -121,9 +121,9 @@ ORDER BY s.ord, x.stage_changed_at DESC, x.id DESC`
 // BoardCards returns up to limit cards of each of stages, most recently moved first,
 // after the card at the cursor (its stage_changed_at and id); the zero Cursor starts at
 // the top.
-func BoardCards(ctx context.Context, q db.Querier, f BoardFilter, stages []string, after Cursor, limit int) ([]DealRow, error) {
+func BoardCards(ctx context.Context, q db.Querier, f BoardFilter, stages []Stage, after Cursor, limit int) ([]DealRow, error) {
 	at, id := after.keyArgs()
-	rows, err := q.Query(ctx, boardCardsSQL, stages, f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, at, id, limit)
+	rows, err := q.Query(ctx, boardCardsSQL, stageTexts(stages), f.PipelineID, f.OwnerID, f.CloseFrom, f.CloseBefore, at, id, limit)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
@@ -184,8 +184,8 @@ func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
 }
 
 // columnURL is the "Show more" link of a column after card.
-func (bq boardQuery) columnURL(stage string, after DealRow) (string, error) {
+func (bq boardQuery) columnURL(stage Stage, after DealRow) (string, error) {
 	v := bq.values()
-	v.Set("stage", stage)
+	v.Set("stage", string(stage))
 	return withCursor("/crm/column", v, "after", Cursor{Key: after.StageChangedAt, ID: after.ID})
 }

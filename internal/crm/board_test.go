@@ -58,7 +58,7 @@ func TestBoardTotalsAndCards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	perStage := map[string]int{}
+	perStage := map[Stage]int{}
 	for _, c := range cards {
 		perStage[c.Stage]++
 	}
@@ -84,7 +84,7 @@ func TestBoardTotalsAndCards(t *testing.T) {
 	}
 	// "Show more" continues the column after its last card.
 	last := cards[24]
-	more, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, []string{"lead"}, Cursor{Key: last.StageChangedAt, ID: last.ID}, 25)
+	more, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, []Stage{StageLead}, Cursor{Key: last.StageChangedAt, ID: last.ID}, 25)
 	if err != nil || len(more) != 5 || more[0].Title != "Lead 04" || more[4].Title != "Lead 00" {
 		t.Fatalf("more: %d, %v", len(more), err)
 	}

@@ -1,42 +1,28 @@
 package crm
 
-// Bar is one bar of a server-rendered SVG bar chart.
-type Bar struct {
+import (
+	"rapport/web"
+	"rapport/web/chart"
+)
+
+// overviewBar is one stage's figure on the overview: how many deals, worth how much.
+type overviewBar struct {
 	Label string
 	Count int64
 	Cents int64
 	Class string // the bar's colour, from crm.css
 }
 
-// barChart lays out horizontal bars scaled to the largest amount.
-type barChart struct {
-	Title string
-	Bars  []Bar
+// moneyChart is a bar per stage, scaled to the largest amount, each written as
+// "$2,000 · 1 deal".
+func moneyChart(title string, bars ...overviewBar) chart.Bars {
+	c := chart.Bars{Title: title, Track: true, Table: true}
+	for _, b := range bars {
+		c.Rows = append(c.Rows, chart.Row{Label: b.Label, Bars: []chart.Bar{{
+			Class: b.Class,
+			Value: chart.Value(float64(b.Cents)),
+			Text:  FormatMoney(b.Cents) + " · " + web.Count(int(b.Count), "deal", "deals"),
+		}}})
+	}
+	return c
 }
-
-const (
-	chartLabelW = 90  // the label column
-	chartBarW   = 200 // the longest bar
-	chartRowH   = 34
-)
-
-// width is the bar's length in the chart's units: at least 2 when it has any amount,
-// so a small figure still shows.
-func (c barChart) width(b Bar) int {
-	var max int64
-	for _, x := range c.Bars {
-		if x.Cents > max {
-			max = x.Cents
-		}
-	}
-	if max == 0 || b.Cents == 0 {
-		return 0
-	}
-	w := int(float64(b.Cents) / float64(max) * chartBarW)
-	if w < 2 {
-		w = 2
-	}
-	return w
-}
-
-func (c barChart) height() int { return len(c.Bars)*chartRowH + 8 }

@@ -92,7 +92,7 @@ func (s *Service) domainTaken(ctx context.Context, f *companyForm) error {
 		return err
 	}
 	f.Existing = existing
-	f.Errors.Add("domain", existing.Name+" already uses "+*f.domain+".")
+	f.Errors.Add("domain", existing.Name+" already uses "+ShowDomain(*f.domain)+".")
 	return nil
 }
 

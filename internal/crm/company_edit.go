@@ -67,7 +67,7 @@ func loadCompanyForEdit(ctx context.Context, q db.Querier, id string) (*companyF
 
 // companyFormOf is the form filled in with the company.
 func companyFormOf(c *Company) companyForm {
-	return companyForm{ID: c.ID, Name: c.Name, Domain: deref(c.Domain)}
+	return companyForm{ID: c.ID, Name: c.Name, Domain: ShowDomain(deref(c.Domain))}
 }
 
 // editFields are the form's fields for the collision check.

@@ -159,7 +159,7 @@ func (cr companyLookup) notFound() string {
 	if cr.ID != nil {
 		return "No company has this id."
 	}
-	return "No company uses " + deref(cr.Domain) + " yet: add the company first."
+	return "No company uses " + ShowDomain(deref(cr.Domain)) + " yet: add the company first."
 }
 
 // emailTaken fills the form's answer to a duplicate email: the message beside the field

@@ -30,7 +30,7 @@ func TestContactPageShowsTickets(t *testing.T) {
 	var asked string
 	s.Tickets = func(_ context.Context, email string) ([]TicketLink, error) {
 		asked = email
-		return []TicketLink{{ID: "t1", Subject: "Cannot <log> in", Status: "open", Priority: "high", SLA: "breached 2h", SLAState: "bad"}}, nil
+		return []TicketLink{{ID: "t1", Subject: "Cannot <log> in", Status: "open", StatusLabel: "Open", PriorityLabel: "High", SLA: "breached 2h", SLAState: "bad"}}, nil
 	}
 	get := func(role auth.Role) string {
 		r := chi.NewRouter()
@@ -48,7 +48,7 @@ func TestContactPageShowsTickets(t *testing.T) {
 	if asked != "jane@acme.com" {
 		t.Errorf("tickets asked for %q", asked)
 	}
-	for _, want := range []string{"Support tickets", "Cannot &lt;log&gt; in", `<span class="badge ticket-open">open</span>`, "high",
+	for _, want := range []string{"Support tickets", "Cannot &lt;log&gt; in", `<span class="badge ticket-open">Open</span>`, "High",
 		`<span class="badge sla bad">SLA breached 2h</span>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

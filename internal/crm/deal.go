@@ -35,7 +35,7 @@ type DealFields struct {
 	OwnerID     string
 	AmountCents int64
 	CloseDate   *time.Time
-	Stage       string
+	Stage       Stage
 }
 
 // dealForm is the deal form's typed values and problems.
@@ -47,7 +47,7 @@ type dealForm struct {
 	OwnerID      string
 	Amount       string
 	CloseDate    string
-	Stage        string
+	Stage        Stage
 	Pipelines    []Pipeline
 	Owners       []Owner
 	MissingEmail string // an address no contact has yet, to offer adding it
@@ -61,7 +61,7 @@ func parseDealForm(r *http.Request) dealForm {
 	return dealForm{
 		Title: form.Text(r, "title"), Contact: form.Text(r, "contact_id"), PipelineID: form.Text(r, "pipeline_id"),
 		OwnerID: form.Text(r, "owner_id"), Amount: form.Text(r, "amount"), CloseDate: form.Text(r, "close_date"),
-		Stage: form.Text(r, "stage"), Errors: form.Errors{},
+		Stage: Stage(form.Text(r, "stage")), Errors: form.Errors{},
 	}
 }
 
@@ -85,7 +85,7 @@ func (f *dealForm) Validate(ctx context.Context, q db.Querier) error {
 			f.fields.CloseDate = &d
 		}
 	}
-	if f.ID == "" && !ValidStage(f.Stage) {
+	if f.ID == "" && !f.Stage.Valid() {
 		f.Errors.Add("stage", "Choose a stage.")
 	}
 	id, missing, msg, err := resolveContact(ctx, q, f.Contact)

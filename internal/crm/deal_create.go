@@ -46,7 +46,7 @@ func createDeal(ctx context.Context, q db.Querier, claim form.Claim, id string, 
 func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: "lead", OwnerID: auth.UserFrom(ctx).ID,
+	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: StageLead, OwnerID: auth.UserFrom(ctx).ID,
 		Key: form.NewKey()}
 	if err := s.loadChoices(ctx, &f); err != nil {
 		s.Pages.Fail(w, r, err)

@@ -13,7 +13,7 @@ import (
 type DealFilter struct {
 	OwnerID    *string
 	CompanyID  *string
-	Stage      *string
+	Stage      *Stage
 	PipelineID *string
 	Search     *string // an ILIKE pattern over the title (served by a trigram index)
 	Sort       sortSpec
@@ -72,7 +72,7 @@ type dealList struct {
 	Owners       []Owner
 	Company      string
 	CompanyError string
-	Stage        string
+	Stage        Stage
 	PipelineID   string
 	Pipelines    []Pipeline
 	Sort         string
@@ -87,12 +87,12 @@ type dealList struct {
 func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	v := dealList{Company: q.Get("company_id"), Stage: q.Get("stage"), PipelineID: q.Get("pipeline_id")}
+	v := dealList{Company: q.Get("company_id"), Stage: Stage(q.Get("stage")), PipelineID: q.Get("pipeline_id")}
 	f := DealFilter{Sort: pickSort(DealSort, q.Get("sort"))}
 	v.Query, f.Search = search(q.Get("q"))
 	v.Owner, f.OwnerID = ownerFilter(ctx, q.Get("owner_id"))
 	v.Sort = f.Sort.Value
-	if ValidStage(v.Stage) {
+	if v.Stage.Valid() {
 		f.Stage = &v.Stage
 	} else {
 		v.Stage = ""
@@ -116,7 +116,7 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 		s.streamCSV(w, r, "deals.csv", []string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at"}, rows,
 			func(row pgx.CollectableRow) ([]string, error) {
 				d, err := pgx.RowToStructByName[DealListRow](row)
-				return []string{d.ID, d.ContactID, d.PipelineID, d.OwnerID, d.Title, csvInt(d.AmountCents), d.Stage,
+				return []string{d.ID, d.ContactID, d.PipelineID, d.OwnerID, d.Title, csvInt(d.AmountCents), string(d.Stage),
 					csvOptTime(d.CloseDate), csvTime(d.CreatedAt)}, err
 			})
 		return

@@ -21,8 +21,8 @@ INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, actor_id) VALUES 
 // Move is the outcome of MoveDeal.
 type Move struct {
 	Title string
-	From  string
-	To    string
+	From  Stage
+	To    Stage
 	Moved bool // false when the deal already was in the stage
 }
 
@@ -32,7 +32,7 @@ type Move struct {
 // nothing and records nothing. A move is not version-checked and leaves the version
 // alone: it writes one field the edit form never writes, so a move and an edit cannot
 // overwrite each other; of two moves the later wins, and both are in the timeline.
-func MoveDeal(ctx context.Context, d *db.DB, by Actor, id, stage string) (Move, error) {
+func MoveDeal(ctx context.Context, d *db.DB, by Actor, id string, stage Stage) (Move, error) {
 	m := Move{To: stage}
 	err := d.InTx(ctx, func(tx pgx.Tx) error {
 		var allowed bool
@@ -65,8 +65,8 @@ func (s *Service) DealMove(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
-	stage := form.Text(r, "stage")
-	if !ValidStage(stage) {
+	stage := Stage(form.Text(r, "stage"))
+	if !stage.Valid() {
 		s.Pages.ErrorWith(w, r, http.StatusUnprocessableEntity, "Choose a stage",
 			"A deal's stage is one of lead, qualified, won and lost. Go back and choose one of them.")
 		return
@@ -77,9 +77,9 @@ func (s *Service) DealMove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Moved {
-		s.Pages.Flash(w, r, "success", m.Title+" moved from "+StageLabel(m.From)+" to "+StageLabel(m.To)+".")
+		s.Pages.Flash(w, r, "success", m.Title+" moved from "+m.From.Label()+" to "+m.To.Label()+".")
 	} else {
-		s.Pages.Flash(w, r, "info", m.Title+" already is in "+StageLabel(m.To)+".")
+		s.Pages.Flash(w, r, "info", m.Title+" already is in "+m.To.Label()+".")
 	}
 	next := httpx.LocalPath(r.PostFormValue("next"))
 	if next == "" {

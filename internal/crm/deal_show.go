@@ -17,8 +17,8 @@ type TimelineEntry struct {
 	ID        string    `db:"id"`
 	Type      string    `db:"type"` // call, email or note (activities)
 	Body      string    `db:"body"`
-	FromStage string    `db:"from_stage"` // stage changes
-	ToStage   string    `db:"to_stage"`
+	FromStage Stage     `db:"from_stage"` // stage changes
+	ToStage   Stage     `db:"to_stage"`
 	At        time.Time `db:"at"`
 	ActorName string    `db:"actor_name"`
 }

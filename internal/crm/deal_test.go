@@ -171,7 +171,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	}
 	got := ""
 	for _, e := range all {
-		got += e.Kind + ":" + e.Type + e.ToStage + ":" + e.ActorName + " "
+		got += e.Kind + ":" + e.Type + string(e.ToStage) + ":" + e.ActorName + " "
 	}
 	if want := "activity:email:Admin stage:qualified:Rep activity:call:Rep "; got != want {
 		t.Fatalf("timeline %q, want %q", got, want)

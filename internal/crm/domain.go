@@ -3,14 +3,23 @@ package crm
 import (
 	"errors"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // The messages NormalizeDomain returns, shown beside the domain field as they are.
 var (
 	ErrDomainInvalid = errors.New("Enter a web domain like acme.com (a full address such as https://www.acme.com/about works too).")
-	ErrDomainASCII   = errors.New("Enter the domain in its ASCII form, like xn--bcher-kva.de for bücher.de.")
 	ErrDomainTooLong = errors.New("That domain is too long: at most 253 characters.")
 )
+
+// International domains are stored in their ASCII form (IDNA's A-labels: bücher.de is
+// xn--bcher-kva.de) and shown in their Unicode form (ShowDomain). The ASCII form is the
+// one spelling of a name: Unicode has several for it (Bücher.de, a decomposed ü, full-
+// width letters), which IDNA's mapping folds into one A-label, so companies_domain_unique
+// keeps de-duplicating without a second column or a migration. It is also what the rows
+// already hold (the form asked for it until now, and the seeds and CSV files use it), so
+// an import in either form finds the same company, and it is what DNS, mail and links use.
 
 // NormalizeDomain reduces what people paste for a company's web site to the domain that
 // companies are de-duplicated on: "https://www.Acme.com/about", "acme.com", "ACME.COM."
@@ -42,10 +51,14 @@ func NormalizeDomain(s string) (string, error) {
 		}
 		s = host
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return "", ErrDomainASCII
+	if !ascii(s) {
+		// UTS 46 for lookups, as browsers do: maps case and width, keeps ß and ς
+		// (non-transitional), and refuses what no domain may hold.
+		a, err := idna.Lookup.ToASCII(s)
+		if err != nil || !ascii(a) {
+			return "", ErrDomainInvalid
 		}
+		s = a
 	}
 	s = strings.ToLower(strings.TrimSuffix(s, "."))
 	for {
@@ -71,6 +84,33 @@ func NormalizeDomain(s string) (string, error) {
 		return "", ErrDomainInvalid
 	}
 	return s, nil
+}
+
+// ShowDomain is a stored domain as people read it: its Unicode form (bücher.de for
+// xn--bcher-kva.de), or the domain as stored when an A-label does not decode to a form
+// that normalises back to it. The edit form shows this form, so saving it unchanged
+// keeps the domain.
+func ShowDomain(d string) string {
+	if !strings.Contains(d, "xn--") {
+		return d
+	}
+	u, err := idna.Display.ToUnicode(d)
+	if err != nil {
+		return d
+	}
+	if back, err := NormalizeDomain(u); err != nil || back != d {
+		return d
+	}
+	return u
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isScheme(s string) bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rapport/internal/form"
+	"rapport/web"
 )
 
 // The collision check of the edit forms (companies, contacts, deals), as the desk's
@@ -122,10 +123,10 @@ func shown(v string) string {
 }
 
 // staleTitle is the 409 notice's first line.
-func (n *staleNotice) title() string {
+func (n *staleNotice) title(loc *time.Location) string {
 	when := ""
 	if n.At != nil {
-		when = " at " + showTime(*n.At)
+		when = " at " + web.Moment(*n.At, loc)
 	}
 	return n.Who + " saved this" + when + ", after you opened the form. Nothing of yours was saved."
 }

@@ -110,7 +110,7 @@ func TestDealListFilters(t *testing.T) {
 		"all":      {DealFilter{}, []string{"Acme 50% discount_deal", "Acme starter plan", "Globex renewal"}},
 		"owner":    {DealFilter{OwnerID: &s.other.ID}, []string{"Globex renewal"}},
 		"company":  {DealFilter{CompanyID: &s.acme}, []string{"Acme 50% discount_deal", "Acme starter plan"}},
-		"stage":    {DealFilter{Stage: ptr("lead")}, []string{"Acme starter plan", "Globex renewal"}},
+		"stage":    {DealFilter{Stage: ptr(StageLead)}, []string{"Acme starter plan", "Globex renewal"}},
 		"pipeline": {DealFilter{PipelineID: &enterprise}, []string{"Acme 50% discount_deal"}},
 		"search":   {DealFilter{Search: q}, []string{"Acme starter plan"}},
 		"percent":  {DealFilter{Search: pct}, []string{"Acme 50% discount_deal"}},

@@ -80,7 +80,7 @@ func (f *fixture) contact(email, name string, companyID *string, owner Actor) st
 }
 
 // deal inserts a deal; the options after the title are the stage and amount in cents.
-func (f *fixture) deal(title, contactID, pipelineID string, owner Actor, stage string, cents int64, close *time.Time) string {
+func (f *fixture) deal(title, contactID, pipelineID string, owner Actor, stage Stage, cents int64, close *time.Time) string {
 	f.t.Helper()
 	id, err := CreateDeal(f.ctx, f.db.DB, DealFields{Title: title, ContactID: contactID, PipelineID: pipelineID,
 		OwnerID: owner.ID, AmountCents: cents, CloseDate: close, Stage: stage})

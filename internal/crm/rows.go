@@ -13,7 +13,7 @@ import (
 type DealRow struct {
 	ID             string     `db:"id" json:"id"`
 	Title          string     `db:"title" json:"title"`
-	Stage          string     `db:"stage" json:"stage"`
+	Stage          Stage      `db:"stage" json:"stage"`
 	AmountCents    int64      `db:"amount_cents" json:"amount_cents"`
 	CloseDate      *time.Time `db:"close_date" json:"close_date"`
 	CreatedAt      time.Time  `db:"created_at" json:"created_at"`

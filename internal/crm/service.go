@@ -24,10 +24,11 @@ type Service struct {
 
 // TicketLink is a support ticket as the contact page shows it.
 type TicketLink struct {
-	ID       string
-	Subject  string
-	Status   string
-	Priority string
+	ID            string
+	Subject       string
+	Status        string // the desk's value, for the badge's class
+	StatusLabel   string // the desk's names for its status and priority
+	PriorityLabel string
 	// SLA is a short state such as "on track", "due in 40m", "breached 2h", "met".
 	SLA      string
 	SLAState string // "ok", "warn", "bad" or "" (for colour)

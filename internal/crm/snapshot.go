@@ -19,7 +19,7 @@ type Snapshot struct {
 type SnapshotDeal struct {
 	ID          string `json:"id"`
 	Title       string `json:"title"`
-	Stage       string `json:"stage"`
+	Stage       Stage  `json:"stage"`
 	AmountCents int64  `json:"amount_cents"`
 }
 

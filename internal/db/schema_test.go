@@ -11,7 +11,7 @@ import (
 	"rapport/internal/testenv"
 )
 
-// The seeds' schema is a contract (../shared/seeds/000_*.txt and 004_*.txt): this test
+// The seeds' schema is a contract (docs/schema.md, "The seed contract"): this test
 // lists it item by item — columns with type, nullability and default; CHECK constraints
 // with their values; foreign keys with ON DELETE; index names and columns — and checks
 // the migrated database against it. Additions are allowed; anything missing or

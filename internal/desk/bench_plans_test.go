@@ -171,8 +171,8 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 	if err := d.DB.QueryRow(ctx, `SELECT id FROM "user" WHERE email = 'bench-agent-1@example.com'`).Scan(&agentID); err != nil {
 		tb.Fatal(err)
 	}
-	high := "high"
-	queue := func(f QueueFilter, status string, active bool) []any {
+	high := PriorityHigh
+	queue := func(f QueueFilter, status Status, active bool) []any {
 		args := append(f.filterArgs(), status, nil, nil)
 		if active {
 			args = append(args, nil)

@@ -5,20 +5,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rapport/web/chart"
 )
 
-// The reports' charts are SVG drawn on the server: geometry here, markup in
-// reports.templ, colours in desk.css by class (the CSP forbids inline styles).
-
-// chartLabel is a piece of text at a point of a chart.
-type chartLabel struct {
-	X, Y int
-	Text string
-}
+// The reports' charts are SVG drawn on the server, coloured in desk.css by class (the
+// CSP forbids inline styles). The bar charts are web/chart's; the backlog's line chart
+// is the desk's own (geometry here, markup in reports.templ), on web/chart's pieces.
 
 // chartLine is one series of a line chart, as an SVG polyline's points.
 type chartLine struct {
-	Priority string
+	Priority Priority
 	Points   string
 	Last     int
 }
@@ -29,8 +26,8 @@ type lineChart struct {
 	Left, Bottom  int // the plot area's left and bottom edges
 	Right, Top    int
 	Lines         []chartLine
-	XLabels       []chartLabel
-	YLabels       []chartLabel // also the horizontal grid lines' heights
+	XLabels       []chart.Label
+	YLabels       []chart.Label // also the horizontal grid lines' heights
 	Empty         bool
 }
 
@@ -38,7 +35,7 @@ type lineChart struct {
 func backlogChart(points []backlogPoint) lineChart {
 	c := lineChart{Width: 640, Height: 240, Left: 44, Right: 630, Top: 12, Bottom: 210}
 	var days []time.Time
-	series := map[string][]int{}
+	series := map[Priority][]int{}
 	maxV := 0
 	for _, p := range points {
 		if len(days) == 0 || !days[len(days)-1].Equal(p.Day) {
@@ -73,11 +70,11 @@ func backlogChart(points []backlogPoint) lineChart {
 	}
 	for i := 0; i <= 4; i++ {
 		v := top * i / 4
-		c.YLabels = append(c.YLabels, chartLabel{X: c.Left - 6, Y: y(v), Text: strconv.Itoa(v)})
+		c.YLabels = append(c.YLabels, chart.Label{X: c.Left - 6, Y: y(v), Text: strconv.Itoa(v)})
 	}
 	for i, d := range days {
 		if i%7 == 0 || (i == len(days)-1 && i%7 >= 4) {
-			c.XLabels = append(c.XLabels, chartLabel{X: x(i), Y: c.Bottom + 18, Text: d.Format("2 Jan")})
+			c.XLabels = append(c.XLabels, chart.Label{X: x(i), Y: c.Bottom + 18, Text: d.Format("2 Jan")})
 		}
 	}
 	return c
@@ -96,69 +93,31 @@ func niceCeil(v int) int {
 	return 40 * p
 }
 
-// bar is one bar of a horizontal bar chart, with its value written after it.
-type bar struct {
-	Class      string
-	X, Y, W, H int
-	Label      chartLabel
-}
-
-// barChart is a horizontal bar chart: a row of bars per priority.
-type barChart struct {
-	Width, Height int
-	Rows          []chartLabel // the row names, at the left
-	Bars          []bar
-}
-
 // timeChart draws each priority's median and 90th percentile as two bars.
-func timeChart(stats []timeStats) barChart {
-	var top float64
-	for _, s := range stats {
-		if s.P90 != nil {
-			top = max(top, *s.P90)
-		}
-	}
-	return bars(stats, func(s timeStats) []barValue {
-		return []barValue{{"p50", s.P50, fmtSeconds(s.P50)}, {"p90", s.P90, fmtSeconds(s.P90)}}
-	}, top)
+func timeChart(stats []timeStats, labelledBy string) chart.Bars {
+	return priorityBars(stats, labelledBy, 0, func(s timeStats) []chart.Bar {
+		return []chart.Bar{{Class: "bar-p50", Value: s.P50, Text: fmtSeconds(s.P50)}, {Class: "bar-p90", Value: s.P90, Text: fmtSeconds(s.P90)}}
+	})
 }
 
-// attainmentChart draws each priority's share of targets met.
-func attainmentChart(stats []timeStats) barChart {
-	return bars(stats, func(s timeStats) []barValue {
+// attainmentChart draws each priority's share of targets met, on a scale to 100%.
+func attainmentChart(stats []timeStats, labelledBy string) chart.Bars {
+	return priorityBars(stats, labelledBy, 100, func(s timeStats) []chart.Bar {
 		a := s.Attainment()
 		if a < 0 {
-			return []barValue{{"met", nil, "—"}}
+			return []chart.Bar{{Class: "bar-met", Text: "—"}}
 		}
-		return []barValue{{"met", &a, strconv.FormatFloat(a, 'f', 1, 64) + "%"}}
-	}, 100)
+		return []chart.Bar{{Class: "bar-met", Value: chart.Value(a), Text: strconv.FormatFloat(a, 'f', 1, 64) + "%"}}
+	})
 }
 
-type barValue struct {
-	class string
-	v     *float64
-	text  string
-}
-
-func bars(stats []timeStats, values func(timeStats) []barValue, top float64) barChart {
-	const left, width, barH, gap = 70, 420, 12, 10
-	c := barChart{Width: 580}
-	y := 8
+// priorityBars is a row of bars per priority (and "All"); the page's tables beside the
+// charts hold the same numbers, so the chart has none of its own.
+func priorityBars(stats []timeStats, labelledBy string, top float64, bars func(timeStats) []chart.Bar) chart.Bars {
+	c := chart.Bars{LabelledBy: labelledBy, Max: top}
 	for _, s := range stats {
-		vals := values(s)
-		c.Rows = append(c.Rows, chartLabel{X: left - 8, Y: y + len(vals)*barH/2 + 4, Text: statusLabel(s.Priority)})
-		for _, v := range vals {
-			w := 0
-			if v.v != nil && top > 0 {
-				w = int(math.Round(*v.v / top * width))
-			}
-			c.Bars = append(c.Bars, bar{Class: "bar-" + v.class, X: left, Y: y, W: max(w, 1), H: barH - 2,
-				Label: chartLabel{X: left + max(w, 1) + 6, Y: y + barH - 3, Text: v.text}})
-			y += barH
-		}
-		y += gap
+		c.Rows = append(c.Rows, chart.Row{Label: reportLabel(s.Priority), Bars: bars(s)})
 	}
-	c.Height = y
 	return c
 }
 

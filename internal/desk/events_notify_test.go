@@ -68,7 +68,7 @@ func TestLiveEventsSurviveALostConnection(t *testing.T) {
 	if err := f.update(f.agent, id, ticketForm{Body: "Back", Status: StatusPending, Priority: "normal"}); err != nil {
 		t.Fatal(err)
 	}
-	if ev, _ := next(t, msgs, "updated"); ev.Status != StatusPending || ev.What != "replied" {
+	if ev, _ := next(t, msgs, "updated"); ev.Status != string(StatusPending) || ev.What != "replied" {
 		t.Fatalf("after reconnecting: %+v", ev)
 	}
 }

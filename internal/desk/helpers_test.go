@@ -80,8 +80,8 @@ func (f *fixture) ticket(subject, body string) string {
 
 // facts is the stored row of a ticket, SLA facts and derived deadlines included.
 type facts struct {
-	Status             string     `db:"status"`
-	Priority           string     `db:"priority"`
+	Status             Status     `db:"status"`
+	Priority           Priority   `db:"priority"`
 	Version            int        `db:"version"`
 	AssigneeID         *string    `db:"assignee_id"`
 	Team               *string    `db:"team"`

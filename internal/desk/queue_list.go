@@ -16,12 +16,12 @@ import (
 
 // QueueFilter is one view of the queue. Nil fields do not filter.
 type QueueFilter struct {
-	Status     string  // open, pending, solved or closed
-	Priority   *string // one priority
-	Team       *string // one team
-	NoTeam     bool    // tickets without a team
-	AssigneeID *string // one agent's tickets ("mine")
-	Unassigned bool    // tickets nobody has
+	Status     Status    // open, pending, solved or closed
+	Priority   *Priority // one priority
+	Team       *string   // one team
+	NoTeam     bool      // tickets without a team
+	AssigneeID *string   // one agent's tickets ("mine")
+	Unassigned bool      // tickets nobody has
 	After      *queueCursor
 	Limit      int
 }
@@ -34,8 +34,8 @@ func (f QueueFilter) active() bool { return f.Status == StatusOpen || f.Status =
 type queueRow struct {
 	ID                string     `db:"id"`
 	Subject           string     `db:"subject"`
-	Status            string     `db:"status"`
-	Priority          string     `db:"priority"`
+	Status            Status     `db:"status"`
+	Priority          Priority   `db:"priority"`
 	PriorityRank      int        `db:"priority_rank"`
 	Team              *string    `db:"team"`
 	RequesterName     string     `db:"requester_name"`
@@ -93,8 +93,8 @@ LIMIT $9`
 // countCap is where the views' counts stop: "1,000+" costs at most 1,001 index entries.
 const countCap = 1000
 
-func countView(status string) string {
-	return `(SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE t.status = '` + status + `'` +
+func countView(status Status) string {
+	return `(SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE t.status = '` + string(status) + `'` +
 		queueFilterSQL + ` LIMIT ` + strconv.Itoa(countCap+1) + `) x)`
 }
 
@@ -105,7 +105,7 @@ var queueFacetsSQL = `SELECT ` + countView(StatusOpen) + `, ` + countView(Status
 func (f QueueFilter) filterArgs() []any {
 	var rank *int
 	if f.Priority != nil {
-		r := priorityRank(*f.Priority)
+		r := f.Priority.Rank()
 		rank = &r
 	}
 	return []any{rank, f.Team, f.NoTeam, f.AssigneeID, f.Unassigned}
@@ -155,13 +155,13 @@ func listQueue(ctx context.Context, q db.Querier, f QueueFilter) ([]queueRow, bo
 
 // queueFacets is how many tickets each view holds under f's filters, capped at 1,001,
 // and the teams agents belong to (the team filter's choices).
-func queueFacets(ctx context.Context, q db.Querier, f QueueFilter) (map[string]int, []string, error) {
+func queueFacets(ctx context.Context, q db.Querier, f QueueFilter) (map[Status]int, []string, error) {
 	var o, p, s, c int
 	var teams []string
 	if err := q.QueryRow(ctx, queueFacetsSQL, f.filterArgs()...).Scan(&o, &p, &s, &c, &teams); err != nil {
 		return nil, nil, db.Translate(err)
 	}
-	return map[string]int{StatusOpen: o, StatusPending: p, StatusSolved: s, StatusClosed: c}, teams, nil
+	return map[Status]int{StatusOpen: o, StatusPending: p, StatusSolved: s, StatusClosed: c}, teams, nil
 }
 
 // queueView is the queue page.
@@ -169,7 +169,7 @@ type queueView struct {
 	Filter   QueueFilter
 	Query    url.Values // the filters as typed, for links and the form
 	Rows     []queueRow
-	Counts   map[string]int
+	Counts   map[Status]int
 	Teams    []string
 	Now      time.Time
 	NextPage string
@@ -213,20 +213,20 @@ func (s *Service) Queue(w http.ResponseWriter, r *http.Request) {
 // Unknown values are the visitor's mistake (ok false: 400), never a database error.
 func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 	kept := url.Values{}
-	f := QueueFilter{Status: q.Get("status")}
+	f := QueueFilter{Status: Status(q.Get("status"))}
 	if f.Status == "" {
 		f.Status = StatusOpen
 	}
-	if _, ok := transitions[f.Status]; !ok {
+	if !f.Status.Valid() {
 		return f, kept, false
 	}
-	kept.Set("status", f.Status)
-	if p := q.Get("priority"); p != "" {
-		if !validPriority(p) {
+	kept.Set("status", string(f.Status))
+	if p := Priority(q.Get("priority")); p != "" {
+		if !p.Valid() {
 			return f, kept, false
 		}
 		f.Priority = &p
-		kept.Set("priority", p)
+		kept.Set("priority", string(p))
 	}
 	switch t := q.Get("team"); {
 	case t == "_none":
@@ -266,7 +266,7 @@ func queueURL(query url.Values, key, value string) string {
 	} else {
 		q.Set(key, value)
 	}
-	if q.Get("status") == StatusOpen {
+	if Status(q.Get("status")) == StatusOpen {
 		q.Del("status")
 	}
 	if len(q) == 0 {

@@ -86,7 +86,7 @@ func TestQueueKeysetPagination(t *testing.T) {
 
 	same("open", walk(QueueFilter{Status: StatusOpen}),
 		want(`SELECT id FROM tickets WHERE status = 'open' ORDER BY priority_rank, next_due_at, id`))
-	p := "high"
+	p := PriorityHigh
 	same("open, high", walk(QueueFilter{Status: StatusOpen, Priority: &p}),
 		want(`SELECT id FROM tickets WHERE status = 'open' AND priority = 'high' ORDER BY next_due_at, id`))
 	team := "Tier 1"

@@ -16,7 +16,7 @@ const reportDays = 30
 // timeStats is one priority's (or, with Priority "all", every ticket's) times over the
 // window: how many, the median and 90th percentile in seconds, and the SLA outcome.
 type timeStats struct {
-	Priority string   `db:"priority"`
+	Priority Priority `db:"priority"`
 	Count    int      `db:"n"`
 	P50      *float64 `db:"p50"`
 	P90      *float64 `db:"p90"`
@@ -69,7 +69,7 @@ GROUP BY ROLLUP (t.priority)`
 
 // timeStatsRow is a row of timeStatsSQL: a priority's first responses and resolutions.
 type timeStatsRow struct {
-	Priority  string   `db:"priority"`
+	Priority  Priority `db:"priority"`
 	FRCount   int      `db:"fr_n"`
 	FRP50     *float64 `db:"fr_p50"`
 	FRP90     *float64 `db:"fr_p90"`
@@ -85,7 +85,7 @@ type timeStatsRow struct {
 // backlogPoint is how many tickets of a priority were unsolved at the end of a day.
 type backlogPoint struct {
 	Day      time.Time `db:"day"`
-	Priority string    `db:"priority"`
+	Priority Priority  `db:"priority"`
 	Count    int       `db:"n"`
 }
 
@@ -148,15 +148,27 @@ func loadReport(ctx context.Context, q db.Querier, days int) (report, error) {
 	return r, db.Translate(err)
 }
 
+// allPriorities is the reports' row of every ticket whatever its priority (the
+// statement's ROLLUP row), after the four priorities'.
+const allPriorities Priority = "all"
+
+// reportLabel is a report row's name: the priority's label, or "All".
+func reportLabel(p Priority) string {
+	if p == allPriorities {
+		return "All"
+	}
+	return p.Label()
+}
+
 // byPriority orders the rows most urgent first and "all" last, with a row for every
 // priority even when it had no tickets.
 func byPriority(rows []timeStats) []timeStats {
-	by := map[string]timeStats{}
+	by := map[Priority]timeStats{}
 	for _, r := range rows {
 		by[r.Priority] = r
 	}
 	out := make([]timeStats, 0, len(Priorities)+1)
-	for _, p := range append(append([]string{}, Priorities...), "all") {
+	for _, p := range append(append([]Priority{}, Priorities...), allPriorities) {
 		r, ok := by[p]
 		if !ok {
 			r = timeStats{Priority: p}

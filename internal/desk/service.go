@@ -43,7 +43,7 @@ type CRMContext struct {
 type CRMDeal struct {
 	ID          string
 	Title       string
-	Stage       string
+	StageLabel  string // the CRM's name for the deal's stage
 	AmountCents int64
 }
 

@@ -17,7 +17,7 @@ type ClockInput struct {
 	FirstResponseAt *time.Time
 	// SolvedAt is when the ticket was solved, for a solved or closed ticket.
 	SolvedAt *time.Time
-	Status   string
+	Status   Status
 	// PausedBefore is the resolution clock's completed pauses (tickets.paused_secs);
 	// PausedSince the start of the current one (tickets.paused_since), nil while it runs.
 	PausedBefore time.Duration
@@ -179,7 +179,7 @@ func minutes(n int) time.Duration { return time.Duration(n) * time.Minute }
 
 // Segment is a stretch of a ticket's life in one status, from its status history.
 type Segment struct {
-	Status     string
+	Status     Status
 	Start, End time.Time // End is zero for the current status
 }
 
@@ -199,7 +199,7 @@ func Timeline(changes []StatusChange) []Segment {
 
 // PauseTotal is the time the resolution clock stood still in one status.
 type PauseTotal struct {
-	Status string
+	Status Status
 	Total  time.Duration
 }
 
@@ -208,7 +208,7 @@ type PauseTotal struct {
 func Pauses(segs []Segment, now time.Time) []PauseTotal {
 	var pending, solved time.Duration
 	for _, s := range segs {
-		if !pausedStatus(s.Status) {
+		if !s.Status.Paused() {
 			continue
 		}
 		end := s.End

@@ -156,7 +156,7 @@ func TestClockNextMatchesTheStoredSortKey(t *testing.T) {
 
 func TestTimelineAndPauses(t *testing.T) {
 	t.Parallel()
-	s := func(v string) *string { return &v }
+	s := func(v Status) *Status { return &v }
 	changes := []StatusChange{
 		{To: StatusOpen, At: at(9, 0)},
 		{From: s(StatusOpen), To: StatusPending, At: at(10, 0)},
@@ -193,14 +193,14 @@ func TestFormatDuration(t *testing.T) {
 
 func TestStatusTransitions(t *testing.T) {
 	t.Parallel()
-	allowed := map[[2]string]bool{
+	allowed := map[[2]Status]bool{
 		{"open", "open"}: true, {"open", "pending"}: true, {"open", "solved"}: true,
 		{"pending", "pending"}: true, {"pending", "open"}: true, {"pending", "solved"}: true,
 		{"solved", "solved"}: true, {"solved", "open"}: true, {"solved", "closed"}: true,
 	}
 	for _, from := range Statuses {
-		for _, to := range append(append([]string{}, Statuses...), "escalated", "") {
-			if got := CanMove(from, to); got != allowed[[2]string{from, to}] {
+		for _, to := range append(append([]Status{}, Statuses...), "escalated", "") {
+			if got := CanMove(from, to); got != allowed[[2]Status{from, to}] {
 				t.Errorf("CanMove(%q, %q) = %v", from, to, got)
 			}
 			if !CanMove(from, to) && moveProblem(from, to) == "" {

@@ -3,13 +3,16 @@ package desk
 import (
 	"strings"
 	"time"
+
+	"rapport/web"
 )
 
 // explainClock says in sentences where a ticket's SLA clock stands and why: what is due
 // when, what was met, and what paused the resolution clock ("paused 3h10m while
 // pending"). pauses comes from the status history (Pauses); it may be empty for tickets
-// older than the history, and then the stored total stands in.
-func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []string {
+// older than the history, and then the stored total stands in. Times are written in loc,
+// the viewer's zone.
+func explainClock(c Clock, in ClockInput, pauses []PauseTotal, loc *time.Location) []string {
 	if !c.HasPolicy() {
 		return []string{"No SLA policy applies to this ticket's priority, so nothing is due."}
 	}
@@ -24,9 +27,9 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []
 	case fr.Settled:
 		out = append(out, "First reply after "+FormatDuration(fr.Took)+", "+FormatDuration(-fr.Left)+" over the "+target+" target.")
 	case fr.Left >= 0:
-		out = append(out, "First reply due by "+stamp(fr.Due)+": "+FormatDuration(fr.Left)+" left.")
+		out = append(out, "First reply due by "+web.Moment(fr.Due, loc)+": "+FormatDuration(fr.Left)+" left.")
 	default:
-		out = append(out, "First reply was due by "+stamp(fr.Due)+": "+FormatDuration(-fr.Left)+" overdue.")
+		out = append(out, "First reply was due by "+web.Moment(fr.Due, loc)+": "+FormatDuration(-fr.Left)+" overdue.")
 	}
 	target = FormatDuration(minutes(in.ResolveMins))
 	switch {
@@ -35,13 +38,13 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []
 	case res.Settled:
 		out = append(out, "Solved after "+FormatDuration(res.Took)+" of clock time, "+FormatDuration(-res.Left)+" over the "+target+" target.")
 	case res.Paused && res.Left >= 0:
-		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; "+FormatDuration(res.Left)+" will be left when it resumes.")
+		out = append(out, "The resolution clock is paused while the ticket is "+string(in.Status)+"; "+FormatDuration(res.Left)+" will be left when it resumes.")
 	case res.Paused:
-		out = append(out, "The resolution clock is paused while the ticket is "+in.Status+"; it was already "+FormatDuration(-res.Left)+" overdue.")
+		out = append(out, "The resolution clock is paused while the ticket is "+string(in.Status)+"; it was already "+FormatDuration(-res.Left)+" overdue.")
 	case res.Left >= 0:
-		out = append(out, "Resolution due by "+stamp(res.Due)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
+		out = append(out, "Resolution due by "+web.Moment(res.Due, loc)+": "+FormatDuration(res.Left)+" left of the "+target+" target.")
 	default:
-		out = append(out, "Resolution was due by "+stamp(res.Due)+": "+FormatDuration(-res.Left)+" overdue.")
+		out = append(out, "Resolution was due by "+web.Moment(res.Due, loc)+": "+FormatDuration(-res.Left)+" overdue.")
 	}
 	if res.Settled {
 		if in.PausedBefore > 0 {
@@ -52,7 +55,7 @@ func explainClock(c Clock, in ClockInput, pauses []PauseTotal, now time.Time) []
 	var parts []string
 	var total time.Duration
 	for _, p := range pauses {
-		parts = append(parts, FormatDuration(p.Total)+" while "+p.Status)
+		parts = append(parts, FormatDuration(p.Total)+" while "+string(p.Status))
 		total += p.Total
 	}
 	switch {

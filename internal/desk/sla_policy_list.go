@@ -11,11 +11,11 @@ import (
 
 // Policy is an SLA policy: response and resolution targets, in minutes, for a priority.
 type Policy struct {
-	ID                string `db:"id"`
-	Name              string `db:"name"`
-	Priority          string `db:"priority"`
-	FirstResponseMins int    `db:"first_response_mins"`
-	ResolveMins       int    `db:"resolve_mins"`
+	ID                string   `db:"id"`
+	Name              string   `db:"name"`
+	Priority          Priority `db:"priority"`
+	FirstResponseMins int      `db:"first_response_mins"`
+	ResolveMins       int      `db:"resolve_mins"`
 	// Applies is true for the policy the rule chooses for its priority (desk_sla_policy).
 	Applies bool `db:"applies"`
 }

@@ -27,7 +27,7 @@ const (
 type policyForm struct {
 	ID            string // "" for a new policy
 	Name          string
-	Priority      string
+	Priority      Priority
 	FirstResponse string
 	Resolve       string
 	Errors        form.Errors
@@ -37,7 +37,7 @@ type policyForm struct {
 }
 
 func parsePolicyForm(r *http.Request, id string) policyForm {
-	return policyForm{ID: id, Name: form.Text(r, "name"), Priority: r.PostFormValue("priority"),
+	return policyForm{ID: id, Name: form.Text(r, "name"), Priority: Priority(r.PostFormValue("priority")),
 		FirstResponse: form.Text(r, "first_response_mins"), Resolve: form.Text(r, "resolve_mins")}
 }
 
@@ -69,7 +69,7 @@ func minutesField(errs form.Errors, field, v, label string) int {
 func (f *policyForm) Validate() {
 	f.Errors = form.Errors{}
 	form.Required(f.Errors, "name", f.Name, "Name", maxPolicyName)
-	if !validPriority(f.Priority) {
+	if !f.Priority.Valid() {
 		f.Errors.Add("priority", "Choose one of the priorities.")
 	}
 	f.firstMins = minutesField(f.Errors, "first_response_mins", f.FirstResponse, "The first response target")
@@ -100,10 +100,10 @@ RETURNING was.name, was.priority, was.first_response_mins, was.resolve_mins`
 
 // policyFields is what the audit log keeps of a policy, before and after a change.
 type policyFields struct {
-	Name              string `json:"name"`
-	Priority          string `json:"priority"`
-	FirstResponseMins int    `json:"first_response_mins"`
-	ResolveMins       int    `json:"resolve_mins"`
+	Name              string   `json:"name"`
+	Priority          Priority `json:"priority"`
+	FirstResponseMins int      `json:"first_response_mins"`
+	ResolveMins       int      `json:"resolve_mins"`
 }
 
 // savePolicyRow creates (id "") or updates the policy and logs it, in one transaction:
@@ -142,7 +142,7 @@ func savePolicyRow(ctx context.Context, d *db.DB, claim form.Claim, id string, f
 
 // NewPolicyPage shows the form for a new policy (GET /admin/sla/new).
 func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: "normal", Errors: form.Errors{}, Key: form.NewKey()}))
+	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: PriorityNormal, Errors: form.Errors{}, Key: form.NewKey()}))
 }
 
 // EditPolicyPage shows a policy's form (GET /admin/sla/{id}).

@@ -19,7 +19,7 @@ const pageSize = 50
 type myTicket struct {
 	ID        string    `db:"id"`
 	Subject   string    `db:"subject"`
-	Status    string    `db:"status"`
+	Status    Status    `db:"status"`
 	CreatedAt time.Time `db:"created_at"`
 	// LastUpdate is the last public message (an internal note is no update to the customer).
 	LastUpdate time.Time `db:"last_update"`

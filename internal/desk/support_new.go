@@ -83,7 +83,7 @@ func (s *Service) createTicket(ctx context.Context, requester *auth.User, key fo
 		if err != nil {
 			return db.Translate(err)
 		}
-		return notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: StatusOpen, Priority: priority,
+		return notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 			Actor: requester.ID, ActorName: requester.Name, What: "filed"})
 	})
 	return id, err

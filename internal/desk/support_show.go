@@ -18,8 +18,8 @@ import (
 type portalTicket struct {
 	ID        string    `db:"id"`
 	Subject   string    `db:"subject"`
-	Status    string    `db:"status"`
-	Priority  string    `db:"priority"`
+	Status    Status    `db:"status"`
+	Priority  Priority  `db:"priority"`
 	CreatedAt time.Time `db:"created_at"`
 }
 

@@ -13,16 +13,16 @@ import (
 
 // lockedTicket is a ticket read FOR UPDATE, to change it.
 type lockedTicket struct {
-	ID             string  `db:"id"`
-	Subject        string  `db:"subject"`
-	Status         string  `db:"status"`
-	Priority       string  `db:"priority"`
-	AssigneeID     *string `db:"assignee_id"`
-	Team           *string `db:"team"`
-	Version        int     `db:"version"`
-	RequesterID    string  `db:"requester_id"`
-	RequesterName  string  `db:"requester_name"`
-	RequesterEmail string  `db:"requester_email"`
+	ID             string   `db:"id"`
+	Subject        string   `db:"subject"`
+	Status         Status   `db:"status"`
+	Priority       Priority `db:"priority"`
+	AssigneeID     *string  `db:"assignee_id"`
+	Team           *string  `db:"team"`
+	Version        int      `db:"version"`
+	RequesterID    string   `db:"requester_id"`
+	RequesterName  string   `db:"requester_name"`
+	RequesterEmail string   `db:"requester_email"`
 	// Claimed is false when the form's key was used before (form.Claim).
 	Claimed bool `db:"claimed"`
 }
@@ -64,8 +64,8 @@ type change struct {
 	Actor    *auth.User
 	Body     string // "" adds no message
 	Internal bool
-	Status   string
-	Priority string
+	Status   Status
+	Priority Priority
 	// AssigneeID and Team are the values after the change (nil: none).
 	AssigneeID *string
 	Team       *string
@@ -81,7 +81,7 @@ func (ch change) what(cur lockedTicket) string {
 	case ch.Body != "":
 		return "replied"
 	case ch.Status != cur.Status:
-		return "set it " + ch.Status
+		return "set it " + string(ch.Status)
 	}
 	return "updated it"
 }
@@ -126,11 +126,15 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, cur lockedTicket, ch cha
 			return db.Translate(err)
 		}
 	}
-	for _, m := range s.emailsFor(cur, ch) {
+	msgs, err := s.emailsFor(cur, ch)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
 		if err := mail.Enqueue(ctx, tx, m); err != nil {
 			return err
 		}
 	}
-	return notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: ch.Status, Priority: ch.Priority,
+	return notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: string(ch.Status), Priority: string(ch.Priority),
 		Actor: ch.Actor.ID, ActorName: ch.Actor.Name, What: ch.what(cur)})
 }

@@ -72,7 +72,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	if len(pauses) != 1 || pauses[0].Status != StatusPending {
 		t.Fatalf("pauses from the history: %+v", pauses)
 	}
-	if got := explainClock(Compute(x.input(), x.Now), x.input(), pauses, x.Now); !containsLine(got, "Paused 3h10m while pending") {
+	if got := explainClock(Compute(x.input(), x.Now), x.input(), pauses, time.UTC); !containsLine(got, "Paused 3h10m while pending") {
 		t.Errorf("explanation %q lacks the pause", got)
 	}
 
@@ -112,9 +112,9 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	for i, h := range hist {
 		from := "<nil>"
 		if h.From != nil {
-			from = *h.From
+			from = string(*h.From)
 		}
-		if from+"→"+h.To != want[i] {
+		if from+"→"+string(h.To) != want[i] {
 			t.Errorf("history[%d] = %s→%s, want %s", i, from, h.To, want[i])
 		}
 	}

@@ -1,58 +1,59 @@
 package desk
 
 import (
+	"embed"
+	"errors"
+
 	"rapport/internal/mail"
 )
+
+// The desk's emails, one file each in emails/: their whole wording is there.
+//
+//go:embed emails/*.tmpl
+var emailFiles embed.FS
+
+var emails = mail.MustTemplates(emailFiles, "emails/*.tmpl")
+
+// ticketEmail is what the desk's emails say about a ticket and a change to it.
+type ticketEmail struct {
+	Ref       string // "#0b5e6d3c"
+	Subject   string
+	Requester string
+	Actor     string
+	Reply     string // a public reply's body
+	Solved    bool   // the change solved the ticket
+	Assignee  string
+	Priority  Priority
+	Status    Status
+	Link      string // the ticket's page for the recipient, or "" without a base URL
+}
 
 // emailsFor composes the emails one change sends: the requester hears of a public reply
 // from the desk and of their ticket being solved (one email when both happen at once);
 // a newly assigned agent hears of the assignment unless they assigned themselves.
 // Nothing here ever reads an internal note: the only body quoted is ch.Body, and only
 // when it is public.
-func (s *Service) emailsFor(cur lockedTicket, ch change) []mail.Message {
+func (s *Service) emailsFor(cur lockedTicket, ch change) ([]mail.Message, error) {
 	var out []mail.Message
-	ref := ShortRef(cur.ID)
+	var err error
+	add := func(name, to string, e ticketEmail) {
+		m, e2 := emails.Message(name, to, e)
+		out, err = append(out, m), errors.Join(err, e2)
+	}
+	e := ticketEmail{Ref: ShortRef(cur.ID), Subject: cur.Subject, Requester: cur.RequesterName, Actor: ch.Actor.Name,
+		Priority: ch.Priority, Status: ch.Status, Link: s.link("/support/tickets/" + cur.ID)}
 	fromDesk := ch.Actor.ID != cur.RequesterID
-	solvedNow := ch.Status == StatusSolved && cur.Status != StatusSolved
+	e.Solved = ch.Status == StatusSolved && cur.Status != StatusSolved
 	switch {
 	case fromDesk && ch.Body != "" && !ch.Internal:
-		body := "Hello " + cur.RequesterName + ",\n\n" + ch.Actor.Name + " replied to your ticket \"" + cur.Subject + "\":\n\n" +
-			ch.Body + "\n\n"
-		if solvedNow {
-			body += "We have marked the ticket solved. If anything is still wrong, reply and it opens again.\n\n"
-		}
-		out = append(out, mail.Message{
-			To:      cur.RequesterEmail,
-			Subject: "Re: " + cur.Subject + " [" + ref + "]",
-			Body:    body + s.portalLine(cur.ID),
-		})
-	case fromDesk && solvedNow:
-		out = append(out, mail.Message{
-			To:      cur.RequesterEmail,
-			Subject: "Solved: " + cur.Subject + " [" + ref + "]",
-			Body: "Hello " + cur.RequesterName + ",\n\nYour ticket \"" + cur.Subject + "\" has been solved by " + ch.Actor.Name +
-				". If anything is still wrong, reply and it opens again.\n\n" + s.portalLine(cur.ID),
-		})
+		e.Reply = ch.Body
+		add("ticket_reply", cur.RequesterEmail, e)
+	case fromDesk && e.Solved:
+		add("ticket_solved", cur.RequesterEmail, e)
 	}
 	if ch.Assignee != nil && ch.Assignee.ID != ch.Actor.ID {
-		link := s.link("/desk/tickets/" + cur.ID)
-		if link == "" {
-			link = "It is in your queue in Rapport (assignee: mine)."
-		}
-		out = append(out, mail.Message{
-			To:      ch.Assignee.Email,
-			Subject: "Assigned to you: " + cur.Subject + " [" + ref + "]",
-			Body: "Hello " + ch.Assignee.Name + ",\n\n" + ch.Actor.Name + " assigned you ticket " + ref + " \"" + cur.Subject +
-				"\" from " + cur.RequesterName + " (priority " + ch.Priority + ", status " + ch.Status + ").\n\n" + link + "\n",
-		})
+		e.Assignee, e.Link = ch.Assignee.Name, s.link("/desk/tickets/"+cur.ID)
+		add("ticket_assigned", ch.Assignee.Email, e)
 	}
-	return out
-}
-
-// portalLine is the closing line of an email to a requester.
-func (s *Service) portalLine(id string) string {
-	if link := s.link("/support/tickets/" + id); link != "" {
-		return "See the whole conversation and reply here:\n" + link + "\n"
-	}
-	return "Sign in to Rapport to see the whole conversation and reply.\n"
+	return out, err
 }

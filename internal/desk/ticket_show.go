@@ -18,8 +18,8 @@ import (
 type deskTicket struct {
 	ID                string     `db:"id"`
 	Subject           string     `db:"subject"`
-	Status            string     `db:"status"`
-	Priority          string     `db:"priority"`
+	Status            Status     `db:"status"`
+	Priority          Priority   `db:"priority"`
 	Team              *string    `db:"team"`
 	Version           int        `db:"version"`
 	CreatedAt         time.Time  `db:"created_at"`
@@ -43,7 +43,7 @@ type deskTicket struct {
 // clockFacts is what the SLA clock of a ticket row is computed from.
 type clockFacts struct {
 	CreatedAt         time.Time
-	Status            string
+	Status            Status
 	FirstResponseMins *int
 	ResolveMins       *int
 	FirstResponseAt   *time.Time

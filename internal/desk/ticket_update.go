@@ -21,8 +21,8 @@ import (
 type ticketForm struct {
 	Body       string
 	Internal   bool
-	Status     string
-	Priority   string
+	Status     Status
+	Priority   Priority
 	AssigneeID string
 	Team       string
 	// Version is the ticket's version when the form was loaded (the collision check).
@@ -36,8 +36,8 @@ func parseTicketForm(r *http.Request) ticketForm {
 	f := ticketForm{
 		Body:       form.Body(r, "body"),
 		Internal:   r.PostFormValue("is_internal") != "",
-		Status:     r.PostFormValue("status"),
-		Priority:   r.PostFormValue("priority"),
+		Status:     Status(r.PostFormValue("status")),
+		Priority:   Priority(r.PostFormValue("priority")),
 		AssigneeID: form.Text(r, "assignee_id"),
 		Team:       form.Text(r, "team"),
 		Errors:     form.Errors{},
@@ -53,7 +53,7 @@ func (f *ticketForm) Validate() {
 	if f.Internal && strings.TrimSpace(f.Body) == "" {
 		f.Errors.Add("body", "Write the internal note, or untick “Internal note”.")
 	}
-	if !validPriority(f.Priority) {
+	if !f.Priority.Valid() {
 		f.Errors.Add("priority", "Choose one of the priorities.")
 	}
 	if f.Team != "" {
@@ -189,5 +189,5 @@ func savedMessage(f ticketForm) string {
 	default:
 		msg = "Ticket updated"
 	}
-	return msg + "; the ticket is " + f.Status + "."
+	return msg + "; the ticket is " + string(f.Status) + "."
 }

@@ -15,8 +15,8 @@ import (
 type TicketSummary struct {
 	ID        string
 	Subject   string
-	Status    string
-	Priority  string
+	Status    Status
+	Priority  Priority
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// SLA is the SLA state in a few words: "due in 40m", "breached 2h", "paused, 3h
@@ -46,8 +46,8 @@ const summaryColumns = `t.id, t.subject, t.status, t.priority, t.created_at, t.u
 type summaryRow struct {
 	ID                string     `db:"id" json:"id"`
 	Subject           string     `db:"subject" json:"subject"`
-	Status            string     `db:"status" json:"status"`
-	Priority          string     `db:"priority" json:"priority"`
+	Status            Status     `db:"status" json:"status"`
+	Priority          Priority   `db:"priority" json:"priority"`
 	CreatedAt         time.Time  `db:"created_at" json:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at" json:"updated_at"`
 	FirstResponseMins *int       `db:"sla_first_response_mins" json:"sla_first_response_mins"`

@@ -11,19 +11,11 @@ import (
 	"rapport/web"
 )
 
-// statusLabel is a status for people.
-func statusLabel(s string) string {
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // statusClass is a status badge's classes (colours in desk.css).
-func statusClass(s string) string { return "badge status-" + s }
+func statusClass(s Status) string { return "badge status-" + string(s) }
 
 // priorityClass is a priority badge's classes.
-func priorityClass(p string) string { return "badge prio-" + p }
+func priorityClass(p Priority) string { return "badge prio-" + string(p) }
 
 // slaClass colours an SLA label by its state ("ok", "warn", "bad" or "").
 func slaClass(state string) string {
@@ -41,12 +33,6 @@ func ago(now, t time.Time) string {
 	}
 	return FormatDuration(d) + " ago"
 }
-
-// stamp is an absolute time, for a title attribute or beside a relative one.
-func stamp(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") }
-
-// isoTime is t for a <time datetime> attribute.
-func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func ticketURL(id string) templ.SafeURL { return templ.SafeURL("/desk/tickets/" + url.PathEscape(id)) }
 func myTicketURL(id string) templ.SafeURL {
@@ -93,44 +79,15 @@ func money(cents int64) string {
 	return s
 }
 
-// TextArea is a labelled multi-line field with its error beside it; its id, error id
-// and classes follow web.Field's.
-type TextArea struct {
-	Label    string
-	Name     string
-	Value    string
-	Error    string
-	Hint     string
-	Rows     int
-	Required bool
-}
-
-func (f TextArea) id() string { return "f-" + f.Name }
-
-func (f TextArea) attrs() templ.Attributes {
-	a := templ.Attributes{"rows": strconv.Itoa(max(f.Rows, 3)), "maxlength": strconv.Itoa(maxBody)}
-	if f.Required {
-		a["required"] = true
-	}
-	switch {
-	case f.Error != "":
-		a["aria-invalid"] = "true"
-		a["aria-describedby"] = f.id() + "-error"
-	case f.Hint != "":
-		a["aria-describedby"] = f.id() + "-hint"
-	}
-	return a
-}
-
 // viewURL is the queue's view st with query's filters (and no page position).
-func viewURL(query map[string][]string, st string) string {
+func viewURL(query map[string][]string, st Status) string {
 	q := map[string][]string{}
 	for k, v := range query {
 		if k != "after" {
 			q[k] = v
 		}
 	}
-	return queueURL(q, "status", st)
+	return queueURL(q, "status", string(st))
 }
 
 // countLabel is a view's count: "1,000+" once it reaches the cap.
@@ -149,7 +106,7 @@ func priorityOptions(anyLabel string) []web.Option {
 		o = append(o, web.Option{Value: "", Label: anyLabel})
 	}
 	for _, p := range Priorities {
-		o = append(o, web.Option{Value: p, Label: statusLabel(p)})
+		o = append(o, web.Option{Value: string(p), Label: p.Label()})
 	}
 	return o
 }
@@ -175,10 +132,10 @@ var assigneeFilterOptions = []web.Option{
 
 // statusOptions are the statuses a ticket in status cur may be given: its own and the
 // ones it may move to.
-func statusOptions(cur string) []web.Option {
-	o := []web.Option{{Value: cur, Label: statusLabel(cur)}}
-	for _, s := range transitions[cur] {
-		o = append(o, web.Option{Value: s, Label: statusLabel(s)})
+func statusOptions(cur Status) []web.Option {
+	o := []web.Option{{Value: string(cur), Label: cur.Label()}}
+	for _, s := range cur.Next() {
+		o = append(o, web.Option{Value: string(s), Label: s.Label()})
 	}
 	return o
 }
@@ -226,8 +183,6 @@ func byline(name *string) string {
 	}
 	return " by " + *name
 }
-
-func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }
 
 // attainmentText is "93.5% (187 of 200)", or "—" when nothing was settled.
 func attainmentText(s timeStats) string {

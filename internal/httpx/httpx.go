@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -28,6 +29,7 @@ const (
 	requestIDKey ctxKey = iota
 	viewerKey
 	clientIPKey
+	locationKey
 )
 
 // WithClientIP stores the client's address (see ClientAddr).
@@ -81,6 +83,21 @@ type Viewer struct {
 // WithViewer stores the viewer for the page shell.
 func WithViewer(ctx context.Context, v Viewer) context.Context {
 	return context.WithValue(ctx, viewerKey, v)
+}
+
+// WithLocation stores the time zone the viewer reads times in (see Location).
+func WithLocation(ctx context.Context, loc *time.Location) context.Context {
+	return context.WithValue(ctx, locationKey, loc)
+}
+
+// Location is the viewer's time zone, in which pages write times (web.Moment): the one
+// stored by WithLocation, or UTC. Accounts have no time zone setting yet; the one that
+// comes stores its zone here when it loads the viewer, and every page follows.
+func Location(ctx context.Context) *time.Location {
+	if loc, ok := ctx.Value(locationKey).(*time.Location); ok && loc != nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // Pages renders pages, flashes and errors. One value is shared by every handler package.

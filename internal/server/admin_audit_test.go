@@ -141,7 +141,7 @@ func checkNewest(t *testing.T, admin *browser, w wantEntry) {
 	if w.targetLink != "" && !strings.Contains(got.raw, `<a href="`+w.targetLink+`">`) {
 		t.Errorf("%s: the target does not link to %s:\n%s", w.action, w.targetLink, got.raw)
 	}
-	if _, err := time.Parse("2006-01-02 15:04:05", got.when); err != nil {
+	if _, err := time.Parse("Mon 2 Jan 2006, 15:04 MST", got.when); err != nil {
 		t.Errorf("%s: when %q: %v", w.action, got.when, err)
 	}
 }

@@ -146,7 +146,7 @@ func TestCRMOverview(t *testing.T) {
 
 	r := w.repB.get("/crm/overview")
 	wantStatus(t, "overview", r, http.StatusOK)
-	mustContain(t, r, `<svg class="chart"`, `aria-label="Open pipeline by stage"`,
+	mustContain(t, r, `<svg class="chart bar-chart"`, `aria-label="Open pipeline by stage"`,
 		"$0 · 0 deals", "$2,000 · 1 deal", // lead (mine), qualified
 		"$12,500 · 1 deal", // won this month
 		"Late deal", "1 deal worth <strong>$2,000</strong>")

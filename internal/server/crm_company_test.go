@@ -54,7 +54,7 @@ func TestCRMCompanyValidation(t *testing.T) {
 		{strings.Repeat("n", 201), "", "name", "Too long: at most 200 characters (this has 201)."},
 		{"Fine", "not a domain", "domain", "Enter a web domain like acme.com (a full address such as https://www.acme.com/about works too)."},
 		{"Fine", "localhost", "domain", "Enter a web domain like acme.com (a full address such as https://www.acme.com/about works too)."},
-		{"Fine", "bücher.de", "domain", "Enter the domain in its ASCII form, like xn--bcher-kva.de for bücher.de."},
+		{"Fine", "bü cher.de", "domain", "Enter a web domain like acme.com (a full address such as https://www.acme.com/about works too)."},
 	}
 	for _, tc := range tests {
 		r := w.repB.post("/crm/companies", url.Values{"name": {tc.name}, "domain": {tc.domain}})
@@ -68,6 +68,60 @@ func TestCRMCompanyValidation(t *testing.T) {
 	}
 	if n := w.count(t, `SELECT count(*) FROM companies`); n != 1 {
 		t.Errorf("%d companies after refused forms", n)
+	}
+}
+
+// International domains: typed in their Unicode form (any spelling of it), stored in
+// their ASCII form, shown in their Unicode form, one company per domain either way.
+// (Before, bücher.de was refused with a request to type xn--bcher-kva.de.)
+func TestCRMCompanyInternationalDomain(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	r := w.repB.post("/crm/companies", url.Values{"name": {"Bücher GmbH"}, "domain": {"https://www.Bücher.DE/über-uns"}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/crm/companies/") {
+		t.Fatalf("create: %d to %q\n%s", r.status, r.location, r.body)
+	}
+	id := strings.TrimPrefix(r.location, "/crm/companies/")
+	if n := w.count(t, `SELECT count(*) FROM companies WHERE domain = 'xn--bcher-kva.de'`); n != 1 {
+		t.Fatalf("%d companies stored with xn--bcher-kva.de", n)
+	}
+	page := w.repB.get(r.location)
+	if got := regexpFind(page.body, `<p class="muted crm-sub">([^<]*)<span`); got != "bücher.de " {
+		t.Errorf("the company page shows its domain as %q", got)
+	}
+	mustContain(t, page, "(xn--bcher-kva.de)</span>")
+	mustContain(t, w.repB.get("/crm/companies"), "<td>bücher.de</td>")
+
+	for _, typed := range []string{"xn--bcher-kva.de", "BU\u0308CHER.de"} { // the ASCII form; a decomposed Ü
+		dup := w.rep2B.post("/crm/companies", url.Values{"name": {"Bücher again"}, "domain": {typed}})
+		wantStatus(t, "duplicate "+typed, dup, http.StatusUnprocessableEntity)
+		if got := fieldError(dup, "domain"); got != "Bücher GmbH already uses bücher.de." {
+			t.Errorf("%s: beside domain %q", typed, got)
+		}
+	}
+
+	// The edit form shows the Unicode form; saving it unchanged keeps the domain.
+	edit := w.repB.get(r.location + "/edit")
+	if got, _ := inputValue(edit, "domain"); got != "bücher.de" {
+		t.Errorf("edit form domain %q", got)
+	}
+	wantRedirect(t, "save unchanged", w.repB.post(r.location, editForm(t, edit, url.Values{"name": {"Bücher AG"}, "domain": {"bücher.de"}})), r.location)
+	if n := w.count(t, `SELECT count(*) FROM companies WHERE domain = 'xn--bcher-kva.de' AND name = 'Bücher AG'`); n != 1 {
+		t.Errorf("after saving: %d rows with the ASCII domain", n)
+	}
+
+	// A contact's company may be given by either form of its domain.
+	c := w.repB.post("/crm/contacts", url.Values{"email": {"kai@example.com"}, "name": {"Kai"}, "company_id": {"Bücher.de"}, "owner_id": {w.rep.ID}})
+	wantStatus(t, "contact at bücher.de", c, http.StatusSeeOther)
+	if n := w.count(t, `SELECT count(*) FROM contacts WHERE company_id = $1`, id); n != 1 {
+		t.Errorf("%d contacts at the company", n)
+	}
+	if got, _ := inputValue(w.repB.get(c.location+"/edit"), "company_id"); got != "bücher.de" {
+		t.Errorf("the contact's edit form gives its company as %q", got)
+	}
+	missing := w.repB.post("/crm/contacts", url.Values{"email": {"lee@example.com"}, "company_id": {"straße.de"}, "owner_id": {w.rep.ID}})
+	if got := fieldError(missing, "company_id"); got != "No company uses straße.de yet: add the company first." {
+		t.Errorf("a domain nobody uses: %q", got)
 	}
 }
 

@@ -133,7 +133,7 @@ func TestCRMContactShowsSupportTickets(t *testing.T) {
 	}
 	page := w.repB.get("/crm/contacts/" + w.jane)
 	wantStatus(t, "contact page", page, http.StatusOK)
-	mustContain(t, page, "Support tickets", "Cannot &lt;export&gt; invoices", `<span class="badge ticket-open">open</span>`, ">high</span>", "SLA ")
+	mustContain(t, page, "Support tickets", "Cannot &lt;export&gt; invoices", `<span class="badge ticket-open">Open</span>`, ">High</span>", "SLA ")
 	mustNotContain(t, page, `href="/desk/tickets/`)
 	agent := w.agentB.get("/crm/contacts/" + w.jane)
 	mustContain(t, agent, `<a href="/desk/tickets/`+ticket+`">Cannot &lt;export&gt; invoices</a>`)

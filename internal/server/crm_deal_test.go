@@ -39,7 +39,7 @@ func TestCRMDealCreate(t *testing.T) {
 			t.Errorf("%q: stored %d cents closing %s, want %d at midnight UTC", amount, got, close, cents)
 		}
 		page := w.repB.get(r.location)
-		mustContain(t, page, "<h1>"+title+"</h1>", crm.FormatMoney(cents), "Jun 30, 2030")
+		mustContain(t, page, "<h1>"+title+"</h1>", crm.FormatMoney(cents), "Sun 30 Jun 2030")
 	}
 }
 
@@ -123,7 +123,7 @@ func TestCRMDealOwnership(t *testing.T) {
 	wantRedirect(t, "admin moves", w.adminB.post(path+"/stage", url.Values{"stage": {"won"}}), path)
 	wantRedirect(t, "admin logs", w.adminB.post(path+"/activities", url.Values{"type": {"note"}, "body": {"Signed"}}), path)
 	page := w.adminB.get(path)
-	mustContain(t, page, "Acme starter, 30 seats", "$15,000", "Otto Other", "Jan 31, 2030")
+	mustContain(t, page, "Acme starter, 30 seats", "$15,000", "Otto Other", "Thu 31 Jan 2030")
 }
 
 // A move through the Move form (no JavaScript): one transaction, recorded with who and

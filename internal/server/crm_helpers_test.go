@@ -83,7 +83,7 @@ func (w *crmWorld) contact(email, name, companyID string, owner *auth.User) stri
 	return id
 }
 
-func (w *crmWorld) newDeal(title, contactID string, owner *auth.User, stage string, cents int64) string {
+func (w *crmWorld) newDeal(title, contactID string, owner *auth.User, stage crm.Stage, cents int64) string {
 	w.t.Helper()
 	close := time.Now().UTC().AddDate(0, 0, 10).Truncate(24 * time.Hour)
 	id, err := crm.CreateDeal(context.Background(), w.db.DB, crm.DealFields{Title: title, ContactID: contactID,

@@ -20,8 +20,8 @@ func wireCrossLinks(d *db.DB, c *crm.Service, k *desk.Service) {
 		}
 		out := make([]crm.TicketLink, 0, len(list))
 		for _, t := range list {
-			out = append(out, crm.TicketLink{ID: t.ID, Subject: t.Subject, Status: t.Status,
-				Priority: t.Priority, SLA: t.SLA, SLAState: t.SLAState})
+			out = append(out, crm.TicketLink{ID: t.ID, Subject: t.Subject, Status: string(t.Status),
+				StatusLabel: t.Status.Label(), PriorityLabel: t.Priority.Label(), SLA: t.SLA, SLAState: t.SLAState})
 		}
 		return out, nil
 	}
@@ -37,7 +37,7 @@ func wireCrossLinks(d *db.DB, c *crm.Service, k *desk.Service) {
 			CompanyID: snap.CompanyID, CompanyName: snap.CompanyName}
 		for _, deal := range snap.OpenDeals {
 			out.OpenDeals = append(out.OpenDeals, desk.CRMDeal{ID: deal.ID, Title: deal.Title,
-				Stage: deal.Stage, AmountCents: deal.AmountCents})
+				StageLabel: deal.Stage.Label(), AmountCents: deal.AmountCents})
 		}
 		return out, nil
 	}

@@ -1,0 +1,71 @@
+package desk
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"rapport/internal/auth"
+	"rapport/internal/mail"
+)
+
+// The wording of every desk email, whole: with and without a base URL for the links.
+// (Written against the emails as string concatenation built them, before they moved to
+// templates; seen failing with the blank line after the reply dropped from its file.)
+func TestTicketEmailWording(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("http://rapport.test")
+	cur := lockedTicket{ID: "0b5e6d3c-1111-4222-8333-944455556666", Subject: `Charged "twice" <for> March`, Status: StatusOpen,
+		RequesterID: "req", RequesterName: "Carol Chen", RequesterEmail: "carol@example.com"}
+	jordan := &auth.User{ID: "agent", Name: "Jordan Lee", Role: auth.RoleAgent}
+	morgan := &agent{ID: "agent2", Name: "Morgan Diaz", Email: "morgan@example.com"}
+	const (
+		portal     = "See the whole conversation and reply here:\nhttp://rapport.test/support/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"
+		portalNone = "Sign in to Rapport to see the whole conversation and reply.\n"
+	)
+	sent := map[string]bool{}
+	for _, c := range []struct {
+		name string
+		base *url.URL
+		ch   change
+		want []mail.Message
+	}{
+		{"reply", base, change{Actor: jordan, Body: "We refunded\nthe second charge.", Status: StatusPending, Priority: PriorityHigh},
+			[]mail.Message{{To: "carol@example.com", Subject: `Re: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Carol Chen,\n\nJordan Lee replied to your ticket \"Charged \"twice\" <for> March\":\n\nWe refunded\nthe second charge.\n\n" + portal}}},
+		{"reply and solve, no base URL", nil, change{Actor: jordan, Body: "Done.", Status: StatusSolved, Priority: PriorityHigh},
+			[]mail.Message{{To: "carol@example.com", Subject: `Re: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Carol Chen,\n\nJordan Lee replied to your ticket \"Charged \"twice\" <for> March\":\n\nDone.\n\n" +
+					"We have marked the ticket solved. If anything is still wrong, reply and it opens again.\n\n" + portalNone}}},
+		{"solve", base, change{Actor: jordan, Status: StatusSolved, Priority: PriorityHigh},
+			[]mail.Message{{To: "carol@example.com", Subject: `Solved: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Carol Chen,\n\nYour ticket \"Charged \"twice\" <for> March\" has been solved by Jordan Lee. If anything is still wrong, reply and it opens again.\n\n" + portal}}},
+		{"assign", base, change{Actor: jordan, Status: StatusOpen, Priority: PriorityUrgent, Assignee: morgan},
+			[]mail.Message{{To: "morgan@example.com", Subject: `Assigned to you: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Morgan Diaz,\n\nJordan Lee assigned you ticket #0b5e6d3c \"Charged \"twice\" <for> March\" from Carol Chen (priority urgent, status open).\n\n" +
+					"http://rapport.test/desk/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"}}},
+		{"reply, solve and assign, no base URL", nil, change{Actor: jordan, Body: "Done.", Status: StatusSolved, Priority: PriorityLow, Assignee: morgan},
+			[]mail.Message{{To: "carol@example.com", Subject: `Re: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Carol Chen,\n\nJordan Lee replied to your ticket \"Charged \"twice\" <for> March\":\n\nDone.\n\n" +
+					"We have marked the ticket solved. If anything is still wrong, reply and it opens again.\n\n" + portalNone},
+				{To: "morgan@example.com", Subject: `Assigned to you: Charged "twice" <for> March [#0b5e6d3c]`,
+					Body: "Hello Morgan Diaz,\n\nJordan Lee assigned you ticket #0b5e6d3c \"Charged \"twice\" <for> March\" from Carol Chen (priority low, status solved).\n\n" +
+						"It is in your queue in Rapport (assignee: mine).\n"}}},
+		{"self-assigned note", base, change{Actor: jordan, Body: "SECRET", Internal: true, Status: StatusOpen, Priority: PriorityLow, Assignee: &agent{ID: "agent"}}, nil},
+	} {
+		got, err := (&Service{BaseURL: c.base}).emailsFor(cur, c.ch)
+		if err != nil || len(got) != len(c.want) {
+			t.Errorf("%s: %d emails (%v), want %d: %+v", c.name, len(got), err, len(c.want), got)
+			continue
+		}
+		for i := range got {
+			sent[strings.Fields(got[i].Subject)[0]] = true
+			if got[i] != c.want[i] {
+				t.Errorf("%s, email %d:\n got %q\nwant %q", c.name, i, got[i], c.want[i])
+			}
+		}
+	}
+	if len(sent) != len(emails.Names()) {
+		t.Errorf("the cases send %d kinds of email (%v); the files are %v", len(sent), sent, emails.Names())
+	}
+}
