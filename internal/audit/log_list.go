@@ -7,10 +7,10 @@ import (
 	"rapport/internal/cursor"
 )
 
-// Log is the audit log for admins, newest first, with filters and keyset pages
+// LogList is the audit log for admins, newest first, with filters and keyset pages
 // (GET /admin/audit). A filter value that cannot filter is a message beside its field
 // (the page lists nothing until it is corrected); a malformed page cursor is a 400.
-func (s *Service) Log(w http.ResponseWriter, r *http.Request) {
+func (s *Service) LogList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := readQuery(q)
 	if raw := q.Get("after"); raw != "" {

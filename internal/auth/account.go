@@ -2,9 +2,9 @@ package auth
 
 import "net/http"
 
-// AccountPage is the signed-in user's account overview (GET /account): who they are,
+// AccountShow is the signed-in user's account overview (GET /account): who they are,
 // their password, and for staff their two-step sign-in.
-func (s *Service) AccountPage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := UserFrom(ctx)
 	v := accountView{User: u, Offered: offersTwoStep(u.Role), Available: s.Secrets != nil}

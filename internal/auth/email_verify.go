@@ -40,11 +40,11 @@ func (s *Service) sendVerification(ctx context.Context, tx pgx.Tx, userID, name,
 	return enqueueEmail(ctx, tx, "email_verify", email, accountEmail{Name: name, Link: s.link("/verify-email", token)})
 }
 
-// VerifyEmail is where the emailed link lands (GET /verify-email?token=…). It only looks
+// EmailVerifyShow is where the emailed link lands (GET /verify-email?token=…). It only looks
 // the token up and asks for a click: mail filters and link previews open links on their
 // own, and a GET that used the token up would confirm the address (and spend the link)
 // before its owner saw it. Without a token, it shows the resend form.
-func (s *Service) VerifyEmail(w http.ResponseWriter, r *http.Request) {
+func (s *Service) EmailVerifyShow(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Errors: form.Errors{}}))
@@ -64,10 +64,10 @@ func (s *Service) VerifyEmail(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusNotFound, "Confirm your email", verifyPage(verifyForm{Invalid: true, Errors: form.Errors{}}))
 }
 
-// ConfirmEmail proves an address (POST /verify-email/confirm, the button on the page
+// EmailVerifyConfirm proves an address (POST /verify-email/confirm, the button on the page
 // the link opens): it sets email_verified and uses up every verification link of the
 // account. An unknown, used or expired token is a 404 page with the resend form.
-func (s *Service) ConfirmEmail(w http.ResponseWriter, r *http.Request) {
+func (s *Service) EmailVerifyConfirm(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return
@@ -109,10 +109,10 @@ func (s *Service) ConfirmEmail(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Confirm your email", verifyPage(verifyForm{Done: true, Home: home}))
 }
 
-// ResendVerification emails a new verification link (POST /verify-email). The answer
+// EmailVerifyResend emails a new verification link (POST /verify-email). The answer
 // is the same whatever the address; a link goes only to an account that exists, is
 // active and unconfirmed, at most once a minute.
-func (s *Service) ResendVerification(w http.ResponseWriter, r *http.Request) {
+func (s *Service) EmailVerifyResend(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

@@ -10,14 +10,14 @@ import (
 	"rapport/internal/httpx"
 )
 
-// ChangePage shows the change-password form (GET /account/password).
-func (s *Service) ChangePage(w http.ResponseWriter, r *http.Request) {
+// PasswordChangeShow shows the change-password form (GET /account/password).
+func (s *Service) PasswordChangeShow(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Change your password", changePage(changeForm{}))
 }
 
-// Change replaces the signed-in user's password (POST /account/password). It ends every
+// PasswordChangeSubmit replaces the signed-in user's password (POST /account/password). It ends every
 // other session of the user and keeps this one, under a new token.
-func (s *Service) Change(w http.ResponseWriter, r *http.Request) {
+func (s *Service) PasswordChangeSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

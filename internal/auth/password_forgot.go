@@ -11,15 +11,15 @@ import (
 	"rapport/internal/form"
 )
 
-// ForgotPage shows the forgot-password form (GET /forgot-password).
-func (s *Service) ForgotPage(w http.ResponseWriter, r *http.Request) {
+// PasswordForgotShow shows the forgot-password form (GET /forgot-password).
+func (s *Service) PasswordForgotShow(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Reset your password", forgotPage(forgotForm{}))
 }
 
-// Forgot emails a one-time reset link (POST /forgot-password). The answer is the same
+// PasswordForgotSubmit emails a one-time reset link (POST /forgot-password). The answer is the same
 // whether or not the account exists; at most one email a minute goes to an account.
 // An earlier link stays valid until it expires or any of the user's links is used.
-func (s *Service) Forgot(w http.ResponseWriter, r *http.Request) {
+func (s *Service) PasswordForgotSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

@@ -12,9 +12,9 @@ import (
 	"rapport/internal/httpx"
 )
 
-// ResetPage shows the new-password form for a live reset or invitation token
+// PasswordResetShow shows the new-password form for a live reset or invitation token
 // (GET /reset-password?token=…).
-func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) PasswordResetShow(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	f := resetForm{Token: token}
 	status := http.StatusOK
@@ -32,11 +32,11 @@ func (s *Service) ResetPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, status, "Choose a new password", resetPage(f))
 }
 
-// Reset sets the new password and uses the token up, with every other reset or
+// PasswordResetSubmit sets the new password and uses the token up, with every other reset or
 // invitation link of the account (POST /reset-password). Every session of the account
 // ends; the person then signs in with the new password. An invited staff member
 // chooses their first password here.
-func (s *Service) Reset(w http.ResponseWriter, r *http.Request) {
+func (s *Service) PasswordResetSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

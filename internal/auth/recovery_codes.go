@@ -97,11 +97,11 @@ func useRecoveryCode(ctx context.Context, q db.Querier, userID string, hash []by
 	return left, true, nil
 }
 
-// RegenerateRecoveryCodes replaces the signed-in user's recovery codes with a new set,
+// RecoveryCodesCreate replaces the signed-in user's recovery codes with a new set,
 // after their current password (POST /account/two-step/recovery-codes). The new codes
 // are shown on this answer, once: the page is not a redirect, because the codes are
 // stored nowhere a later GET could read them from.
-func (s *Service) RegenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+func (s *Service) RecoveryCodesCreate(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

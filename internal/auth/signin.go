@@ -15,8 +15,8 @@ import (
 
 const badCredentials = "The email or password is incorrect."
 
-// SignInPage shows the sign-in form (GET /signin). A signed-in user goes home.
-func (s *Service) SignInPage(w http.ResponseWriter, r *http.Request) {
+// SignInShow shows the sign-in form (GET /signin). A signed-in user goes home.
+func (s *Service) SignInShow(w http.ResponseWriter, r *http.Request) {
 	next := httpx.LocalPath(r.URL.Query().Get("next"))
 	if u := UserFrom(r.Context()); u != nil {
 		httpx.Redirect(w, r, orHome(next, u))
@@ -25,13 +25,13 @@ func (s *Service) SignInPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Sign in", signInPage(signInForm{Next: next}))
 }
 
-// SignIn checks the credentials (POST /signin). Unknown email and wrong password get the
+// SignInSubmit checks the credentials (POST /signin). Unknown email and wrong password get the
 // same answer after the same work (a dummy hash is verified); attempts are throttled per
 // account and address, per address, and (slowing, not locking) per account: see throttle.go.
 // An account with two-step sign-in on is not signed in yet: the browser is sent to the
 // second step (twostep_signin.go). Every outcome is in the audit log (a throttled
 // attacker's refusals once per lock).
-func (s *Service) SignIn(w http.ResponseWriter, r *http.Request) {
+func (s *Service) SignInSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

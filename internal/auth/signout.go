@@ -7,9 +7,9 @@ import (
 	"rapport/internal/httpx"
 )
 
-// SignOut ends the session server-side and issues a fresh token (POST /signout); a
+// SignOutSubmit ends the session server-side and issues a fresh token (POST /signout); a
 // signed-in user's sign-out is in the audit log.
-func (s *Service) SignOut(w http.ResponseWriter, r *http.Request) {
+func (s *Service) SignOutSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if u := UserFrom(ctx); u != nil {
 		if err := audit.Record(ctx, s.DB, userEvent(audit.SignOut, u, u)); err != nil {

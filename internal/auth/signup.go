@@ -16,8 +16,8 @@ import (
 
 const maxNameLen = 100
 
-// SignUpPage shows the customer sign-up form (GET /signup).
-func (s *Service) SignUpPage(w http.ResponseWriter, r *http.Request) {
+// SignUpShow shows the customer sign-up form (GET /signup).
+func (s *Service) SignUpShow(w http.ResponseWriter, r *http.Request) {
 	if u := UserFrom(r.Context()); u != nil {
 		httpx.Redirect(w, r, u.Role.Home())
 		return
@@ -25,7 +25,7 @@ func (s *Service) SignUpPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Create your account", signUpPage(signUpForm{}))
 }
 
-// SignUp creates a customer account and emails a link that confirms its address
+// SignUpSubmit creates a customer account and emails a link that confirms its address
 // (POST /signup). Staff accounts are made by an admin, never here.
 //
 // The answer is the same page, with the same status, whether or not the address already
@@ -33,7 +33,7 @@ func (s *Service) SignUpPage(w http.ResponseWriter, r *http.Request) {
 // an email saying so (at most one a minute) instead of a confirmation link. A new
 // customer signs in with the password they chose and may use the portal at once; the
 // address counts as theirs (for staff roles and the CRM link) once they follow the link.
-func (s *Service) SignUp(w http.ResponseWriter, r *http.Request) {
+func (s *Service) SignUpSubmit(w http.ResponseWriter, r *http.Request) {
 	if u := UserFrom(r.Context()); u != nil {
 		// Signed in already: a second account would silently replace this session.
 		httpx.Redirect(w, r, u.Role.Home())

@@ -38,10 +38,10 @@ func (s *Service) twoStepView(ctx context.Context, u *User, st twoStepState) two
 	return v
 }
 
-// TwoStepPage shows the signed-in staff member's two-step sign-in (GET /account/two-step):
+// TwoStepShow shows the signed-in staff member's two-step sign-in (GET /account/two-step):
 // how to set it up, the QR code and key of a pending enrolment with the field for its
 // first code, or, once it is on, how to replace the recovery codes or turn it off.
-func (s *Service) TwoStepPage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) TwoStepShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := UserFrom(ctx)
 	st, err := loadTwoStep(ctx, s.DB, u.ID)

@@ -89,8 +89,8 @@ FROM (SELECT twostep_roles FROM workspace_settings WHERE id FOR UPDATE) old
 WHERE ws.id AND old.twostep_roles IS DISTINCT FROM $1::text[]
 RETURNING old.twostep_roles`
 
-// SecurityPage shows the workspace's sign-in requirements (GET /admin/security).
-func (s *Service) SecurityPage(w http.ResponseWriter, r *http.Request) {
+// SecurityShow shows the workspace's sign-in requirements (GET /admin/security).
+func (s *Service) SecurityShow(w http.ResponseWriter, r *http.Request) {
 	st, err := loadSecuritySettings(r.Context(), s.DB)
 	if err != nil {
 		s.Pages.ServerError(w, r, err)

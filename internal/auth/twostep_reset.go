@@ -11,12 +11,12 @@ import (
 	"rapport/internal/httpx"
 )
 
-// ResetTwoStep turns another user's two-step sign-in off for them (POST
+// TwoStepReset turns another user's two-step sign-in off for them (POST
 // /admin/users/{id}/two-step/reset), when they lost their phone and their recovery
 // codes: it voids the secret and the codes and signs them out everywhere. They sign in
 // with their password alone next time, and set it up again (at once, when their role
 // requires it). Admins turn their own off from their account page.
-func (s *Service) ResetTwoStep(w http.ResponseWriter, r *http.Request) {
+func (s *Service) TwoStepReset(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.userFromPath(w, r)
 	if !ok {
 		return

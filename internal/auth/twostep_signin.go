@@ -82,8 +82,8 @@ func (s *Service) livePending(w http.ResponseWriter, r *http.Request) (pendingSi
 	return p, true
 }
 
-// SecondStepPage asks for the code of a pending sign-in (GET /signin/two-step).
-func (s *Service) SecondStepPage(w http.ResponseWriter, r *http.Request) {
+// TwoStepSignInShow asks for the code of a pending sign-in (GET /signin/two-step).
+func (s *Service) TwoStepSignInShow(w http.ResponseWriter, r *http.Request) {
 	if u := UserFrom(r.Context()); u != nil {
 		httpx.Redirect(w, r, u.Role.Home())
 		return
@@ -94,12 +94,12 @@ func (s *Service) SecondStepPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Two-step sign-in", secondStepPage(secondStepForm{Available: s.Secrets != nil}))
 }
 
-// SecondStep checks the code of a pending sign-in (POST /signin/two-step): a code from
+// TwoStepSignInSubmit checks the code of a pending sign-in (POST /signin/two-step): a code from
 // the authenticator app, used once, or an unused recovery code. Attempts are throttled
 // like the password (reserved before the check: see twoStepPair, twoStepAccount), and
 // every outcome is in the audit log. Success starts the session as a password-only
 // sign-in does.
-func (s *Service) SecondStep(w http.ResponseWriter, r *http.Request) {
+func (s *Service) TwoStepSignInSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

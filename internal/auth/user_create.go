@@ -13,15 +13,15 @@ import (
 
 const maxTeamLen = 60
 
-// NewStaffPage shows the add-staff form (GET /admin/users/new).
-func (s *Service) NewStaffPage(w http.ResponseWriter, r *http.Request) {
+// StaffNew shows the add-staff form (GET /admin/users/new).
+func (s *Service) StaffNew(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Add a staff member", newStaffPage(staffForm{Role: string(RoleSales), Key: form.NewKey()}))
 }
 
-// CreateStaff creates an account of any role and emails an invitation to choose a
+// StaffCreate creates an account of any role and emails an invitation to choose a
 // password (POST /admin/users). The admin never chooses a password: the account has
 // none, and its address is unproven, until the invitation is followed.
-func (s *Service) CreateStaff(w http.ResponseWriter, r *http.Request) {
+func (s *Service) StaffCreate(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

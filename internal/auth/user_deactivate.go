@@ -12,11 +12,11 @@ import (
 	"rapport/internal/httpx"
 )
 
-// Deactivate stops a user signing in and ends their sessions (POST /admin/users/{id}/deactivate).
-func (s *Service) Deactivate(w http.ResponseWriter, r *http.Request) { s.setBanned(w, r, true) }
+// UserDeactivate stops a user signing in and ends their sessions (POST /admin/users/{id}/deactivate).
+func (s *Service) UserDeactivate(w http.ResponseWriter, r *http.Request) { s.setBanned(w, r, true) }
 
-// Reactivate lets a deactivated user sign in again (POST /admin/users/{id}/reactivate).
-func (s *Service) Reactivate(w http.ResponseWriter, r *http.Request) { s.setBanned(w, r, false) }
+// UserReactivate lets a deactivated user sign in again (POST /admin/users/{id}/reactivate).
+func (s *Service) UserReactivate(w http.ResponseWriter, r *http.Request) { s.setBanned(w, r, false) }
 
 func (s *Service) setBanned(w http.ResponseWriter, r *http.Request, banned bool) {
 	u, ok := s.userFromPath(w, r)

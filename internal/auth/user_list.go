@@ -8,9 +8,9 @@ import (
 	"rapport/internal/form"
 )
 
-// Users lists users with search, a role filter and keyset pages (GET /admin/users); a
+// UserList lists users with search, a role filter and keyset pages (GET /admin/users); a
 // malformed page cursor is a 400.
-func (s *Service) Users(w http.ResponseWriter, r *http.Request) {
+func (s *Service) UserList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := usersView{Query: q.Get("q"), Role: q.Get("role")}
 	f := UserFilter{Limit: 50}

@@ -32,8 +32,8 @@ func (s *Service) userFromPath(w http.ResponseWriter, r *http.Request) (*User, b
 	return u, true
 }
 
-// EditUserPage shows a user's role, team and access (GET /admin/users/{id}).
-func (s *Service) EditUserPage(w http.ResponseWriter, r *http.Request) {
+// UserEdit shows a user's role, team and access (GET /admin/users/{id}).
+func (s *Service) UserEdit(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.userFromPath(w, r)
 	if !ok {
 		return
@@ -42,11 +42,11 @@ func (s *Service) EditUserPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, u.Name, editUserPage(f))
 }
 
-// UpdateUser changes a user's role and team (POST /admin/users/{id}). Admins cannot
+// UserUpdate changes a user's role and team (POST /admin/users/{id}). Admins cannot
 // change their own role, so the last admin cannot lock everyone out. A new role signs
 // the user out everywhere; a customer made staff is invited to choose a new password
 // (ChangeRole).
-func (s *Service) UpdateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Service) UserUpdate(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.userFromPath(w, r)
 	if !ok {
 		return

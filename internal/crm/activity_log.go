@@ -76,9 +76,9 @@ func (f *activityForm) Validate() {
 	}
 }
 
-// ActivityLog logs a call, email or note on a deal (POST /crm/deals/{id}/activities).
+// ActivityCreate logs a call, email or note on a deal (POST /crm/deals/{id}/activities).
 // A problem re-renders the deal page with the message beside the field.
-func (s *Service) ActivityLog(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ActivityCreate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok || !s.Pages.ParseForm(w, r) {
 		return

@@ -16,10 +16,10 @@ type columnPage struct {
 	Now   time.Time
 }
 
-// BoardColumn is a board column's next cards (GET /crm/column?stage=&after= plus the
+// BoardColumnShow is a board column's next cards (GET /crm/column?stage=&after= plus the
 // board's filter; a malformed after is a 400): the "Show more" of a column, a page of its own without
 // JavaScript, appended to the column by crm.js.
-func (s *Service) BoardColumn(w http.ResponseWriter, r *http.Request) {
+func (s *Service) BoardColumnShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	stage := Stage(q.Get("stage"))

@@ -148,11 +148,11 @@ type boardPage struct {
 	Now      time.Time
 }
 
-// Board is the pipeline board (GET /crm, ?pipeline= for another pipeline than the
+// BoardShow is the pipeline board (GET /crm, ?pipeline= for another pipeline than the
 // first): a column per stage with its count and total, the first cards of each, and a
 // "Show more" link per column. Two statements whatever the number of deals: the choices,
 // then the board.
-func (s *Service) Board(w http.ResponseWriter, r *http.Request) {
+func (s *Service) BoardShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	bq, err := s.readBoardQuery(ctx, r.URL.Query())
 	if err != nil {

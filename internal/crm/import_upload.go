@@ -17,14 +17,14 @@ type importForm struct {
 	Key    form.Key // the upload form's one-time key
 }
 
-// ImportPage shows the upload form (GET /crm/import).
-func (s *Service) ImportPage(w http.ResponseWriter, r *http.Request) {
+// ImportNew shows the upload form (GET /crm/import).
+func (s *Service) ImportNew(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Import", importUploadPage(importForm{Kind: string(ImportContacts), Errors: form.Errors{}, Key: form.NewKey()}))
 }
 
-// ImportUpload reads an uploaded CSV (POST /crm/import, multipart: kind and file),
+// ImportCreate reads an uploaded CSV (POST /crm/import, multipart: kind and file),
 // stores it with a verdict per row and shows its preview. Nothing is imported yet.
-func (s *Service) ImportUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ImportCreate(w http.ResponseWriter, r *http.Request) {
 	f := importForm{Errors: form.Errors{}, Key: form.NewKey()} // the sent key replaces it once read
 	refuse := func(status int, field, msg string) {
 		f.Errors.Add(field, msg)

@@ -191,8 +191,8 @@ func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "Rename "+p.Name, pipelineRenamePage(pipelineForm{ID: id, Name: p.Name}))
 }
 
-// PipelineRename renames a pipeline (POST /admin/pipelines/{id}).
-func (s *Service) PipelineRename(w http.ResponseWriter, r *http.Request) {
+// PipelineUpdate renames a pipeline (POST /admin/pipelines/{id}).
+func (s *Service) PipelineUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok || !s.Pages.ParseForm(w, r) {
 		return

@@ -89,9 +89,9 @@ type agentsView struct {
 	Edit editAgentForm
 }
 
-// Agents lists the desk's agents with their teams, and a form to make a user an agent
+// AgentList lists the desk's agents with their teams, and a form to make a user an agent
 // (GET /admin/agents).
-func (s *Service) Agents(w http.ResponseWriter, r *http.Request) {
+func (s *Service) AgentList(w http.ResponseWriter, r *http.Request) {
 	s.renderAgents(w, r, http.StatusOK, agentsView{})
 }
 

@@ -89,8 +89,8 @@ func makeAgent(ctx context.Context, d *db.DB, base *url.URL, claim form.Claim, e
 	return u, done, err
 }
 
-// AddAgent makes an existing user an agent in a team (POST /admin/agents).
-func (s *Service) AddAgent(w http.ResponseWriter, r *http.Request) {
+// AgentCreate makes an existing user an agent in a team (POST /admin/agents).
+func (s *Service) AgentCreate(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return
@@ -142,8 +142,8 @@ func teamChanged(ctx context.Context, tx pgx.Tx, by *auth.User, userID, email, w
 		Before: map[string]string{"team": was}, After: map[string]string{"team": team}})
 }
 
-// UpdateAgent changes an agent's team (POST /admin/agents/{id}).
-func (s *Service) UpdateAgent(w http.ResponseWriter, r *http.Request) {
+// AgentUpdate changes an agent's team (POST /admin/agents/{id}).
+func (s *Service) AgentUpdate(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

@@ -13,11 +13,11 @@ func Watcher(u *auth.User) live.Watcher {
 	return live.Watcher{User: u.ID, Version: u.SessionVersion, Role: string(u.Role), Banned: u.Banned}
 }
 
-// Events streams ticket changes to an agent's queue or ticket page as server-sent events
+// EventsStream streams ticket changes to an agent's queue or ticket page as server-sent events
 // (GET /desk/events): "ready" when the stream is live (again: refresh once), then
 // "created" and "updated" with the ticket id, status, priority and who acted. The pages
 // work without it. A deactivation or role change ends the stream (internal/live).
-func (s *Service) Events(w http.ResponseWriter, r *http.Request) {
+func (s *Service) EventsStream(w http.ResponseWriter, r *http.Request) {
 	msgs, unsubscribe, ok := s.Live.Subscribe(EventsChannel, Watcher(auth.UserFrom(r.Context())))
 	if !ok {
 		s.Pages.Error(w, r, http.StatusServiceUnavailable)

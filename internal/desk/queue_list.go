@@ -175,9 +175,9 @@ type queueView struct {
 	NextPage string
 }
 
-// Queue shows the desk's queue (GET /desk): a view by status with counts, filters by
+// QueueShow shows the desk's queue (GET /desk): a view by status with counts, filters by
 // priority, team and assignee, and keyset pages. Two statements: the page, the facets.
-func (s *Service) Queue(w http.ResponseWriter, r *http.Request) {
+func (s *Service) QueueShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, query, ok := parseQueueQuery(r.URL.Query(), auth.UserFrom(ctx).ID)
 	if !ok {

@@ -178,9 +178,9 @@ func byPriority(rows []timeStats) []timeStats {
 	return out
 }
 
-// Reports shows first response and resolution times (median, 90th percentile), SLA
+// ReportShow shows first response and resolution times (median, 90th percentile), SLA
 // attainment and the backlog by priority over the last 30 days (GET /desk/reports).
-func (s *Service) Reports(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ReportShow(w http.ResponseWriter, r *http.Request) {
 	rep, err := loadReport(r.Context(), s.DB, reportDays)
 	if err != nil {
 		s.Pages.ServerError(w, r, err)

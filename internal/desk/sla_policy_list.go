@@ -51,8 +51,8 @@ func policyByID(ctx context.Context, q db.Querier, id string) (Policy, error) {
 	return p, db.Translate(err)
 }
 
-// Policies lists the SLA policies and the rule that picks a ticket's (GET /admin/sla).
-func (s *Service) Policies(w http.ResponseWriter, r *http.Request) {
+// PolicyList lists the SLA policies and the rule that picks a ticket's (GET /admin/sla).
+func (s *Service) PolicyList(w http.ResponseWriter, r *http.Request) {
 	list, err := ListPolicies(r.Context(), s.DB)
 	if err != nil {
 		s.Pages.ServerError(w, r, err)

@@ -140,13 +140,13 @@ func savePolicyRow(ctx context.Context, d *db.DB, claim form.Claim, id string, f
 	})
 }
 
-// NewPolicyPage shows the form for a new policy (GET /admin/sla/new).
-func (s *Service) NewPolicyPage(w http.ResponseWriter, r *http.Request) {
+// PolicyNew shows the form for a new policy (GET /admin/sla/new).
+func (s *Service) PolicyNew(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: PriorityNormal, Errors: form.Errors{}, Key: form.NewKey()}))
 }
 
-// EditPolicyPage shows a policy's form (GET /admin/sla/{id}).
-func (s *Service) EditPolicyPage(w http.ResponseWriter, r *http.Request) {
+// PolicyEdit shows a policy's form (GET /admin/sla/{id}).
+func (s *Service) PolicyEdit(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)
@@ -166,12 +166,12 @@ func (s *Service) EditPolicyPage(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, p.Name, policyPage(f))
 }
 
-// CreatePolicy adds a policy (POST /admin/sla).
-func (s *Service) CreatePolicy(w http.ResponseWriter, r *http.Request) { s.savePolicy(w, r, "") }
+// PolicyCreate adds a policy (POST /admin/sla).
+func (s *Service) PolicyCreate(w http.ResponseWriter, r *http.Request) { s.savePolicy(w, r, "") }
 
-// UpdatePolicy changes a policy (POST /admin/sla/{id}). Tickets keep the targets they
+// PolicyUpdate changes a policy (POST /admin/sla/{id}). Tickets keep the targets they
 // were given; new tickets, and tickets whose priority changes, get the new ones.
-func (s *Service) UpdatePolicy(w http.ResponseWriter, r *http.Request) {
+func (s *Service) PolicyUpdate(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)

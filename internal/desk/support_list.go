@@ -81,8 +81,8 @@ type supportListView struct {
 	Paged    bool
 }
 
-// MyTickets lists the signed-in customer's tickets (GET /support).
-func (s *Service) MyTickets(w http.ResponseWriter, r *http.Request) {
+// SupportTicketList lists the signed-in customer's tickets (GET /support).
+func (s *Service) SupportTicketList(w http.ResponseWriter, r *http.Request) {
 	after, err := parseTimeCursor(r.URL.Query().Get("after"))
 	if err != nil {
 		s.Pages.Error(w, r, http.StatusBadRequest)

@@ -89,13 +89,13 @@ func (s *Service) createTicket(ctx context.Context, requester *auth.User, key fo
 	return id, err
 }
 
-// NewTicketPage shows the new-ticket form (GET /support/new).
-func (s *Service) NewTicketPage(w http.ResponseWriter, r *http.Request) {
+// SupportTicketNew shows the new-ticket form (GET /support/new).
+func (s *Service) SupportTicketNew(w http.ResponseWriter, r *http.Request) {
 	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{Key: form.NewKey()}))
 }
 
-// CreateTicket files a ticket (POST /support/tickets) and shows it.
-func (s *Service) CreateTicket(w http.ResponseWriter, r *http.Request) {
+// SupportTicketCreate files a ticket (POST /support/tickets) and shows it.
+func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
 	if err := form.Parse(w, r); err != nil {
 		s.Pages.Error(w, r, form.Status(err))
 		return

@@ -34,8 +34,8 @@ func (s *Service) reply(ctx context.Context, requester *auth.User, key form.Key,
 	})
 }
 
-// Reply adds the customer's reply to their ticket (POST /support/tickets/{id}/reply).
-func (s *Service) Reply(w http.ResponseWriter, r *http.Request) {
+// SupportReplyCreate adds the customer's reply to their ticket (POST /support/tickets/{id}/reply).
+func (s *Service) SupportReplyCreate(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)

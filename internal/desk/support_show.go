@@ -67,8 +67,8 @@ type supportTicketView struct {
 	Key     form.Key // the reply form's one-time key; a fresh one when ""
 }
 
-// MyTicket shows one of the customer's tickets (GET /support/tickets/{id}).
-func (s *Service) MyTicket(w http.ResponseWriter, r *http.Request) {
+// SupportTicketShow shows one of the customer's tickets (GET /support/tickets/{id}).
+func (s *Service) SupportTicketShow(w http.ResponseWriter, r *http.Request) {
 	s.renderMyTicket(w, r, http.StatusOK, supportTicketView{})
 }
 

@@ -150,11 +150,11 @@ type deskTicketView struct {
 	Stale string
 }
 
-// Ticket shows a ticket to the desk: the thread with internal notes marked, the SLA
+// TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
 // clock explained, the requester's context, and the one form that replies, notes and
 // changes the ticket (GET /desk/tickets/{id}). Two statements: the desk's, then the
 // CRM's side panel (none for a requester whose address is unverified).
-func (s *Service) Ticket(w http.ResponseWriter, r *http.Request) {
+func (s *Service) TicketShow(w http.ResponseWriter, r *http.Request) {
 	s.renderDeskTicket(w, r, http.StatusOK, deskTicketView{}, false)
 }
 

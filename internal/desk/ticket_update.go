@@ -130,9 +130,9 @@ func (s *Service) updateTicket(ctx context.Context, actor *auth.User, id string,
 	})
 }
 
-// UpdateTicket saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
+// TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
 // internal note and the status, priority, assignee and team, in one transaction.
-func (s *Service) UpdateTicket(w http.ResponseWriter, r *http.Request) {
+func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !db.ValidUUID(id) {
 		s.Pages.Error(w, r, http.StatusNotFound)

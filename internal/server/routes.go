@@ -48,69 +48,67 @@ func (s *Server) Handler() http.Handler {
 	// session lookup has the session store's own short deadline.
 	r.Group(func(r chi.Router) {
 		r.Use(s.auth.Session, noStore, s.auth.RequireUser, s.auth.RequireEnrolment, s.auth.RequireRole(auth.RoleAgent))
-		r.Get("/desk/events", s.desk.Events)
+		r.Get("/desk/events", s.desk.EventsStream)
 	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(bounded, s.auth.Session, noStore)
 
 		r.Get("/", s.root)
-		r.Get("/signin", s.auth.SignInPage)
-		r.Post("/signin", s.auth.SignIn)
+		r.Get("/signin", s.auth.SignInShow)
+		r.Post("/signin", s.auth.SignInSubmit)
 		// The second step of a sign-in with two-step sign-in on (anonymous: the session
 		// holds the pending sign-in).
-		r.Get("/signin/two-step", s.auth.SecondStepPage)
-		r.Post("/signin/two-step", s.auth.SecondStep)
-		r.Post("/signout", s.auth.SignOut)
-		r.Get("/signup", s.auth.SignUpPage)
-		r.Post("/signup", s.auth.SignUp)
-		r.Get("/forgot-password", s.auth.ForgotPage)
-		r.Post("/forgot-password", s.auth.Forgot)
-		r.Get("/reset-password", s.auth.ResetPage)
-		r.Post("/reset-password", s.auth.Reset)
-		r.Get("/verify-email", s.auth.VerifyEmail)
-		r.Post("/verify-email", s.auth.ResendVerification)
-		r.Post("/verify-email/confirm", s.auth.ConfirmEmail)
+		r.Get("/signin/two-step", s.auth.TwoStepSignInShow)
+		r.Post("/signin/two-step", s.auth.TwoStepSignInSubmit)
+		r.Post("/signout", s.auth.SignOutSubmit)
+		r.Get("/signup", s.auth.SignUpShow)
+		r.Post("/signup", s.auth.SignUpSubmit)
+		r.Get("/forgot-password", s.auth.PasswordForgotShow)
+		r.Post("/forgot-password", s.auth.PasswordForgotSubmit)
+		r.Get("/reset-password", s.auth.PasswordResetShow)
+		r.Post("/reset-password", s.auth.PasswordResetSubmit)
+		r.Get("/verify-email", s.auth.EmailVerifyShow)
+		r.Post("/verify-email", s.auth.EmailVerifyResend)
+		r.Post("/verify-email/confirm", s.auth.EmailVerifyConfirm)
 
 		r.Group(func(r chi.Router) {
 			// RequireEnrolment: a staff user whose role must use two-step sign-in, and who
 			// has not set it up, reaches only its set-up (the first three routes of the
 			// two-step group below) until they have.
 			r.Use(s.auth.RequireUser, s.auth.RequireEnrolment)
-			r.Get("/account", s.auth.AccountPage)
-			r.Get("/account/password", s.auth.ChangePage)
-			r.Post("/account/password", s.auth.Change)
+			r.Get("/account", s.auth.AccountShow)
+			r.Get("/account/password", s.auth.PasswordChangeShow)
+			r.Post("/account/password", s.auth.PasswordChangeSubmit)
 
 			// Two-step sign-in (internal/auth), for staff: customers get 403.
 			r.Group(func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent))
-				r.Get("/account/two-step", s.auth.TwoStepPage)
+				r.Get("/account/two-step", s.auth.TwoStepShow)
 				r.Post("/account/two-step/setup", s.auth.TwoStepSetup)
 				r.Post("/account/two-step/confirm", s.auth.TwoStepConfirm)
-				r.Post("/account/two-step/recovery-codes", s.auth.RegenerateRecoveryCodes)
+				r.Post("/account/two-step/recovery-codes", s.auth.RecoveryCodesCreate)
 				r.Post("/account/two-step/disable", s.auth.TwoStepDisable)
 			})
-			// END two-step sign-in
 
 			// Customer portal (internal/desk). Customers (and admins) see only their own
 			// tickets: the store scopes every query by requester, and never reads a note.
 			r.Group(func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleCustomer))
-				r.Get("/support", s.desk.MyTickets)
-				r.Get("/support/new", s.desk.NewTicketPage)
-				r.Post("/support/tickets", s.desk.CreateTicket)
-				r.Get("/support/tickets/{id}", s.desk.MyTicket)
-				r.Post("/support/tickets/{id}/reply", s.desk.Reply)
+				r.Get("/support", s.desk.SupportTicketList)
+				r.Get("/support/new", s.desk.SupportTicketNew)
+				r.Post("/support/tickets", s.desk.SupportTicketCreate)
+				r.Get("/support/tickets/{id}", s.desk.SupportTicketShow)
+				r.Post("/support/tickets/{id}/reply", s.desk.SupportReplyCreate)
 			})
-			// END customer portal
 
 			// Sales CRM (internal/crm). Sales reps and admins; agents may only read a
 			// contact or a company page (they follow links from tickets). Every rep reads
 			// every record; the store scopes changes to the owner (or an admin).
 			r.Group(func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleSales))
-				r.Get("/crm", s.crm.Board)
-				r.Get("/crm/column", s.crm.BoardColumn)
+				r.Get("/crm", s.crm.BoardShow)
+				r.Get("/crm/column", s.crm.BoardColumnShow)
 				r.Get("/crm/overview", s.crm.OverviewShow)
 
 				r.Get("/crm/companies", s.crm.CompanyList)
@@ -135,60 +133,56 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/crm/deals/{id}/edit", s.crm.DealEdit)
 				r.Post("/crm/deals/{id}", s.crm.DealUpdate)
 				r.Post("/crm/deals/{id}/stage", s.crm.DealMove)
-				r.Post("/crm/deals/{id}/activities", s.crm.ActivityLog)
+				r.Post("/crm/deals/{id}/activities", s.crm.ActivityCreate)
 
-				r.Get("/crm/import", s.crm.ImportPage)
-				r.Post("/crm/import", s.crm.ImportUpload)
+				r.Get("/crm/import", s.crm.ImportNew)
+				r.Post("/crm/import", s.crm.ImportCreate)
 				r.Get("/crm/import/{id}", s.crm.ImportShow)
 				r.Post("/crm/import/{id}", s.crm.ImportConfirm)
 			})
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/companies/{id}", s.crm.CompanyShow)
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/contacts/{id}", s.crm.ContactShow)
-			// END sales CRM
 
 			// Support desk (internal/desk). Agents and admins. Its live queue,
 			// /desk/events, is above: outside the request deadline.
 			r.Group(func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAgent))
-				r.Get("/desk", s.desk.Queue)
-				r.Get("/desk/reports", s.desk.Reports)
-				r.Get("/desk/tickets/{id}", s.desk.Ticket)
-				r.Post("/desk/tickets/{id}", s.desk.UpdateTicket)
+				r.Get("/desk", s.desk.QueueShow)
+				r.Get("/desk/reports", s.desk.ReportShow)
+				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
+				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
 			})
-			// END support desk
 
 			// Administration.
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAdmin))
 				r.Get("/", s.adminHome)
-				r.Get("/users", s.auth.Users)
-				r.Get("/users/new", s.auth.NewStaffPage)
-				r.Post("/users", s.auth.CreateStaff)
-				r.Get("/users/{id}", s.auth.EditUserPage)
-				r.Post("/users/{id}", s.auth.UpdateUser)
-				r.Post("/users/{id}/deactivate", s.auth.Deactivate)
-				r.Post("/users/{id}/reactivate", s.auth.Reactivate)
-				r.Post("/users/{id}/two-step/reset", s.auth.ResetTwoStep)
-				r.Get("/security", s.auth.SecurityPage)
+				r.Get("/users", s.auth.UserList)
+				r.Get("/users/new", s.auth.StaffNew)
+				r.Post("/users", s.auth.StaffCreate)
+				r.Get("/users/{id}", s.auth.UserEdit)
+				r.Post("/users/{id}", s.auth.UserUpdate)
+				r.Post("/users/{id}/deactivate", s.auth.UserDeactivate)
+				r.Post("/users/{id}/reactivate", s.auth.UserReactivate)
+				r.Post("/users/{id}/two-step/reset", s.auth.TwoStepReset)
+				r.Get("/security", s.auth.SecurityShow)
 				r.Post("/security", s.auth.SecurityUpdate)
 				// Admin: CRM pipelines (internal/crm).
 				r.Get("/pipelines", s.crm.PipelineList)
 				r.Post("/pipelines", s.crm.PipelineCreate)
 				r.Get("/pipelines/{id}", s.crm.PipelineEdit)
-				r.Post("/pipelines/{id}", s.crm.PipelineRename)
-				// END admin CRM
+				r.Post("/pipelines/{id}", s.crm.PipelineUpdate)
 				// Admin: agents and SLA policies (internal/desk).
-				r.Get("/agents", s.desk.Agents)
-				r.Post("/agents", s.desk.AddAgent)
-				r.Post("/agents/{id}", s.desk.UpdateAgent)
-				r.Get("/sla", s.desk.Policies)
-				r.Get("/sla/new", s.desk.NewPolicyPage)
-				r.Post("/sla", s.desk.CreatePolicy)
-				r.Get("/sla/{id}", s.desk.EditPolicyPage)
-				r.Post("/sla/{id}", s.desk.UpdatePolicy)
-				// END admin desk
+				r.Get("/agents", s.desk.AgentList)
+				r.Post("/agents", s.desk.AgentCreate)
+				r.Post("/agents/{id}", s.desk.AgentUpdate)
+				r.Get("/sla", s.desk.PolicyList)
+				r.Get("/sla/new", s.desk.PolicyNew)
+				r.Post("/sla", s.desk.PolicyCreate)
+				r.Get("/sla/{id}", s.desk.PolicyEdit)
+				r.Post("/sla/{id}", s.desk.PolicyUpdate)
 				// Admin: the audit log (internal/audit), read-only.
-				r.Get("/audit", s.audit.Log)
+				r.Get("/audit", s.audit.LogList)
 			})
 		})
 	})
