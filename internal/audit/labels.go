@@ -31,6 +31,8 @@ var actionLabels = map[Action]string{
 	PipelineCreated:   "Pipeline created",
 	PipelineRenamed:   "Pipeline renamed",
 	AgentTeamsChanged: "Agent's team changed",
+	ActivityTypeCreated: "Activity type added",
+	ActivityTypeUpdated: "Activity type changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -46,10 +48,11 @@ const (
 	TargetUser      = "user" // an account; an agent's team is its user's too
 	TargetSLAPolicy = "sla_policy"
 	TargetPipeline  = "pipeline"
+	TargetActivityType = "activity_type"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -59,6 +62,8 @@ func targetTypeLabel(t string) string {
 		return "SLA policy"
 	case TargetPipeline:
 		return "Pipeline"
+	case TargetActivityType:
+		return "Activity type"
 	}
 	return t
 }
@@ -76,6 +81,7 @@ var fieldLabels = map[string]string{
 	"invitation":          "Invitation",
 	"link":                "Link",
 	"email_verified":      "Email confirmed",
+	"state":               "Shown or hidden",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.
