@@ -346,3 +346,33 @@ func TestPlannedActivityNextUnderConcurrency(t *testing.T) {
 		t.Errorf("next activity %q after concurrent changes, want %s", got, dayOffset(20))
 	}
 }
+
+// The deal's lock orders two changes of its activities: while one completion holds the
+// deal (its recomputation made slow by a trigger), a plan on the same deal waits for it
+// instead of recomputing from a snapshot in which the completed activity is still open.
+// Seen failing with the lock statements' FOR UPDATE removed: the next activity stayed on
+// the completed call's day.
+func TestPlannedActivityNextIsOrderedByTheDealLock(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	w.repB.post("/crm/activities", planForm(w.deal, w.rep.ID, "First", dayOffset(1), ""))
+	w.repB.post("/crm/activities", planForm(w.deal, w.rep.ID, "Second", dayOffset(2), ""))
+	first := w.plannedID("First")
+	if _, err := w.db.DB.Exec(context.Background(), `
+		CREATE FUNCTION test_slow_next() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.next_activity_date = DATE '`+dayOffset(2)+`' THEN PERFORM pg_sleep(1); END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER test_slow_next AFTER UPDATE ON deals FOR EACH ROW EXECUTE FUNCTION test_slow_next();`); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { w.repB.post("/crm/activities/"+first+"/done", url.Values{}) })
+	time.Sleep(300 * time.Millisecond) // the completion is in its slow recomputation
+	wg.Go(func() { w.repB.post("/crm/activities", planForm(w.deal, w.rep.ID, "Late", dayOffset(20), "")) })
+	wg.Wait()
+	if got := w.nextOf(w.deal); got != dayOffset(2) {
+		t.Errorf("next activity %q, want %s (the first is done)", got, dayOffset(2))
+	}
+}
