@@ -64,7 +64,7 @@ WITH seen AS (
     RETURNING token
 )
 SELECT s.data, s.seen_at, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at,
-       ` + twoStepColumns + `, u.time_zone, u.activity_digest, ` + dueActivitiesColumn + `
+       ` + twoStepColumns + `, u.time_zone, u.activity_digest, ` + DueActivitiesSQL + `
 FROM sessions s
 LEFT JOIN "user" u ON u.id = s.user_id
 LEFT JOIN agents a ON a.user_id = u.id

@@ -10,13 +10,13 @@ import (
 // most this many index entries, and the navigation shows "99+" beyond it.
 const DueActivitiesCap = 100
 
-// dueActivitiesColumn is User.DueActivities for the session's statement ($2 is now): the
-// user's open planned activities (internal/crm/activity) due today or earlier in their
-// zone. Folded into the one statement every page already sends, it costs an index range
+// DueActivitiesSQL is User.DueActivities for the session's statement (u the user, $2
+// now): the user's open planned activities (internal/crm/activity) due today or earlier
+// in their zone. Folded into the one statement every page already sends, it costs an index range
 // on planned_open_assignee_idx of at most DueActivitiesCap entries, for sales reps and
 // admins only, instead of a statement of its own on every page. It reads a CRM table
 // from here on purpose: "who is asking" and "what is due for them" come together.
-const dueActivitiesColumn = `CASE WHEN u.role IN ('sales', 'admin') AND NOT u.banned THEN (
+const DueActivitiesSQL = `CASE WHEN u.role IN ('sales', 'admin') AND NOT u.banned THEN (
     SELECT count(*)::int FROM (
         SELECT 1 FROM planned_activities p
         WHERE p.assignee_id = u.id AND p.done_at IS NULL

@@ -87,7 +87,7 @@ type User struct {
 	ActivityDigest bool
 	// DueActivities is how many of the user's planned activities are overdue or due
 	// today in their zone, capped at DueActivitiesCap: the navigation shows it. Only the
-	// session's lookup loads it (dueActivitiesColumn); elsewhere it is 0.
+	// session's lookup loads it (DueActivitiesSQL); elsewhere it is 0.
 	DueActivities int
 }
 
