@@ -4,33 +4,33 @@ import "strings"
 
 // actionLabels are the actions' names for people, as the page lists and filters them.
 var actionLabels = map[Action]string{
-	SignIn:            "Signed in",
-	SignInFailed:      "Sign-in failed",
-	SignInRefused:     "Sign-in refused",
-	SignOut:           "Signed out",
-	PasswordChanged:   "Password changed",
-	PasswordReset:     "Password chosen through an emailed link",
-	PasswordForgot:    "Password reset link sent",
-	EmailVerified:     "Email address confirmed",
-	UserCreated:       "Staff member added",
-	UserSignedUp:      "Customer signed up",
-	UserUpdated:       "User details changed",
-	RoleChanged:       "Role changed",
-	UserDeactivated:   "User deactivated",
-	UserReactivated:   "User reactivated",
-	TwoStepEnrolled:   "Two-step sign-in turned on",
-	TwoStepDisabled:   "Two-step sign-in turned off",
-	TwoStepReset:      "Two-step sign-in reset by an admin",
-	TwoStepPassed:     "Two-step code accepted",
-	TwoStepFailed:     "Two-step code refused",
-	TwoStepRecovery:   "Signed in with a recovery code",
-	TwoStepCodes:      "New recovery codes made",
-	TwoStepRequired:   "Two-step requirement changed",
-	SLAPolicyCreated:  "SLA policy created",
-	SLAPolicyUpdated:  "SLA policy changed",
-	PipelineCreated:   "Pipeline created",
-	PipelineRenamed:   "Pipeline renamed",
-	AgentTeamsChanged: "Agent's team changed",
+	SignIn:              "Signed in",
+	SignInFailed:        "Sign-in failed",
+	SignInRefused:       "Sign-in refused",
+	SignOut:             "Signed out",
+	PasswordChanged:     "Password changed",
+	PasswordReset:       "Password chosen through an emailed link",
+	PasswordForgot:      "Password reset link sent",
+	EmailVerified:       "Email address confirmed",
+	UserCreated:         "Staff member added",
+	UserSignedUp:        "Customer signed up",
+	UserUpdated:         "User details changed",
+	RoleChanged:         "Role changed",
+	UserDeactivated:     "User deactivated",
+	UserReactivated:     "User reactivated",
+	TwoStepEnrolled:     "Two-step sign-in turned on",
+	TwoStepDisabled:     "Two-step sign-in turned off",
+	TwoStepReset:        "Two-step sign-in reset by an admin",
+	TwoStepPassed:       "Two-step code accepted",
+	TwoStepFailed:       "Two-step code refused",
+	TwoStepRecovery:     "Signed in with a recovery code",
+	TwoStepCodes:        "New recovery codes made",
+	TwoStepRequired:     "Two-step requirement changed",
+	SLAPolicyCreated:    "SLA policy created",
+	SLAPolicyUpdated:    "SLA policy changed",
+	PipelineCreated:     "Pipeline created",
+	PipelineRenamed:     "Pipeline renamed",
+	AgentTeamsChanged:   "Agent's team changed",
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
 }
@@ -45,9 +45,9 @@ func (a Action) Label() string {
 
 // The kinds of target an entry names (Entry.TargetType).
 const (
-	TargetUser      = "user" // an account; an agent's team is its user's too
-	TargetSLAPolicy = "sla_policy"
-	TargetPipeline  = "pipeline"
+	TargetUser         = "user" // an account; an agent's team is its user's too
+	TargetSLAPolicy    = "sla_policy"
+	TargetPipeline     = "pipeline"
 	TargetActivityType = "activity_type"
 )
 

@@ -70,15 +70,15 @@ func TestStatementBudget(t *testing.T) {
 		return s
 	}
 	var (
-		deal      = id(`SELECT id FROM deals WHERE title = 'Acme – Starter plan, 25 seats'`)
-		contact   = id(`SELECT id FROM contacts WHERE email = 'customer1@example.com'`)
-		company   = id(`SELECT id FROM companies WHERE domain = 'acme.com'`)
-		pipeline  = id(`SELECT id FROM pipelines WHERE name = 'Enterprise'`)
-		ticket    = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
-		sales2    = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
-		policy    = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
-		jane      = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
-		planned   = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
+		deal     = id(`SELECT id FROM deals WHERE title = 'Acme – Starter plan, 25 seats'`)
+		contact  = id(`SELECT id FROM contacts WHERE email = 'customer1@example.com'`)
+		company  = id(`SELECT id FROM companies WHERE domain = 'acme.com'`)
+		pipeline = id(`SELECT id FROM pipelines WHERE name = 'Enterprise'`)
+		ticket   = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
+		sales2   = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
+		policy   = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
+		jane     = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		planned  = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
 			WHERE u.email = 'sales1@example.com' ORDER BY p.due_date, p.id LIMIT 1`)
 		anonymous = ""
 	)

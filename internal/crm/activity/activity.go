@@ -132,7 +132,9 @@ func editPath(id string) string { return "/crm/activities/" + url.PathEscape(id)
 func dealPath(id string) string { return "/crm/deals/" + url.PathEscape(id) }
 
 // NewPath is the schedule form for a deal.
-func NewPath(dealID string) string { return "/crm/activities/new?" + url.Values{"deal_id": {dealID}}.Encode() }
+func NewPath(dealID string) string {
+	return "/crm/activities/new?" + url.Values{"deal_id": {dealID}}.Encode()
+}
 
 // ListPath is "My activities".
 const ListPath = "/crm/activities"

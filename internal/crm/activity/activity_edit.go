@@ -119,4 +119,3 @@ func (s *Service) ActivityUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.Redirect(w, r, next)
 }
-

@@ -20,13 +20,13 @@ type digestLine struct {
 
 // digestEmail is what the morning email says.
 type digestEmail struct {
-	Name, Day           string
-	Count               string // "3", or "50+" when there are more than the email lists
-	Plural              bool
-	OverdueCount        int
-	Overdue, Today      []digestLine
-	More                bool // more are due than the email lists
-	Link, Account       string
+	Name, Day      string
+	Count          string // "3", or "50+" when there are more than the email lists
+	Plural         bool
+	OverdueCount   int
+	Overdue, Today []digestLine
+	More           bool // more are due than the email lists
+	Link, Account  string
 }
 
 // reminderEmail is what a reminder says.

@@ -94,10 +94,10 @@ WHERE t.key = was.key RETURNING was.label, was.active`
 
 // typeForm is the add form, or a type's rename-and-hide form.
 type typeForm struct {
-	Key    string // "" when adding
-	Label  string
-	Active bool
-	Errors form.Errors
+	Key     string // "" when adding
+	Label   string
+	Active  bool
+	Errors  form.Errors
 	FormKey form.Key
 }
 
