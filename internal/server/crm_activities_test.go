@@ -376,3 +376,84 @@ func TestPlannedActivityNextIsOrderedByTheDealLock(t *testing.T) {
 		t.Errorf("next activity %q, want %s (the first is done)", got, dayOffset(2))
 	}
 }
+
+// feedPath makes the browser's user a new calendar feed and returns its path.
+func feedPath(t *testing.T, b *browser) string {
+	t.Helper()
+	r := b.post("/crm/activities/calendar", url.Values{})
+	m := regexp.MustCompile(`value="http://rapport\.test(/calendar/[A-Za-z0-9_-]{43}\.ics)"`).FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("make a feed: %d", r.status)
+	}
+	return m[1]
+}
+
+// unfoldICal is a calendar's content lines, unfolded (RFC 5545 3.1), checked for CRLF
+// endings and the 75-octet limit.
+func unfoldICal(t *testing.T, s string) []string {
+	t.Helper()
+	var lines []string
+	for _, raw := range strings.Split(strings.TrimSuffix(s, "\r\n"), "\r\n") {
+		if len(raw) > 75 || strings.ContainsAny(raw, "\r\n") {
+			t.Errorf("a bad content line: %q", raw)
+		}
+		if strings.HasPrefix(raw, " ") && len(lines) > 0 {
+			lines[len(lines)-1] += raw[1:]
+		} else {
+			lines = append(lines, raw)
+		}
+	}
+	return lines
+}
+
+// The calendar feed: the rep's open activities and those done lately, nobody else's,
+// hostile text escaped per RFC 5545; no session needed, and only its secret answers:
+// after a rotation the old address is a 404, and so is the feed of a deactivated rep.
+func TestCalendarFeed(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	hostile := `Call O'Brien; "now", please \ <b>bold</b>`
+	w.repB.post("/crm/activities", planForm(w.deal, w.rep.ID, hostile, dayOffset(1), "09:30"))
+	w.repB.post("/crm/activities", planForm(w.deal, w.rep.ID, "Done lately", today(), ""))
+	w.repB.post("/crm/activities/"+w.plannedID("Done lately")+"/done", url.Values{})
+	other := w.newDeal("Rep 2 deal", w.jane, w.rep2, "lead", 100)
+	w.rep2B.post("/crm/activities", planForm(other, w.rep2.ID, "Not in rep 1's feed", today(), ""))
+	feed := feedPath(t, w.repB)
+	r := w.anon.get(feed)
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("the feed: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	lines := unfoldICal(t, r.body)
+	joined := strings.Join(lines, "\n")
+	if want := `SUMMARY:Call: Call O'Brien\; "now"\, please \\ <b>bold</b>`; !strings.Contains(joined, want) {
+		t.Errorf("the feed lacks %q:\n%s", want, joined)
+	}
+	if !strings.Contains(joined, "SUMMARY:✓ Call: Done lately") || strings.Contains(joined, "Not in rep 1's feed") {
+		t.Errorf("the feed's done activity is missing, or another rep's activity is in it")
+	}
+	if n := strings.Count(joined, "BEGIN:VEVENT"); n != 2 {
+		t.Errorf("%d events, want 2", n)
+	}
+	// A new address ends the old one.
+	again := feedPath(t, w.repB)
+	if r := w.anon.get(feed); r.status != http.StatusNotFound {
+		t.Errorf("the rotated-away feed: %d, want 404", r.status)
+	}
+	if r := w.anon.get(again); r.status != http.StatusOK {
+		t.Errorf("the new feed: %d", r.status)
+	}
+	if _, err := w.db.DB.Exec(context.Background(), `UPDATE "user" SET banned = true WHERE id = $1`, w.rep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.anon.get(again); r.status != http.StatusNotFound {
+		t.Errorf("a deactivated rep's feed: %d, want 404", r.status)
+	}
+	if n := w.count(t, `SELECT count(*) FROM calendar_feeds WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+		strings.TrimSuffix(strings.TrimPrefix(again, "/calendar/"), ".ics")); n != 1 {
+		t.Errorf("the feed's secret is not stored as its SHA-256")
+	}
+	if n := w.count(t, `SELECT count(*) FROM calendar_feeds WHERE position(convert_to($1, 'UTF8') in token_hash) > 0`,
+		strings.TrimSuffix(strings.TrimPrefix(again, "/calendar/"), ".ics")); n != 0 {
+		t.Errorf("the feed's secret is stored in the clear")
+	}
+}
