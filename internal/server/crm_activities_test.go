@@ -11,7 +11,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"rapport/internal/crm/activity"
+	"rapport/internal/cursor"
 )
+
+func cursorText(s string) cursor.Value { return cursor.Text(s) }
 
 // planForm is a valid schedule form for a deal, due on day (2026-12-31) at clock.
 func planForm(deal, assignee, subject, day, clock string) url.Values {
@@ -456,4 +461,76 @@ func TestCalendarFeed(t *testing.T) {
 		strings.TrimSuffix(strings.TrimPrefix(again, "/calendar/"), ".ics")); n != 0 {
 		t.Errorf("the feed's secret is stored in the clear")
 	}
+}
+
+// My activities pages by keyset, 50 at a time in due order, each activity once, with
+// the filter kept in the page links; a doctored position is a 400.
+func TestMyActivitiesPages(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	ctx := context.Background()
+	for i := range 120 {
+		day := dayOffset(i%40 - 10)
+		clock := ""
+		if i%3 == 0 {
+			clock = fmt.Sprintf("%02d:%02d", 8+i%9, (i%4)*15)
+		}
+		if _, err := activityPlan(ctx, w, day, clock, fmt.Sprintf("Paged %03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	var order []string
+	next := "/crm/activities?type=call"
+	pages := 0
+	for next != "" {
+		r := w.repB.get(next)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", next, r.status)
+		}
+		pages++
+		for _, m := range regexp.MustCompile(`<span class="activity-subject">(Paged \d+)</span>`).FindAllStringSubmatch(r.body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s is on two pages", m[1])
+			}
+			seen[m[1]] = true
+			order = append(order, m[1])
+		}
+		m := regexp.MustCompile(`<a href="([^"]+)">Next page →</a>`).FindStringSubmatch(r.body)
+		next = ""
+		if m != nil {
+			next = html.UnescapeString(m[1])
+			if !strings.Contains(next, "type=call") {
+				t.Errorf("the next page's link %q drops the filter", next)
+			}
+		}
+	}
+	if len(seen) != 120 || pages != 3 {
+		t.Errorf("%d activities on %d pages, want 120 on 3", len(seen), pages)
+	}
+	var want []string
+	rows, err := w.db.DB.Query(ctx, `SELECT subject FROM planned_activities ORDER BY due_date, due_sort, id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		want = append(want, s)
+	}
+	rows.Close()
+	if strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Errorf("the pages are not in due order")
+	}
+	for _, bad := range []string{"x", "AQ", pageCursor(t, cursorText("a"))} {
+		if r := w.repB.get("/crm/activities?after=" + url.QueryEscape(bad)); r.status != http.StatusBadRequest {
+			t.Errorf("after=%q: %d, want 400", bad, r.status)
+		}
+	}
+}
+
+// activityPlan plans an activity on the world's deal for its rep, outside any form.
+func activityPlan(ctx context.Context, w *crmWorld, day, clock, subject string) (string, error) {
+	return activity.PlanFor(ctx, w.db.DB, w.rep.ID, false, w.deal, activity.PlanFields{Type: "call", Subject: subject,
+		AssigneeID: w.rep.ID, DueDate: day, DueTime: clock, Zone: "UTC"})
 }
