@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,6 +18,25 @@ type Shell struct {
 	Nav       []NavItem
 	Flash     Flash
 	Path      string // the current path, to mark the active nav item
+	// DueActivities is the viewer's count of planned activities overdue or due today,
+	// shown beside the Activities item (ActivitiesHref); 0 shows nothing.
+	DueActivities int
+}
+
+// ActivitiesHref is the CRM's "My activities" page, whose nav item carries the count of
+// due activities.
+const ActivitiesHref = "/crm/activities"
+
+// DueBadge is the nav item's count for href: "" for none, "99+" past the cap of the
+// count (auth.DueActivitiesCap).
+func (s Shell) DueBadge(href string) string {
+	switch {
+	case href != ActivitiesHref || s.DueActivities <= 0:
+		return ""
+	case s.DueActivities >= 100:
+		return "99+"
+	}
+	return strconv.Itoa(s.DueActivities)
 }
 
 // Flash is a one-time message shown at the top of the next page.
@@ -50,7 +70,7 @@ func NavFor(role string) []NavItem {
 }
 
 var (
-	crmNav = []NavItem{{"Pipeline", "/crm"}, {"Overview", "/crm/overview"}, {"Deals", "/crm/deals"},
+	crmNav = []NavItem{{"Pipeline", "/crm"}, {"Activities", ActivitiesHref}, {"Overview", "/crm/overview"}, {"Deals", "/crm/deals"},
 		{"Contacts", "/crm/contacts"}, {"Companies", "/crm/companies"}, {"Import", "/crm/import"}}
 	deskNav = []NavItem{{"Queue", "/desk"}, {"Reports", "/desk/reports"}}
 )

@@ -51,6 +51,9 @@ const (
 	PipelineCreated   Action = "pipeline.create"
 	PipelineRenamed   Action = "pipeline.rename"
 	AgentTeamsChanged Action = "agent.update"
+	// Activity types (internal/crm/activity).
+	ActivityTypeCreated Action = "activity_type.create"
+	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
 )
 
 // Actions is every action, in the order the page's filter lists them.
@@ -60,6 +63,7 @@ var Actions = []Action{
 	UserCreated, UserSignedUp, UserUpdated, RoleChanged, UserDeactivated, UserReactivated,
 	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
+	ActivityTypeCreated, ActivityTypeUpdated,
 }
 
 // Known reports whether a is one of Actions.

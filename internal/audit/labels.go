@@ -4,33 +4,35 @@ import "strings"
 
 // actionLabels are the actions' names for people, as the page lists and filters them.
 var actionLabels = map[Action]string{
-	SignIn:            "Signed in",
-	SignInFailed:      "Sign-in failed",
-	SignInRefused:     "Sign-in refused",
-	SignOut:           "Signed out",
-	PasswordChanged:   "Password changed",
-	PasswordReset:     "Password chosen through an emailed link",
-	PasswordForgot:    "Password reset link sent",
-	EmailVerified:     "Email address confirmed",
-	UserCreated:       "Staff member added",
-	UserSignedUp:      "Customer signed up",
-	UserUpdated:       "User details changed",
-	RoleChanged:       "Role changed",
-	UserDeactivated:   "User deactivated",
-	UserReactivated:   "User reactivated",
-	TwoStepEnrolled:   "Two-step sign-in turned on",
-	TwoStepDisabled:   "Two-step sign-in turned off",
-	TwoStepReset:      "Two-step sign-in reset by an admin",
-	TwoStepPassed:     "Two-step code accepted",
-	TwoStepFailed:     "Two-step code refused",
-	TwoStepRecovery:   "Signed in with a recovery code",
-	TwoStepCodes:      "New recovery codes made",
-	TwoStepRequired:   "Two-step requirement changed",
-	SLAPolicyCreated:  "SLA policy created",
-	SLAPolicyUpdated:  "SLA policy changed",
-	PipelineCreated:   "Pipeline created",
-	PipelineRenamed:   "Pipeline renamed",
-	AgentTeamsChanged: "Agent's team changed",
+	SignIn:              "Signed in",
+	SignInFailed:        "Sign-in failed",
+	SignInRefused:       "Sign-in refused",
+	SignOut:             "Signed out",
+	PasswordChanged:     "Password changed",
+	PasswordReset:       "Password chosen through an emailed link",
+	PasswordForgot:      "Password reset link sent",
+	EmailVerified:       "Email address confirmed",
+	UserCreated:         "Staff member added",
+	UserSignedUp:        "Customer signed up",
+	UserUpdated:         "User details changed",
+	RoleChanged:         "Role changed",
+	UserDeactivated:     "User deactivated",
+	UserReactivated:     "User reactivated",
+	TwoStepEnrolled:     "Two-step sign-in turned on",
+	TwoStepDisabled:     "Two-step sign-in turned off",
+	TwoStepReset:        "Two-step sign-in reset by an admin",
+	TwoStepPassed:       "Two-step code accepted",
+	TwoStepFailed:       "Two-step code refused",
+	TwoStepRecovery:     "Signed in with a recovery code",
+	TwoStepCodes:        "New recovery codes made",
+	TwoStepRequired:     "Two-step requirement changed",
+	SLAPolicyCreated:    "SLA policy created",
+	SLAPolicyUpdated:    "SLA policy changed",
+	PipelineCreated:     "Pipeline created",
+	PipelineRenamed:     "Pipeline renamed",
+	AgentTeamsChanged:   "Agent's team changed",
+	ActivityTypeCreated: "Activity type added",
+	ActivityTypeUpdated: "Activity type changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -43,13 +45,14 @@ func (a Action) Label() string {
 
 // The kinds of target an entry names (Entry.TargetType).
 const (
-	TargetUser      = "user" // an account; an agent's team is its user's too
-	TargetSLAPolicy = "sla_policy"
-	TargetPipeline  = "pipeline"
+	TargetUser         = "user" // an account; an agent's team is its user's too
+	TargetSLAPolicy    = "sla_policy"
+	TargetPipeline     = "pipeline"
+	TargetActivityType = "activity_type"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -59,6 +62,8 @@ func targetTypeLabel(t string) string {
 		return "SLA policy"
 	case TargetPipeline:
 		return "Pipeline"
+	case TargetActivityType:
+		return "Activity type"
 	}
 	return t
 }
@@ -76,6 +81,7 @@ var fieldLabels = map[string]string{
 	"invitation":          "Invitation",
 	"link":                "Link",
 	"email_verified":      "Email confirmed",
+	"state":               "Shown or hidden",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -3,11 +3,18 @@ package auth
 import "net/http"
 
 // AccountShow is the signed-in user's account overview (GET /account): who they are,
-// their password, and for staff their two-step sign-in.
+// their password, their time zone and morning email, and for staff their two-step
+// sign-in.
 func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
+	u := UserFrom(r.Context())
+	s.renderAccount(w, r, http.StatusOK, preferencesForm{TimeZone: u.TimeZone, Digest: u.ActivityDigest})
+}
+
+// renderAccount shows the account page with the preferences form as given.
+func (s *Service) renderAccount(w http.ResponseWriter, r *http.Request, status int, prefs preferencesForm) {
 	ctx := r.Context()
 	u := UserFrom(ctx)
-	v := accountView{User: u, Offered: offersTwoStep(u.Role), Available: s.Secrets != nil}
+	v := accountView{User: u, Offered: offersTwoStep(u.Role), Available: s.Secrets != nil, Prefs: prefs, Digest: offersDigest(u.Role)}
 	if v.Offered {
 		var err error
 		if v.TwoStep, err = loadTwoStep(ctx, s.DB, u.ID); err != nil {
@@ -15,5 +22,5 @@ func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.Pages.Render(w, r, http.StatusOK, "Your account", accountPage(v))
+	s.Pages.Render(w, r, status, "Your account", accountPage(v))
 }

@@ -95,7 +95,10 @@ func UserFrom(ctx context.Context) *User {
 // WithUser stores the signed-in user (the Load middleware does this).
 func WithUser(ctx context.Context, u *User) context.Context {
 	ctx = context.WithValue(ctx, userKey{}, u)
-	return httpx.WithViewer(ctx, httpx.Viewer{Name: u.Name, Role: string(u.Role), RoleLabel: u.Role.Label()})
+	// Every page writes dates in the viewer's zone (httpx.Location).
+	ctx = httpx.WithLocation(ctx, u.Location())
+	return httpx.WithViewer(ctx, httpx.Viewer{Name: u.Name, Role: string(u.Role), RoleLabel: u.Role.Label(),
+		DueActivities: u.DueActivities})
 }
 
 // Session is the session middleware for pages: it loads the scs session (and, in the

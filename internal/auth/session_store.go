@@ -52,7 +52,8 @@ func slotFrom(ctx context.Context) *userSlot {
 	return s
 }
 
-// findSessionSQL loads a session with its user (two-step state included) and when it was last seen, and moves
+// findSessionSQL loads a session with its user (two-step state, time zone and count of
+// due activities included) and when it was last seen, and moves
 // seen_at to now ($2) when it is more than a minute old ($3) but the session is not
 // idle ($4): one statement, whatever the request. The SELECT reads the snapshot from
 // before the UPDATE, so the caller judges idleness by the previous visit.
@@ -63,7 +64,7 @@ WITH seen AS (
     RETURNING token
 )
 SELECT s.data, s.seen_at, u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at,
-       ` + twoStepColumns + `
+       ` + twoStepColumns + `, u.time_zone, u.activity_digest, ` + DueActivitiesSQL + `
 FROM sessions s
 LEFT JOIN "user" u ON u.id = s.user_id
 LEFT JOIN agents a ON a.user_id = u.id
@@ -80,9 +81,12 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	var team *string
 	var created, seen *time.Time
 	var twoStep, required bool
+	var zone *string
+	var digest *bool
+	var due int
 	now := st.now()
 	err := st.db.QueryRow(qctx, findSessionSQL, token, now, now.Add(-seenRefresh), now.Add(-st.idle)).
-		Scan(&data, &seen, &id, &name, &email, &role, &banned, &version, &team, &created, &twoStep, &required)
+		Scan(&data, &seen, &id, &name, &email, &role, &banned, &version, &team, &created, &twoStep, &required, &zone, &digest, &due)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if slot := slotFrom(ctx); slot != nil {
 			slot.missing = true
@@ -95,7 +99,8 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if slot := slotFrom(ctx); slot != nil && id != nil {
 		slot.seen = seen
 		slot.user = &User{ID: *id, Name: *name, Email: *email, Role: Role(*role), Banned: *banned,
-			SessionVersion: *version, Team: team, CreatedAt: *created, TwoStep: twoStep, TwoStepRequired: required}
+			SessionVersion: *version, Team: team, CreatedAt: *created, TwoStep: twoStep, TwoStepRequired: required,
+			TimeZone: deref(zone), ActivityDigest: digest != nil && *digest, DueActivities: due}
 	}
 	return data, true, nil
 }

@@ -80,6 +80,15 @@ type User struct {
 	// the same statement (twoStepColumns).
 	TwoStep         bool
 	TwoStepRequired bool
+	// TimeZone is the IANA zone the user reads dates in (Location), and ActivityDigest
+	// whether they get the morning email of their planned activities (both set on
+	// /account).
+	TimeZone       string
+	ActivityDigest bool
+	// DueActivities is how many of the user's planned activities are overdue or due
+	// today in their zone, capped at DueActivitiesCap: the navigation shows it. Only the
+	// session's lookup loads it (DueActivitiesSQL); elsewhere it is 0.
+	DueActivities int
 }
 
 // Can reports whether the user has one of roles; admins can do everything.
@@ -177,13 +186,14 @@ func SetAgentTeam(ctx context.Context, q db.Querier, userID, team string) error 
 const twoStepColumns = `EXISTS (SELECT 1 FROM user_twostep ts WHERE ts.user_id = u.id AND ts.enabled_at IS NOT NULL),
 	coalesce((SELECT u.role = ANY (ws.twostep_roles) FROM workspace_settings ws WHERE ws.id), false)`
 
-const userColumns = `u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at, ` + twoStepColumns
+const userColumns = `u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at, ` + twoStepColumns +
+	`, u.time_zone, u.activity_digest`
 
 func scanUser(row pgx.Row) (*User, error) {
 	u := &User{}
 	var role string
 	if err := row.Scan(&u.ID, &u.Name, &u.Email, &role, &u.Banned, &u.SessionVersion, &u.Team, &u.CreatedAt,
-		&u.TwoStep, &u.TwoStepRequired); err != nil {
+		&u.TwoStep, &u.TwoStepRequired, &u.TimeZone, &u.ActivityDigest); err != nil {
 		return nil, db.Translate(err)
 	}
 	u.Role = Role(role)

@@ -39,11 +39,15 @@ type Page struct {
 	do     func(ctx context.Context, u *User, rng *rand.Rand, w *World) answer
 }
 
-// Pages are the requests of the mix, in report order: the six pages, then the writes.
+// Pages are the requests of the mix, in report order: the seven pages, then the writes.
 var Pages = []*Page{
 	{Name: "board", Title: "Board (`/crm`, a rep's pipeline)", Method: http.MethodGet, Route: "/crm", Role: RoleSales, Want: http.StatusOK,
 		do: func(ctx context.Context, u *User, _ *rand.Rand, _ *World) answer {
 			return u.do(ctx, http.MethodGet, "/crm", nil, false)
+		}},
+	{Name: "activities", Title: "My activities (`/crm/activities`, a rep's open ones)", Method: http.MethodGet, Route: "/crm/activities", Role: RoleSales, Want: http.StatusOK,
+		do: func(ctx context.Context, u *User, _ *rand.Rand, _ *World) answer {
+			return u.do(ctx, http.MethodGet, "/crm/activities", nil, false)
 		}},
 	{Name: "deal", Title: "Deal page (`/crm/deals/{id}`, own deal)", Method: http.MethodGet, Route: "/crm/deals/{id}", Role: RoleSales, Want: http.StatusOK,
 		do: func(ctx context.Context, u *User, rng *rand.Rand, _ *World) answer {
@@ -87,7 +91,7 @@ func PageNamed(name string) *Page {
 // as soon as they have an answer (no think time), so the weights set shares of each
 // role's requests, not of the time.
 var Mix = map[Role][]Weighted{
-	RoleSales:    {{"board", 35}, {"deal", 30}, {"search", 25}, {"activity", 9}, {"signin", 1}},
+	RoleSales:    {{"board", 35}, {"activities", 10}, {"deal", 25}, {"search", 20}, {"activity", 9}, {"signin", 1}},
 	RoleAgent:    {{"queue", 40}, {"ticket", 44}, {"reply", 15}, {"signin", 1}},
 	RoleCustomer: {{"support", 99}, {"signin", 1}},
 }

@@ -36,7 +36,7 @@ const stageCardsSQL = `
 SELECT d.id, d.title, d.stage, d.amount_cents, d.close_date, d.created_at, d.stage_changed_at,
        d.contact_id, coalesce(c.name, '') AS contact_name, c.email AS contact_email,
        c.company_id, co.name AS company_name, d.pipeline_id, '' AS pipeline_name,
-       d.owner_id, o.name AS owner_name
+       d.owner_id, o.name AS owner_name, ` + nextActivityColumns + `
 FROM (
     SELECT * FROM deals d
     WHERE d.pipeline_id = $2 AND d.stage = s.stage

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/crm/activity"
 	"rapport/internal/db"
 	"rapport/internal/form"
 )
@@ -21,21 +22,26 @@ type TimelineEntry struct {
 	ToStage   Stage     `db:"to_stage"`
 	At        time.Time `db:"at"`
 	ActorName string    `db:"actor_name"`
+	// A log entry written by a planned activity (internal/crm/activity): "done" or
+	// "reopened", and the activity type's label as it was; "" for the others.
+	PlannedEvent string `db:"planned_event"`
+	PlannedLabel string `db:"planned_label"`
 }
 
 // Each branch reads its own (deal_id, time) index backwards and stops at the limit;
 // the merge then keeps the newest. The keyset (at, id) continues an older page.
 const dealTimelineSQL = `
-SELECT t.kind, t.id, t.type, t.body, t.from_stage, t.to_stage, t.at, u.name AS actor_name
+SELECT t.kind, t.id, t.type, t.body, t.from_stage, t.to_stage, t.at, u.name AS actor_name, t.planned_event, t.planned_label
 FROM (
     (SELECT 'activity' AS kind, a.id, a.type, coalesce(a.body, '') AS body, '' AS from_stage, '' AS to_stage,
-            a.occurred_at AS at, a.actor_id
+            a.occurred_at AS at, a.actor_id, coalesce(a.planned_event, '') AS planned_event,
+            coalesce(a.planned_label, '') AS planned_label
      FROM activities a
      WHERE a.deal_id = $1 AND ($2::timestamptz IS NULL OR (a.occurred_at, a.id) < ($2, $3::uuid))
      ORDER BY a.occurred_at DESC, a.id DESC
      LIMIT $4)
     UNION ALL
-    (SELECT 'stage', s.id, '', '', s.from_stage, s.to_stage, s.changed_at, s.actor_id
+    (SELECT 'stage', s.id, '', '', s.from_stage, s.to_stage, s.changed_at, s.actor_id, '', ''
      FROM deal_stage_changes s
      WHERE s.deal_id = $1 AND ($2::timestamptz IS NULL OR (s.changed_at, s.id) < ($2, $3::uuid))
      ORDER BY s.changed_at DESC, s.id DESC
@@ -58,9 +64,30 @@ func DealTimeline(ctx context.Context, q db.Querier, dealID string, before Curso
 	return list, db.Translate(err)
 }
 
+// dealShowRow is a deal with its open planned activities.
+type dealShowRow struct {
+	DealRow
+	Planned []activity.Planned `db:"planned"`
+}
+
+// dealShowSQL is DealByID with the deal's open planned activities, in one statement.
+const dealShowSQL = `SELECT ` + dealRowColumns + `, ` + activity.DealPlannedSQL + ` AS planned ` + dealRowJoins + ` WHERE d.id = $1`
+
+// dealShow loads what the deal page shows of the deal: the deal and its planned
+// activities.
+func dealShow(ctx context.Context, q db.Querier, id string) (*dealShowRow, error) {
+	rows, err := q.Query(ctx, dealShowSQL, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[dealShowRow])
+	return d, db.Translate(err)
+}
+
 // dealPage is what the deal page shows.
 type dealPage struct {
 	Deal      *DealRow
+	Planned   []activity.Planned
 	Timeline  []TimelineEntry
 	Older     string // link to older entries, "" at the start
 	Newest    bool   // the page starts at the newest entry
@@ -83,7 +110,11 @@ func (s *Service) DealShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, status int, f activityForm) {
 	ctx := r.Context()
-	d, err := DealByID(ctx, s.DB, id)
+	shown, err := dealShow(ctx, s.DB, id)
+	var d *DealRow
+	if err == nil {
+		d = &shown.DealRow
+	}
 	if err == nil && status != http.StatusOK && !ActorFrom(ctx).CanChange(d.OwnerID) {
 		err = ErrForbidden // a refused activity on someone else's deal
 	}
@@ -101,7 +132,7 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	p := dealPage{Deal: d, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
+	p := dealPage{Deal: d, Planned: shown.Planned, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
 	if p.Form.Errors == nil {
 		p.Form.Errors = form.Errors{}
 	}

@@ -27,12 +27,20 @@ type DealRow struct {
 	PipelineName   string     `db:"pipeline_name" json:"pipeline_name"`
 	OwnerID        string     `db:"owner_id" json:"owner_id"`
 	OwnerName      string     `db:"owner_name" json:"owner_name"`
+	// The deal's next planned activity (internal/crm/activity keeps it): its day, as
+	// midnight UTC, and its time when timed; nil when none is planned.
+	NextActivityDate *time.Time `db:"next_activity_date" json:"next_activity_date"`
+	NextActivityAt   *time.Time `db:"next_activity_at" json:"next_activity_at"`
 }
+
+// nextActivityColumns are DealRow's next activity, read from deals d (the day as a
+// timestamptz, so that it reads the same from a row and from JSON).
+const nextActivityColumns = `(d.next_activity_date::timestamp AT TIME ZONE 'UTC') AS next_activity_date, d.next_activity_at`
 
 const dealRowColumns = `d.id, d.title, d.stage, d.amount_cents, d.close_date, d.created_at, d.stage_changed_at,
 	d.contact_id, coalesce(c.name, '') AS contact_name, c.email AS contact_email,
 	c.company_id, co.name AS company_name, d.pipeline_id, p.name AS pipeline_name,
-	d.owner_id, o.name AS owner_name`
+	d.owner_id, o.name AS owner_name, ` + nextActivityColumns
 
 const dealRowJoins = `FROM deals d
 	JOIN contacts c ON c.id = d.contact_id

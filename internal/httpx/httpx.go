@@ -78,6 +78,9 @@ type Viewer struct {
 	Name      string
 	Role      string
 	RoleLabel string
+	// DueActivities is the count of the viewer's planned activities overdue or due
+	// today, for the navigation (0 shows nothing).
+	DueActivities int
 }
 
 // WithViewer stores the viewer for the page shell.
@@ -91,8 +94,8 @@ func WithLocation(ctx context.Context, loc *time.Location) context.Context {
 }
 
 // Location is the viewer's time zone, in which pages write times (web.Moment): the one
-// stored by WithLocation, or UTC. Accounts have no time zone setting yet; the one that
-// comes stores its zone here when it loads the viewer, and every page follows.
+// stored by WithLocation (the session stores the account's zone when it loads the
+// viewer, so every page follows it), or UTC.
 func Location(ctx context.Context) *time.Location {
 	if loc, ok := ctx.Value(locationKey).(*time.Location); ok && loc != nil {
 		return loc
@@ -114,6 +117,7 @@ func (p *Pages) Shell(w http.ResponseWriter, r *http.Request, title string) web.
 	if v, ok := r.Context().Value(viewerKey).(Viewer); ok {
 		s.UserName, s.UserRole, s.RoleLabel = v.Name, v.Role, v.RoleLabel
 		s.Nav = web.NavFor(v.Role)
+		s.DueActivities = v.DueActivities
 	}
 	s.Flash = p.popFlash(w, r)
 	return s

@@ -99,7 +99,7 @@ func demoCRM(ctx context.Context, tx pgx.Tx, added *tally) error {
 		return fmt.Errorf("activities: %w", err)
 	}
 	added.add("activities", tag.RowsAffected())
-	return nil
+	return demoActivitiesPlanned(ctx, tx, titles, added)
 }
 
 type demoActivity struct {

@@ -46,7 +46,8 @@ type scalePart struct {
 
 // Scale loads benchmark data, all of it generated inside Postgres with set-based
 // INSERT … SELECT, so n=100 takes minutes, not hours. Per unit of n it inserts 2k
-// companies, 10k contacts, 5k deals with about 50k activities and 5.4k stage changes,
+// companies, 10k contacts, 5k deals with about 50k activities, 5.4k stage changes and
+// about 5.4k planned activities (scale_activities.go),
 // and 5k tickets with about 50k messages and 14.5k status changes (histories that agree
 // with the deals' and tickets' dates and SLA facts, as the CRM and the desk would have
 // written them: see scale_crm.go and scale_desk.go), and ensures 10 sales reps, 5
@@ -95,7 +96,7 @@ func Scale(ctx context.Context, d *db.DB, h *auth.Hasher, n int, out io.Writer) 
 
 	t := time.Now()
 	if _, err := d.Exec(ctx, `ANALYZE "user", account, agents, companies, contacts, deals, activities, deal_stage_changes,
-		tickets, ticket_messages, ticket_status_changes`); err != nil {
+		planned_activities, tickets, ticket_messages, ticket_status_changes`); err != nil {
 		return fmt.Errorf("seed scale: analyze: %w", err)
 	}
 	fmt.Fprintf(out, "scale: analyzed in %s; n=%d done in %s\n", since(t), n, since(start))
@@ -184,6 +185,8 @@ func scaleData(ctx context.Context, tx pgx.Tx, p scalePart, added *tally) error 
 		{"deals", scaleDeals, []any{p.run, p.contacts, p.sales, p.deals, p.pipes[0], p.pipes[1], p.pipes[2]}},
 		{"activities", scaleActivities, []any{p.run, p.deals}},
 		{"deal stage changes", scaleStagePaths, []any{p.run, p.deals}},
+		{"planned activities", scalePlanned, []any{p.run, p.deals}},
+		{"deals' next activities", scaleNextActivities, []any{p.run, p.deals}},
 		{"tickets", scaleTickets, []any{p.run, p.customers, p.tickets, p.agents}},
 		{"ticket messages", scaleMessages, []any{p.run, p.agents, p.tickets}},
 		{"ticket status changes", scaleHistory, []any{p.run, p.agents, p.tickets}},

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/auth"
 )
@@ -360,6 +361,67 @@ func TestAccessMatrix(t *testing.T) {
 			},
 			cells: row(in, no, no, wr("/crm/import/"+w.importA), nf, no, nf)},
 
+		// Planned activities: every rep reads My activities; only the deal's owner (or an
+		// admin) plans on a deal; the assignee, the deal's owner or an admin change an
+		// activity. A second done (or undo) changes nothing; after the delete, the admin
+		// finds nothing.
+		{method: "GET", path: "/crm/activities", cells: row(in, no, no, ok(mxPlannedA), ok(), no, ok())},
+		{method: "GET", path: "/crm/activities?assignee=any&when=today", cells: row(in, no, no, ok(mxPlannedA), ok(mxPlannedA), no, ok(mxPlannedA))},
+		{method: "GET", path: "/crm/activities/new?deal_id=" + dA, cells: row(in, no, no, ok(`name="due_date"`), no, no, ok(`name="due_date"`))},
+		{method: "GET", path: "/crm/activities/new?deal_id=" + noSuchID, cells: row(in, no, no, is(http.StatusNotFound), is(http.StatusNotFound), no, is(http.StatusNotFound))},
+		{method: "POST", path: "/crm/activities",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"deal_id": {dA}, "type": {"call"}, "subject": {"Planned by " + ac.name}, "due_date": {time.Now().UTC().Format(time.DateOnly)},
+					"assignee_id": {ownerOr(ac)}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM planned_activities WHERE subject = $1`, "Planned by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/deals/"+dA), no, no, wr("/crm/deals/"+dA))},
+		{method: "POST", path: "/crm/activities",
+			form: func(*mxActor) url.Values {
+				return url.Values{"deal_id": {noSuchID}, "type": {"call"}, "subject": {"No deal"}, "due_date": {"1999-01-01"}, "assignee_id": {"nobody"}}
+			},
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), no, is(http.StatusUnprocessableEntity))},
+		{method: "GET", path: "/crm/activities/" + w.plannedA + "/edit", cells: row(in, no, no, ok(mxPlannedA), no, no, ok(mxPlannedA))},
+		{method: "POST", path: "/crm/activities/" + w.plannedA,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"type": {"meeting"}, "subject": {mxPlannedA + " by " + ac.name}, "due_date": {time.Now().UTC().Format(time.DateOnly)},
+					"due_time": {"15:00"}, "assignee_id": {w.repA.user.ID}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM planned_activities WHERE id = $1 AND subject = $2`, w.plannedA, mxPlannedA+" by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm/deals/"+dA), no, no, wr("/crm/deals/"+dA))},
+		{method: "POST", path: "/crm/activities/" + w.plannedA + "/done", form: func(*mxActor) url.Values { return url.Values{"next": {"/crm/activities"}} },
+			wrote: func(*mxActor) int {
+				return n(`SELECT count(*) FROM planned_activities WHERE id = $1 AND done_at IS NOT NULL`, w.plannedA)
+			},
+			cells: row(in, no, no, wr("/crm/activities"), no, no, to("/crm/activities"))},
+		{method: "POST", path: "/crm/activities/" + w.plannedA + "/undo", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(*mxActor) int {
+				return n(`SELECT count(*) FROM planned_activities WHERE id = $1 AND done_at IS NULL`, w.plannedA)
+			},
+			cells: row(in, no, no, wr("/crm/activities"), no, no, to("/crm/activities"))},
+		{method: "GET", path: "/crm/activities/calendar", cells: row(in, no, no, ok("Calendar feed"), ok("Calendar feed"), no, ok("Calendar feed"))},
+		// The feed: its secret is the access, whoever sends it; any other is a 404, with
+		// or without a session (a wrong one, a malformed one, rep B's after rotation).
+		{method: "GET", path: w.feedB, cells: all(ok("BEGIN:VCALENDAR", "Rapport: Matrix repB"))},
+		{method: "GET", path: "/calendar/" + strings.Repeat("A", 43) + ".ics", cells: all(nf)},
+		{method: "GET", path: "/calendar/not-a-secret.ics", cells: all(nf)},
+		{method: "POST", path: "/crm/activities/calendar", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(ac *mxActor) int { return n(`SELECT count(*) FROM calendar_feeds WHERE user_id = $1`, ac.user.ID) },
+			cells: row(in, no, no, codes("Your feed's address"), codes("Your feed's address"), no, codes("Your feed's address"))},
+		{method: "GET", path: w.feedB, cells: all(nf)},
+		{method: "POST", path: "/crm/activities/calendar/delete", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(ac *mxActor) int {
+				return 1 - n(`SELECT count(*) FROM calendar_feeds WHERE user_id = $1`, ac.user.ID)
+			},
+			cells: row(in, no, no, wr("/crm/activities/calendar"), wr("/crm/activities/calendar"), no, wr("/crm/activities/calendar"))},
+		{method: "POST", path: "/crm/activities/" + w.plannedA + "/delete", form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(*mxActor) int { return 1 - n(`SELECT count(*) FROM planned_activities WHERE id = $1`, w.plannedA) },
+			cells: row(in, no, no, wr("/crm/deals/"+dA), nf, no, nf)},
+
 		// The desk: agents and admins; the internal note shows on the desk's ticket page
 		// only. Customers get 403 on the live event stream too.
 		{method: "GET", path: "/desk", cells: row(in, no, no, no, no, ok(mxTicketASubj, mxTicketBSubj), ok(mxTicketASubj, mxTicketBSubj))},
@@ -430,6 +492,23 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM pipelines WHERE id = $1 AND name = $2`, w.pipe, "Inbound by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, no, wr("/admin/pipelines"))},
+		{method: "GET", path: "/admin/activity-types", cells: row(in, no, no, no, no, no, ok("Meeting", "Deadline"))},
+		{method: "POST", path: "/admin/activity-types",
+			form: func(ac *mxActor) url.Values { return url.Values{"label": {"Type by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM activity_types WHERE label = $1`, "Type by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/activity-types"))},
+		{method: "POST", path: "/admin/activity-types/deadline",
+			form: func(ac *mxActor) url.Values { return url.Values{"label": {"Deadline by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM activity_types WHERE key = 'deadline' AND label = $1 AND NOT active`, "Deadline by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/activity-types"))},
+		{method: "POST", path: "/admin/activity-types/no_such_type", form: func(*mxActor) url.Values { return url.Values{"label": {"x"}} },
+			cells: row(in, no, no, no, no, no, nf)},
+		{method: "POST", path: "/admin/activity-types/Not-A-Key!", form: func(*mxActor) url.Values { return url.Values{"label": {"x"}} },
+			cells: row(in, no, no, no, no, no, nf)},
 		{method: "GET", path: "/admin/agents", cells: row(in, no, no, no, no, no, ok("agent@example.com"))},
 		{method: "POST", path: "/admin/agents",
 			form: func(ac *mxActor) url.Values {
@@ -479,6 +558,14 @@ func TestAccessMatrix(t *testing.T) {
 			ok("cust-b@example.com").without("Two-step", "two-step"), ok("rep-a@example.com", "Set up two-step sign-in"),
 			ok("rep-b@example.com", "Set up two-step sign-in"), ok("agent@example.com", "Set up two-step sign-in"),
 			ok("admin@example.com", "Set up two-step sign-in"))},
+		{method: "POST", path: "/account/preferences", form: func(*mxActor) url.Values { return url.Values{"time_zone": {"Europe/Berlin"}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM "user" WHERE id = $1 AND time_zone = 'Europe/Berlin'`, ac.user.ID)
+			},
+			cells: row(in, wr("/account"), wr("/account"), wr("/account"), wr("/account"), wr("/account"), wr("/account"))},
+		{method: "POST", path: "/account/preferences", form: func(*mxActor) url.Values { return url.Values{"time_zone": {"Mars/Base"}} },
+			cells: row(in, is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity),
+				is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity))},
 		{method: "GET", path: "/account/two-step", cells: row(in, no, no, ok(`action="/account/two-step/setup"`).without("twostep-key"),
 			ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`))},
 		{method: "POST", path: "/account/two-step/setup", form: func(*mxActor) url.Values { return url.Values{} },
@@ -566,7 +653,7 @@ func TestAccessMatrix(t *testing.T) {
 	// The audit log holds each admin change the matrix accepted, as the admin's, and no
 	// change it refused (the fingerprint leaves the log out: sign-ins write to it).
 	adminActions := []string{"user.create", "user.role", "agent.update", "user.deactivate", "user.reactivate",
-		"pipeline.create", "pipeline.rename", "sla.create", "sla.update"}
+		"pipeline.create", "pipeline.rename", "sla.create", "sla.update", "activity_type.create", "activity_type.update"}
 	if k := n(`SELECT count(*) FROM audit_log WHERE action = ANY($1) AND actor_id IS DISTINCT FROM $2`, adminActions, w.adm.user.ID); k != 0 {
 		t.Errorf("%d admin changes in the audit log are not the admin's", k)
 	}

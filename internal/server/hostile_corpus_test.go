@@ -40,6 +40,12 @@ func TestHostileCorpusFormsCRM(t *testing.T) {
 		return url.Values{"title": {fmt.Sprintf("Hostile deal %d", i)}, "contact_id": {"jane@acme.com"}, "pipeline_id": {h.pipe},
 			"owner_id": {h.repU.ID}, "amount": {"100"}, "close_date": {"2030-01-31"}, "stage": {"lead"}}
 	}
+	planBase := func(what string) func(int) url.Values {
+		return func(i int) url.Values {
+			return url.Values{"deal_id": {h.deal}, "type": {"call"}, "subject": {fmt.Sprintf("%s %d", what, i)},
+				"note": {fmt.Sprintf("%s %d", what, i)}, "due_date": {time.Now().UTC().Format(time.DateOnly)}, "assignee_id": {h.repU.ID}}
+		}
+	}
 	h.runForms(t, []hostileForm{
 		{name: "company name", as: rep, path: at("/crm/companies"), field: "name", kept: input("name"),
 			base:   func(int) url.Values { return url.Values{"domain": {""}} },
@@ -112,6 +118,30 @@ func TestHostileCorpusFormsCRM(t *testing.T) {
 			}},
 		{name: "contact owner", as: rep, path: at("/crm/contacts"), field: "owner_id", choices: true,
 			base: func(i int) url.Values { return url.Values{"email": {fmt.Sprintf("contact-owner-%d@example.com", i)}} }},
+		{name: "planned subject", as: rep, path: at("/crm/activities"), field: "subject", kept: input("subject"), base: planBase("Hostile subject"),
+			stored: func(_ response, i int) (string, string, bool) {
+				return h.one(`SELECT subject, id::text FROM planned_activities WHERE note = $1`, fmt.Sprintf("Hostile subject %d", i))
+			},
+			shows: func(_ *browser, id string, _ int) []view {
+				return []view{page(h.rep, "/crm/activities?when=today"), page(h.rep, "/crm/activities/"+id+"/edit")}
+			}},
+		{name: "planned note", as: rep, path: at("/crm/activities"), field: "note", kind: asTypedRaw, kept: textarea("note"), base: planBase("Hostile note"),
+			stored: func(_ response, i int) (string, string, bool) {
+				return h.one(`SELECT note, id::text FROM planned_activities WHERE subject = $1`, fmt.Sprintf("Hostile note %d", i))
+			},
+			shows: func(_ *browser, id string, _ int) []view {
+				return []view{page(h.rep, "/crm/activities?when=today"), page(h.rep, "/crm/activities/"+id+"/edit")}
+			}},
+		{name: "planned deal", as: rep, path: at("/crm/activities"), field: "deal_id", base: planBase("Deal"), choices: true},
+		{name: "planned type", as: rep, path: at("/crm/activities"), field: "type", base: planBase("Type"), choices: true},
+		{name: "planned due day", as: rep, path: at("/crm/activities"), field: "due_date", base: planBase("Day"), choices: true},
+		{name: "planned due time", as: rep, path: at("/crm/activities"), field: "due_time", base: planBase("Time"), choices: true},
+		{name: "planned duration", as: rep, path: at("/crm/activities"), field: "duration", base: planBase("Duration"), choices: true},
+		{name: "planned reminder", as: rep, path: at("/crm/activities"), field: "remind", base: planBase("Reminder"), choices: true},
+		{name: "planned assignee", as: rep, path: at("/crm/activities"), field: "assignee_id", base: planBase("Assignee"), choices: true},
+		{name: "planned contact", as: rep, path: at("/crm/activities"), field: "contact_id", base: planBase("Contact"), choices: true},
+		{name: "time zone", as: rep, path: at("/account/preferences"), field: "time_zone", kept: input("time_zone"), choices: true,
+			base: func(int) url.Values { return url.Values{"activity_digest": {"1"}} }},
 		{name: "activity type", as: rep, path: at("/crm/deals/" + h.deal + "/activities"), field: "type", choices: true,
 			base: func(int) url.Values { return url.Values{"body": {"Typed"}} }},
 		{name: "activity body", as: rep, path: at("/crm/deals/" + h.deal + "/activities"), field: "body", kept: textarea("body"),
@@ -569,6 +599,10 @@ func TestHostileCorpusQueryParameters(t *testing.T) {
 		{h.rep, "/crm/deals/new", nil, []string{"contact_id", "pipeline_id"}},
 		{h.rep, "/crm/contacts/new", nil, []string{"company_id", "email"}},
 		{h.rep, "/crm/companies/new", nil, []string{"domain"}},
+		{h.rep, "/crm/activities", nil, []string{"assignee", "type", "from", "to", "when", "after"}},
+		{h.rep, "/crm/activities", url.Values{"when": {"done"}}, []string{"after"}},
+		{h.rep, "/crm/activities/new", url.Values{"deal_id": {h.deal}}, []string{"deal_id", "next"}},
+		{anon, "/calendar/x.ics", nil, []string{"token"}},
 		{h.rep, "/crm/deals/" + h.deal, url.Values{"before": {pageCursor(t, cursor.Time(jan.AddDate(4, 0, 0)), cursor.UUID(h.deal))}}, []string{"before"}},
 		{h.agent, "/desk", nil, []string{"status", "priority", "team", "assignee", "after"}},
 		{h.agent, "/desk", url.Values{"status": {"solved"}}, []string{"after"}},
@@ -824,6 +858,9 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"GET", "/admin/pipelines/{id}"}, {"POST", "/admin/pipelines/{id}"},
 		{"POST", "/admin/agents/{id}"},
 		{"GET", "/admin/sla/{id}"}, {"POST", "/admin/sla/{id}"},
+		{"GET", "/crm/activities/{id}/edit"}, {"POST", "/crm/activities/{id}"}, {"POST", "/crm/activities/{id}/done"},
+		{"POST", "/crm/activities/{id}/undo"}, {"POST", "/crm/activities/{id}/delete"},
+		{"POST", "/admin/activity-types/{id}"}, {"GET", "/calendar/{id}"}, {"GET", "/calendar/{id}.ics"},
 	}
 	type job struct{ method, path, what string }
 	var jobs []job

@@ -5,6 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"rapport/internal/crm/activity"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
 )
@@ -12,17 +13,25 @@ import (
 // formKeysPurgeEvery is how often expired one-time form keys are deleted.
 const formKeysPurgeEvery = 10 * time.Minute
 
+// activityMailEvery is how often the morning emails and the reminders of planned
+// activities due are looked for: a reminder goes out within this of its time.
+const activityMailEvery = time.Minute
+
 // Jobs is every background job of Rapport, top to bottom, as routes.go is for routes:
 // its worker, and for a scheduled one its schedule. Each job's code lives beside the
 // capability it serves.
 func (s *Server) Jobs() jobs.Registry {
 	w := river.NewWorkers()
 	river.AddWorker(w, &form.PurgeKeysWorker{DB: s.db, Log: s.log})
+	river.AddWorker(w, &activity.DigestWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
+	river.AddWorker(w, &activity.ReminderWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
 
 	return jobs.Registry{
 		Workers: w,
 		Periodic: []*river.PeriodicJob{
 			jobs.Periodic("form_keys_purge", jobs.Every(formKeysPurgeEvery), func() river.JobArgs { return form.PurgeKeysArgs{} }),
+			jobs.Periodic("activity_digest", jobs.Every(activityMailEvery), func() river.JobArgs { return activity.DigestArgs{} }),
+			jobs.Periodic("activity_reminder", jobs.Every(activityMailEvery), func() river.JobArgs { return activity.ReminderArgs{} }),
 		},
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/crm"
+	"rapport/internal/crm/activity"
 	"rapport/internal/form"
 )
 
@@ -36,6 +37,7 @@ const (
 	mxContactA    = "CONTACT-A-NAME-93aa"
 	mxContactB    = "CONTACT-B-NAME-55d1"
 	mxImportFile  = "IMPORT-A-FILE-9b7c.csv"
+	mxPlannedA    = "PLANNED-A-SUBJ-71c2"
 )
 
 // clientTimeout bounds every request of the matrix and the corpus: a hang fails the test
@@ -61,6 +63,8 @@ type mxWorld struct {
 	pipe, acme, contactA, contactB             string
 	dealA, dealB, ticketA, ticketB             string
 	importA, policy                            string
+	plannedA                                   string // rep A's planned activity on deal A, assigned to rep A
+	feedB                                      string // the path of rep B's calendar feed
 }
 
 // timedBrowser is a browser whose requests give up after clientTimeout.
@@ -129,6 +133,15 @@ func newMatrix(t *testing.T) *mxWorld {
 	if err := crm.LogActivity(ctx, a.db.DB, crm.Actor{ID: w.repA.user.ID}, w.dealA, "note", mxActivityA); err != nil {
 		t.Fatal(err)
 	}
+	if w.plannedA, err = activity.PlanFor(ctx, a.db.DB, w.repA.user.ID, false, w.dealA, activity.PlanFields{Type: "meeting",
+		Subject: mxPlannedA, AssigneeID: w.repA.user.ID, DueDate: time.Now().UTC().Format(time.DateOnly), Zone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := activity.RotateFeed(ctx, a.db.DB, w.repB.user.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.feedB = "/calendar/" + token + ".ics"
 	up := w.repA.b.postFile("/crm/import", map[string]string{"kind": "companies"}, "file", mxImportFile,
 		[]byte("name,domain\nImported Co A,imported-a.example\n"))
 	if up.status != http.StatusSeeOther || !strings.HasPrefix(up.location, "/crm/import/") {
@@ -165,7 +178,7 @@ func newMatrix(t *testing.T) *mxWorld {
 	// only on the desk's ticket page (the matrix allows the marker there); nobody but
 	// rep A sees rep A's import.
 	everything := []string{mxNote, mxTicketASubj, mxTicketABody, mxReplyA, mxTicketBSubj, mxTicketBBody,
-		mxDealA, mxDealB, mxActivityA, mxContactA, mxContactB, mxImportFile}
+		mxDealA, mxDealB, mxActivityA, mxContactA, mxContactB, mxImportFile, mxPlannedA}
 	except := func(allowed ...string) []string {
 		var out []string
 		for _, s := range everything {
@@ -184,7 +197,7 @@ func newMatrix(t *testing.T) *mxWorld {
 	w.custB.secrets = except(mxTicketBSubj, mxTicketBBody)
 	w.repA.secrets = []string{mxNote, mxTicketABody, mxReplyA, mxTicketBBody}
 	w.repB.secrets = []string{mxNote, mxTicketABody, mxReplyA, mxTicketBBody, mxImportFile}
-	w.agent.secrets = []string{mxNote, mxImportFile}
+	w.agent.secrets = []string{mxNote, mxImportFile, mxPlannedA}
 	w.adm.secrets = []string{mxNote, mxImportFile}
 	return w
 }
@@ -196,7 +209,7 @@ const noSuchID = "0b6f3a2e-6c1d-4e8f-9a7b-5d4c3b2a1f00"
 func (w *mxWorld) label(path string) string {
 	return strings.NewReplacer(w.dealA, "{dealA}", w.dealB, "{dealB}", w.contactA, "{contactA}", w.contactB, "{contactB}",
 		w.ticketA, "{ticketA}", w.ticketB, "{ticketB}", w.acme, "{acme}", w.pipe, "{pipeline}", w.importA, "{importA}",
-		w.policy, "{policy}", w.victim.ID, "{victim}", w.adm.user.ID, "{admin}", w.agent.user.ID, "{agent}").Replace(path)
+		w.policy, "{policy}", w.plannedA, "{plannedA}", w.feedB, "/calendar/{feedB}", w.victim.ID, "{victim}", w.adm.user.ID, "{admin}", w.agent.user.ID, "{agent}").Replace(path)
 }
 
 // deskForm is the agent's ticket form for a reply (or an internal note) at the ticket's
@@ -223,7 +236,8 @@ func (w *mxWorld) n(t testing.TB, sql string, args ...any) int { return w.a.coun
 // the sign-in throttle (every request may touch those).
 var fingerprintTables = []string{`"user"`, "account", "verification", "companies", "contacts", "pipelines", "deals",
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
-	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings"}
+	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings",
+	"planned_activities", "activity_types", "calendar_feeds", "activity_digests"}
 
 var fingerprintSQL = func() string {
 	parts := make([]string, len(fingerprintTables))

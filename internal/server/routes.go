@@ -32,6 +32,9 @@ func (s *Server) Handler() http.Handler {
 	r.With(bounded).Get("/healthz", s.healthz)
 	r.With(bounded).Get("/readyz", s.readyz)
 	r.With(bounded).Handle("/static/*", web.StaticHandler())
+	// A rep's calendar feed (internal/crm/activity): no session, the secret in the path
+	// is the access, and any other is a 404.
+	r.With(bounded).Get("/calendar/{token}", s.activity.CalendarFeed)
 
 	// Pages: sessions are loaded and validated on every request that carries one.
 	withSession := func(h http.Handler) http.Handler { return bounded(s.auth.Session(noStore(h))) }
@@ -78,6 +81,7 @@ func (s *Server) Handler() http.Handler {
 			// two-step group below) until they have.
 			r.Use(s.auth.RequireUser, s.auth.RequireEnrolment)
 			r.Get("/account", s.auth.AccountShow)
+			r.Post("/account/preferences", s.auth.PreferencesUpdate)
 			r.Get("/account/password", s.auth.PasswordChangeShow)
 			r.Post("/account/password", s.auth.PasswordChangeSubmit)
 
@@ -135,6 +139,21 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/crm/deals/{id}/stage", s.crm.DealMove)
 				r.Post("/crm/deals/{id}/activities", s.crm.ActivityCreate)
 
+				// Planned activities (internal/crm/activity): planned on a deal by its owner
+				// (or an admin); changed by the assignee, the deal's owner or an admin. Every
+				// store checks who in its SQL.
+				r.Get("/crm/activities", s.activity.ActivityList)
+				r.Get("/crm/activities/new", s.activity.ActivityNew)
+				r.Post("/crm/activities", s.activity.ActivityCreate)
+				r.Get("/crm/activities/calendar", s.activity.CalendarShow)
+				r.Post("/crm/activities/calendar", s.activity.CalendarRotate)
+				r.Post("/crm/activities/calendar/delete", s.activity.CalendarDelete)
+				r.Get("/crm/activities/{id}/edit", s.activity.ActivityEdit)
+				r.Post("/crm/activities/{id}", s.activity.ActivityUpdate)
+				r.Post("/crm/activities/{id}/done", s.activity.ActivityDone)
+				r.Post("/crm/activities/{id}/undo", s.activity.ActivityUndo)
+				r.Post("/crm/activities/{id}/delete", s.activity.ActivityDelete)
+
 				r.Get("/crm/import", s.crm.ImportNew)
 				r.Post("/crm/import", s.crm.ImportCreate)
 				r.Get("/crm/import/{id}", s.crm.ImportShow)
@@ -172,6 +191,10 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/pipelines", s.crm.PipelineCreate)
 				r.Get("/pipelines/{id}", s.crm.PipelineEdit)
 				r.Post("/pipelines/{id}", s.crm.PipelineUpdate)
+				// Admin: the kinds of planned activity (internal/crm/activity).
+				r.Get("/activity-types", s.activity.TypeList)
+				r.Post("/activity-types", s.activity.TypeCreate)
+				r.Post("/activity-types/{key}", s.activity.TypeUpdate)
 				// Admin: agents and SLA policies (internal/desk).
 				r.Get("/agents", s.desk.AgentList)
 				r.Post("/agents", s.desk.AgentCreate)

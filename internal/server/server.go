@@ -20,6 +20,7 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/config"
 	"rapport/internal/crm"
+	"rapport/internal/crm/activity"
 	"rapport/internal/db"
 	"rapport/internal/desk"
 	"rapport/internal/httpx"
@@ -38,6 +39,7 @@ type Server struct {
 	pages    *httpx.Pages
 	auth     *auth.Service
 	crm      *crm.Service
+	activity *activity.Service
 	desk     *desk.Service
 	live     *live.Hub
 	audit    *audit.Service
@@ -90,6 +92,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		},
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
+	s.activity = &activity.Service{DB: d, Pages: pages, Log: log, BaseURL: cfg.BaseURL}
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
 	s.audit = &audit.Service{DB: d, Pages: pages}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,14 +70,16 @@ func TestStatementBudget(t *testing.T) {
 		return s
 	}
 	var (
-		deal      = id(`SELECT id FROM deals WHERE title = 'Acme – Starter plan, 25 seats'`)
-		contact   = id(`SELECT id FROM contacts WHERE email = 'customer1@example.com'`)
-		company   = id(`SELECT id FROM companies WHERE domain = 'acme.com'`)
-		pipeline  = id(`SELECT id FROM pipelines WHERE name = 'Enterprise'`)
-		ticket    = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
-		sales2    = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
-		policy    = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
-		jane      = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		deal     = id(`SELECT id FROM deals WHERE title = 'Acme – Starter plan, 25 seats'`)
+		contact  = id(`SELECT id FROM contacts WHERE email = 'customer1@example.com'`)
+		company  = id(`SELECT id FROM companies WHERE domain = 'acme.com'`)
+		pipeline = id(`SELECT id FROM pipelines WHERE name = 'Enterprise'`)
+		ticket   = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
+		sales2   = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
+		policy   = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
+		jane     = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		planned  = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
+			WHERE u.email = 'sales1@example.com' ORDER BY p.due_date, p.id LIMIT 1`)
 		anonymous = ""
 	)
 	// A keyset position in the deal's timeline (its newest activity), for the page of
@@ -88,6 +91,14 @@ func TestStatementBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	older := "/crm/deals/" + deal + "?" + url.Values{"before": {pageCursor(t, cursor.Time(at), cursor.UUID(before))}}.Encode()
+	// A later page of My activities (after the first planned one), and a calendar feed.
+	var pDay, pSort time.Time
+	if err := a.db.DB.QueryRow(ctx, `SELECT due_date::timestamp AT TIME ZONE 'UTC', due_sort FROM planned_activities WHERE id = $1`, planned).
+		Scan(&pDay, &pSort); err != nil {
+		t.Fatal(err)
+	}
+	laterActivities := "/crm/activities?" + url.Values{"assignee": {"any"}, "after": {pageCursor(t, cursor.Time(pDay), cursor.Time(pSort), cursor.UUID(planned))}}.Encode()
+	feed := e.feedFor(t, "sales1@example.com")
 
 	const (
 		admin = "admin@example.com"
@@ -152,6 +163,18 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm?close_from=not-a-date", max: 3, want: "Enter dates like"},
 		{who: rep, path: "/crm/column?stage=lead&owner_id=any", max: 3, want: "Acme – Starter plan, 25 seats"},
 		{who: rep, path: "/crm/overview", max: 3, want: "Overview"},
+		// Planned activities: My activities in every tab and filter, a later page, the
+		// schedule and edit forms, the calendar page; the feed, without a session, is one.
+		{who: rep, path: "/crm/activities", max: 3, want: "My activities"},
+		{who: rep, path: "/crm/activities?when=done", max: 3, want: "My activities"},
+		{who: rep, path: "/crm/activities?when=today&type=call&from=2000-01-01&to=2999-12-31", max: 3, want: "My activities"},
+		{who: rep, path: "/crm/activities?assignee=any&when=overdue", max: 3, want: "My activities"},
+		{who: rep, path: "/crm/activities?assignee=" + sales2 + "&when=week", max: 3, want: "My activities"},
+		{who: rep, path: laterActivities, max: 3, want: "My activities"},
+		{who: rep, path: "/crm/activities/new?deal_id=" + deal, max: 2, want: `name="due_date"`},
+		{who: rep, path: "/crm/activities/" + planned + "/edit", max: 3, want: `name="due_date"`},
+		{who: rep, path: "/crm/activities/calendar", max: 2, want: "Calendar feed"},
+		{who: anonymous, path: feed, max: 1, want: "BEGIN:VCALENDAR"},
 		{who: rep, path: "/crm/overview?owner_id=any", max: 3, want: "Overview"},
 		{who: rep, path: "/crm/deals", max: 3, want: "Acme – Starter plan, 25 seats"},
 		{who: rep, path: "/crm/deals?q=acme&owner_id=any&stage=lead&pipeline_id=" + pipeline + "&sort=amount", max: 3, want: "Deals"},
@@ -206,6 +229,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/users/" + sales2, max: 2, want: "sales2@example.com"},
 		{who: admin, path: "/admin/pipelines", max: 2, want: "Enterprise"},
 		{who: admin, path: "/admin/pipelines/" + pipeline, max: 2, want: "Enterprise"},
+		{who: admin, path: "/admin/activity-types", max: 2, want: "Meeting"},
+		{who: admin, path: "/crm/activities?assignee=any", max: 3, want: "My activities"},
 		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
@@ -234,6 +259,15 @@ func TestStatementBudget(t *testing.T) {
 	afterPosts := []stmtAfterPost{
 		{who: rep, post: "/crm/deals/" + deal + "/activities", flash: "Note logged.", max: 3,
 			form: func() url.Values { return url.Values{"type": {"note"}, "body": {"Budget check."}} }},
+		{who: rep, post: "/crm/activities", flash: "Call planned for", max: 3,
+			form: func() url.Values {
+				return url.Values{"deal_id": {deal}, "type": {"call"}, "subject": {"Budget call"}, "due_date": {time.Now().UTC().Format(time.DateOnly)},
+					"assignee_id": {id(`SELECT id FROM "user" WHERE email = 'sales1@example.com'`)}}
+			}},
+		{who: rep, post: "/crm/activities/" + planned + "/done", flash: "Done: ", max: 3,
+			form: func() url.Values { return url.Values{"next": {"/crm/activities?when=done"}} }},
+		{who: rep, post: "/account/preferences", flash: "Your preferences were saved", max: 2,
+			form: func() url.Values { return url.Values{"time_zone": {"Europe/Berlin"}, "activity_digest": {"1"}} }},
 		{who: rep, post: "/crm/deals/" + deal + "/stage", flash: "moved from Lead to Qualified", max: 3,
 			form: func() url.Values { return url.Values{"stage": {"qualified"}, "next": {"/crm"}} }},
 		{who: cust, post: "/support/tickets/" + ticket + "/reply", flash: "Your reply was sent.", max: 3,
@@ -512,5 +546,57 @@ func TestSignInStatementBudget(t *testing.T) {
 	}
 	if n := e.a.count(t, `SELECT count(*) FROM audit_log WHERE action = 'signin.refused' AND actor_email = 'sales1@example.com'`); n != 1 {
 		t.Errorf("three refused sign-ins wrote %d audit entries, want 1 (the lock's first)", n)
+	}
+}
+
+// feedFor makes the user a calendar feed through its page and returns the feed's path.
+func (e *stmtApp) feedFor(t *testing.T, email string) string {
+	t.Helper()
+	b := e.a.browser()
+	if r := b.post("/signin", url.Values{"email": {email}, "password": {seed.DemoPassword}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in %s: %d", email, r.status)
+	}
+	r := b.post("/crm/activities/calendar", url.Values{})
+	m := regexp.MustCompile(`value="http://rapport\.test(/calendar/[A-Za-z0-9_-]{43}\.ics)"`).FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("make a feed: %d\n%s", r.status, r.body)
+	}
+	return m[1]
+}
+
+// TestActivityPostStatements counts the statements of planning an activity and of
+// marking one done, POSTs each in one transaction that locks the deal first: planning
+// sends 7 (the session, the form's choices with the deal, BEGIN, the deal's lock, the
+// insert with the form key's claim, the deal's next activity, COMMIT), done 6 (the
+// session, BEGIN, the lock through the activity, done with its log entry in one
+// statement, the next activity, COMMIT).
+func TestActivityPostStatements(t *testing.T) {
+	t.Parallel()
+	e := newStmtApp(t)
+	ctx := context.Background()
+	var deal, rep string
+	if err := e.a.db.DB.QueryRow(ctx, `SELECT d.id, d.owner_id FROM deals d JOIN "user" u ON u.id = d.owner_id
+		WHERE u.email = 'sales1@example.com' ORDER BY d.title LIMIT 1`).Scan(&deal, &rep); err != nil {
+		t.Fatal(err)
+	}
+	b := e.a.browser()
+	if r := b.post("/signin", url.Values{"email": {"sales1@example.com"}, "password": {seed.DemoPassword}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", r.status)
+	}
+	plan := url.Values{"deal_id": {deal}, "type": {"meeting"}, "subject": {"Counted"}, "due_date": {time.Now().UTC().Format(time.DateOnly)},
+		"assignee_id": {rep}, "form_key": {newKey()}}
+	r, sqls, _ := e.probe.measurePost(t, b, "/crm/activities", plan)
+	t.Logf("plan an activity: %d statements:\n%s", len(sqls), strings.Join(sqls, "\n"))
+	if r.status != http.StatusSeeOther || len(sqls) > 7 {
+		t.Errorf("plan: %d with %d statements, want 303 with at most 7", r.status, len(sqls))
+	}
+	var id string
+	if err := e.a.db.DB.QueryRow(ctx, `SELECT id FROM planned_activities WHERE subject = 'Counted'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	r, sqls, _ = e.probe.measurePost(t, b, "/crm/activities/"+id+"/done", url.Values{"next": {"/crm/activities"}})
+	t.Logf("mark done: %d statements:\n%s", len(sqls), strings.Join(sqls, "\n"))
+	if r.status != http.StatusSeeOther || len(sqls) > 6 {
+		t.Errorf("done: %d with %d statements, want 303 with at most 6", r.status, len(sqls))
 	}
 }
