@@ -116,13 +116,20 @@ func TestAcquireIsBounded(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	started := make(chan struct{})
+	var once sync.Once
 	go func() {
 		defer wg.Done()
-		_ = small.InTx(ctx, func(tx pgx.Tx) error {
-			close(started)
+		// A transaction that could not begin (a slow machine) must not leave the test
+		// waiting for it forever: it says so and lets the test go on.
+		err := small.InTx(ctx, func(tx pgx.Tx) error {
+			once.Do(func() { close(started) })
 			<-hold
 			return nil
 		})
+		once.Do(func() { close(started) })
+		if err != nil {
+			t.Errorf("the holding transaction: %v", err)
+		}
 	}()
 	<-started
 	_, err = small.Exec(ctx, "SELECT 1")
