@@ -65,7 +65,7 @@ run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the
 	exec $(BIN) serve
 
 test: ## Run every test against a throwaway Postgres and PgBouncer (race detector on)
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 # Flags for the load benchmark, e.g. BENCH_FLAGS='-concurrency 32 -duration 60s -scale 20'
 # (see internal/bench/load_test.go for all of them).
