@@ -212,6 +212,12 @@ func (s *Service) RequireRole(roles ...Role) func(http.Handler) http.Handler {
 	}
 }
 
-// clientIP is the address failed sign-ins are counted against. Behind a trusted reverse
-// proxy it is the last X-Forwarded-For hop (the one our proxy added).
-func (s *Service) clientIP(r *http.Request) string { return httpx.ClientAddr(r, s.TrustProxy) }
+// clientIP is the address failed sign-ins are counted against: the one the server's
+// middleware stored for the request (httpx.ClientIP, which the audit log records too),
+// or, for a handler mounted without it, the same derivation (httpx.ClientAddr).
+func (s *Service) clientIP(r *http.Request) string {
+	if ip := httpx.ClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	return httpx.ClientAddr(r, s.TrustProxy)
+}

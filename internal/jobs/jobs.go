@@ -124,12 +124,9 @@ func (r *Runner) InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, op
 	return err
 }
 
-// Every is a periodic schedule: every interval, from the leader's start.
-func Every(interval time.Duration) river.PeriodicSchedule { return river.PeriodicInterval(interval) }
-
-// Periodic makes a periodic job of args, run on start and then on schedule. id names the
-// schedule (unique among periodic jobs).
-func Periodic(id string, schedule river.PeriodicSchedule, args func() river.JobArgs) *river.PeriodicJob {
-	return river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) { return args(), nil },
+// Periodic makes a periodic job of args, run every interval (on the elected leader's
+// clock), and once when a leader starts. id names the schedule (unique among periodic jobs).
+func Periodic(id string, every time.Duration, args func() river.JobArgs) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) { return args(), nil },
 		&river.PeriodicJobOpts{ID: id, RunOnStart: true})
 }

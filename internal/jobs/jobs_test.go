@@ -177,7 +177,7 @@ func TestPeriodicJobRunsOncePerPeriodAcrossReplicas(t *testing.T) {
 		ws := river.NewWorkers()
 		river.AddWorker(ws, w)
 		return jobs.Registry{Workers: ws, Periodic: []*river.PeriodicJob{
-			jobs.Periodic("test_tick", jobs.Every(every), func() river.JobArgs { return tickArgs{} }),
+			jobs.Periodic("test_tick", every, func() river.JobArgs { return tickArgs{} }),
 		}}
 	}
 	begin := time.Now()

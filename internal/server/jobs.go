@@ -29,9 +29,9 @@ func (s *Server) Jobs() jobs.Registry {
 	return jobs.Registry{
 		Workers: w,
 		Periodic: []*river.PeriodicJob{
-			jobs.Periodic("form_keys_purge", jobs.Every(formKeysPurgeEvery), func() river.JobArgs { return form.PurgeKeysArgs{} }),
-			jobs.Periodic("activity_digest", jobs.Every(activityMailEvery), func() river.JobArgs { return activity.DigestArgs{} }),
-			jobs.Periodic("activity_reminder", jobs.Every(activityMailEvery), func() river.JobArgs { return activity.ReminderArgs{} }),
+			jobs.Periodic("form_keys_purge", formKeysPurgeEvery, func() river.JobArgs { return form.PurgeKeysArgs{} }),
+			jobs.Periodic("activity_digest", activityMailEvery, func() river.JobArgs { return activity.DigestArgs{} }),
+			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
 		},
 	}
 }
