@@ -321,6 +321,11 @@ func TestPlannedActivityTimeZone(t *testing.T) {
 	if !strings.Contains(all.body, "19:00") {
 		t.Errorf("the admin in UTC does not see the call at 19:00 UTC")
 	}
+	// The admin's edit form keeps the activity's own zone, and names it.
+	if r := w.adminB.get("/crm/activities/" + w.plannedID("Local call") + "/edit"); !strings.Contains(r.body, "Optional, in Pacific/Kiritimati.") ||
+		!strings.Contains(r.body, `value="09:00"`) {
+		t.Errorf("the admin's edit form does not show 09:00 in Pacific/Kiritimati")
+	}
 	w.repB.post("/crm/deals/"+w.deal+"/activities", url.Values{"type": {"note"}, "body": {"Logged in Kiritimati"}})
 	if dp := w.repB.get("/crm/deals/" + w.deal); !regexp.MustCompile(`<time class="muted" datetime="[^"]*">[^<]*\+14</time>`).MatchString(dp.body) {
 		t.Errorf("the deal page's dates are not in the rep's zone (+14)")

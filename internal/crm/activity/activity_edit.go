@@ -98,7 +98,7 @@ func (s *Service) ActivityUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := parseActivityForm(r)
 	f.ID, f.DealID = p.ID, p.DealID
-	f.fields.Type = p.Type // a hidden type may stay
+	f.fields.Type, f.fields.TimeZone = p.Type, p.TimeZone // a hidden type may stay; the form names its zone
 	loc, known := auth.LoadZone(p.TimeZone)
 	if !known {
 		loc = utc

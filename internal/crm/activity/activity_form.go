@@ -180,6 +180,6 @@ func formOf(p Planned) activityForm {
 	if p.RemindMins != nil {
 		f.Remind = strconv.Itoa(*p.RemindMins)
 	}
-	f.fields.Type = p.Type
+	f.fields.Type, f.fields.TimeZone = p.Type, p.TimeZone
 	return f
 }

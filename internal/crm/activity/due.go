@@ -41,9 +41,9 @@ func Today(now time.Time, loc *time.Location) time.Time {
 
 // DueState is the state of an open activity on date (midnight UTC), at the instant at
 // when it is timed (nil: all day), seen at now from loc: overdue when its day has passed
-// or its time has; today when its day is today; later otherwise.
+// or its time has; today when its day (a timed one's, in loc) is today; later otherwise.
 func DueState(date time.Time, at *time.Time, now time.Time, loc *time.Location) Due {
-	today, d := Today(now, loc), day(date)
+	today, d := Today(now, loc), dayIn(date, at, loc)
 	switch {
 	case d.Before(today), at != nil && at.Before(now):
 		return DueOverdue
@@ -57,7 +57,7 @@ func DueState(date time.Time, at *time.Time, now time.Time, loc *time.Location) 
 // "Tomorrow", "Yesterday", "Tue 8 Dec" (this year) or "Tue 8 Dec 2027", and the time of
 // a timed one in the viewer's zone.
 func DueLabel(date time.Time, at *time.Time, now time.Time, loc *time.Location) string {
-	today, d := Today(now, loc), day(date)
+	today, d := Today(now, loc), dayIn(date, at, loc)
 	var s string
 	switch {
 	case d.Equal(today):
@@ -75,6 +75,15 @@ func DueLabel(date time.Time, at *time.Time, now time.Time, loc *time.Location) 
 		s += " " + at.In(loc).Format("15:04")
 	}
 	return s
+}
+
+// dayIn is the day an activity falls on for a viewer in loc: a timed one's instant's day
+// there (09:00 in Kiritimati is the day before in UTC), an all-day one's own day.
+func dayIn(date time.Time, at *time.Time, loc *time.Location) time.Time {
+	if at == nil {
+		return day(date)
+	}
+	return Today(*at, loc)
 }
 
 // schedule is when an activity falls: on date (a day), at clock ("HH:MM", "" for all
