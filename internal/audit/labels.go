@@ -33,6 +33,7 @@ var actionLabels = map[Action]string{
 	AgentTeamsChanged:   "Agent's team changed",
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
+	WorkspaceSetUp:      "Workspace set up",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.

@@ -110,7 +110,7 @@ func scaleSetup(ctx context.Context, tx pgx.Tx, p scalePlan, maxConns int32) ([]
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ensureSLAPolicies(ctx, tx); err != nil {
+	if _, err := EnsureSLAPolicies(ctx, tx); err != nil {
 		return nil, err
 	}
 	var companyBase, contactBase int64

@@ -62,9 +62,12 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(bounded, s.auth.Session, noStore)
+		r.Use(bounded, s.auth.Session, noStore, s.auth.RequireSetUp)
 
 		r.Get("/", s.root)
+		// First run: the company and the first admin, while no admin exists (then 404).
+		r.Get("/setup", s.auth.SetupShow)
+		r.Post("/setup", s.auth.SetupSubmit)
 		r.Get("/signin", s.auth.SignInShow)
 		r.Post("/signin", s.auth.SignInSubmit)
 		// The second step of a sign-in with two-step sign-in on (anonymous: the session
@@ -185,6 +188,7 @@ func (s *Server) Handler() http.Handler {
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAdmin))
 				r.Get("/", s.adminHome)
+				r.Post("/test-email", s.testMailSend)
 				r.Get("/users", s.auth.UserList)
 				r.Get("/users/new", s.auth.StaffNew)
 				r.Post("/users", s.auth.StaffCreate)
