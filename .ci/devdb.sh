@@ -41,7 +41,7 @@ note() { echo "devdb: $*" >&2; }
 # as_owner runs a command as the cluster's owner: postgres when we are root, else us.
 as_owner() {
 	if [[ $EUID -eq 0 ]]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
