@@ -178,12 +178,3 @@ func csvError(err error) error {
 	}
 	return fileError("The file is not valid CSV.")
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
