@@ -361,6 +361,11 @@ func newStmtApp(t *testing.T) *stmtApp {
 	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{Now: a.clock})
 	a.srv = httptest.NewServer(probe.wrap(s.Handler()))
 	t.Cleanup(func() { a.srv.Close(); s.Close() })
+	// A server reads once whether the workspace still needs its first run (/setup), on
+	// its first request, then never again: the budgets are the pages' steady state.
+	if r := a.browser().get("/signin"); r.status != http.StatusOK {
+		t.Fatalf("first request: %d", r.status)
+	}
 	return &stmtApp{a: a, probe: probe}
 }
 
