@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,8 +27,10 @@ func DealByID(ctx context.Context, q db.Querier, id string) (*DealRow, error) {
 	return d, db.Translate(err)
 }
 
-// DealFields are a deal's editable columns. Stage is used on create only: afterwards a
-// deal changes stage by a move (MoveDeal), which records the change.
+// DealFields are a deal's editable columns. Stage (and StageID, one of the pipeline's
+// stages of that kind; nil: the pipeline's first) is used on create only: afterwards a
+// deal changes stage by a move (MoveDeal), which records the change. Probability is the
+// rep's own win probability (nil: the stage's).
 type DealFields struct {
 	Title       string
 	ContactID   string
@@ -36,6 +39,8 @@ type DealFields struct {
 	AmountCents int64
 	CloseDate   *time.Time
 	Stage       Stage
+	StageID     *string
+	Probability *int
 }
 
 // dealForm is the deal form's typed values and problems.
@@ -47,7 +52,9 @@ type dealForm struct {
 	OwnerID      string
 	Amount       string
 	CloseDate    string
-	Stage        Stage
+	Stage        Stage  // the seeds' value, from a form that predates stage_id
+	StageID      string // the deal's stage, on create
+	Probability  string
 	Pipelines    []Pipeline
 	Owners       []Owner
 	MissingEmail string // an address no contact has yet, to offer adding it
@@ -61,7 +68,8 @@ func parseDealForm(r *http.Request) dealForm {
 	return dealForm{
 		Title: form.Text(r, "title"), Contact: form.Text(r, "contact_id"), PipelineID: form.Text(r, "pipeline_id"),
 		OwnerID: form.Text(r, "owner_id"), Amount: form.Text(r, "amount"), CloseDate: form.Text(r, "close_date"),
-		Stage: Stage(form.Text(r, "stage")), Errors: form.Errors{},
+		Stage: Stage(form.Text(r, "stage")), StageID: form.Text(r, "stage_id"), Probability: form.Text(r, "probability"),
+		Errors: form.Errors{},
 	}
 }
 
@@ -85,8 +93,12 @@ func (f *dealForm) Validate(ctx context.Context, q db.Querier) error {
 			f.fields.CloseDate = &d
 		}
 	}
-	if f.ID == "" && !f.Stage.Valid() {
-		f.Errors.Add("stage", "Choose a stage.")
+	if f.Probability != "" {
+		if p, ok := wholeNumber(strings.TrimSuffix(f.Probability, "%"), 0, 100); ok {
+			f.fields.Probability = &p
+		} else {
+			f.Errors.Add("probability", "Enter a whole number from 0 to 100, or leave it empty for the stage's.")
+		}
 	}
 	id, missing, msg, err := resolveContact(ctx, q, f.Contact)
 	if err != nil {
@@ -101,14 +113,52 @@ func (f *dealForm) Validate(ctx context.Context, q db.Querier) error {
 		return err
 	}
 	f.Pipelines = pipes
-	if findPipeline(pipes, f.PipelineID) == nil {
+	pipe := findPipeline(pipes, f.PipelineID)
+	if pipe == nil {
 		f.Errors.Add("pipeline_id", "Choose a pipeline.")
+	}
+	if f.ID == "" {
+		f.checkStage(pipe)
 	}
 	msg, err = checkOwner(ctx, q, f.OwnerID)
 	if msg != "" {
 		f.Errors.Add("owner_id", msg)
 	}
 	return err
+}
+
+// checkStage checks a new deal's stage: one of the pipeline's open stages (stage_id),
+// or, from a form that predates the pipeline's own stages, one of the seeds' values
+// (stage), which names the pipeline's first stage of that kind. Without either, the
+// pipeline's first stage.
+func (f *dealForm) checkStage(pipe *Pipeline) {
+	switch {
+	case f.StageID != "":
+		st := pipe.Stage(f.StageID)
+		switch {
+		case st == nil && pipe != nil:
+			f.Errors.Add("stage_id", "Choose one of the "+pipe.Name+" pipeline's stages.") // another pipeline's, or none
+		case st == nil:
+			f.Errors.Add("stage_id", "Choose a stage.")
+		case !st.Kind.Open():
+			f.Errors.Add("stage_id", "A new deal starts in an open stage: mark it won or lost once it is added.")
+		default:
+			f.fields.Stage, f.fields.StageID = st.Kind, &st.ID
+		}
+	case f.Stage != "":
+		if !f.Stage.Valid() {
+			f.Errors.Add("stage_id", "Choose a stage.") // beside the stage the form shows
+		}
+		if st := pipe.FirstOf(f.Stage); st != nil {
+			f.fields.StageID = &st.ID
+		}
+	default:
+		f.fields.Stage = StageLead
+		if pipe != nil && len(pipe.Stages) > 0 {
+			st := pipe.Stages[0]
+			f.fields.Stage, f.fields.StageID = st.Kind, &st.ID
+		}
+	}
 }
 
 // resolveContact reads a contact_id field: a contact's email (any case) or id.

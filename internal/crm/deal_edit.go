@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,7 +16,7 @@ import (
 // someone else's deal, or a save against another version, changes no row.
 const updateDealSQL = `
 UPDATE deals SET title = $3, contact_id = $4, pipeline_id = $5, owner_id = $6, amount_cents = $7, close_date = $8,
-       version = version + 1, updated_at = now(), updated_by = $9
+       probability = $11::smallint, version = version + 1, updated_at = now(), updated_by = $9
 WHERE id = $1 AND ($2::boolean OR owner_id = $9) AND ($10::integer = 0 OR version = $10)`
 
 const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
@@ -25,7 +26,7 @@ const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
 // admin may: ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when
 // someone saved it since version.
 func UpdateDeal(ctx context.Context, q db.Querier, by Actor, id string, version int, d DealFields) error {
-	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID, version)
+	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID, version, d.Probability)
 	if err != nil {
 		return db.Translate(err)
 	}
@@ -58,14 +59,23 @@ func loadDealForEdit(ctx context.Context, q db.Querier, id string) (*dealForEdit
 // dealFormOf is the form filled in with the deal.
 func dealFormOf(d *DealRow) dealForm {
 	return dealForm{ID: d.ID, Title: d.Title, Contact: d.ContactEmail, PipelineID: d.PipelineID, OwnerID: d.OwnerID,
-		Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage}
+		Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage, Probability: probabilityInput(d.Probability)}
 }
 
 // editFields are the form's fields for the collision check.
 func (f *dealForm) editFields() []formField {
 	return []formField{{"title", "Title", f.Title}, {"contact_id", "Contact", f.Contact},
 		{"pipeline_id", "Pipeline", f.PipelineID}, {"amount", "Amount (USD)", f.Amount},
-		{"close_date", "Expected close date", f.CloseDate}, {"owner_id", "Owner", f.OwnerID}}
+		{"close_date", "Expected close date", f.CloseDate}, {"probability", "Win probability (%)", f.Probability},
+		{"owner_id", "Owner", f.OwnerID}}
+}
+
+// probabilityInput is a deal's own win probability as the form shows it ("" for none).
+func probabilityInput(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
 }
 
 // show is a deal field's value on the 409 page: pipelines and owners by name.
