@@ -91,12 +91,13 @@ CREATE TRIGGER deals_stage_id
 
 -- The board is now a column per stage: (stage_id, stage_changed_at) for everyone's
 -- cards, (owner_id, stage_id, stage_changed_at) for one rep's; the INCLUDE columns make
--- a column's totals (count, amount, weighted amount) index-only. They replace 00006's
--- (pipeline_id, stage) board indexes, which nothing reads any more.
+-- a column's totals (count, amount, weighted amount) index-only, under the filters too
+-- (close date, the next activity's, open or not). They replace 00006's (pipeline_id,
+-- stage) board indexes, which nothing reads any more.
 CREATE INDEX deals_stage_board_idx ON deals (stage_id, stage_changed_at DESC, id DESC)
-    INCLUDE (amount_cents, probability, close_date);
+    INCLUDE (amount_cents, probability, close_date, next_activity_date, next_activity_at, stage);
 CREATE INDEX deals_stage_board_owner_idx ON deals (owner_id, stage_id, stage_changed_at DESC, id DESC)
-    INCLUDE (amount_cents, probability, close_date);
+    INCLUDE (amount_cents, probability, close_date, next_activity_date, next_activity_at, stage);
 DROP INDEX deals_board_idx;
 DROP INDEX deals_board_owner_idx;
 

@@ -4,11 +4,15 @@ import (
 	"context"
 	"net/url"
 	"time"
+
+	"rapport/internal/crm/activity"
+	"rapport/internal/httpx"
 )
 
 // boardQuery is the board's query string, read and checked: pipeline, owner_id ("mine"
 // by default for reps), q (a word of the title), rotting (only rotting deals),
-// close_from and close_to (dates, inclusive), closed (show the won and lost columns).
+// close_from and close_to (dates, inclusive), closed (show the won and lost columns),
+// next (the next activity: overdue, or none planned).
 type boardQuery struct {
 	Pipelines []Pipeline
 	Pipeline  *Pipeline // nil when there is no pipeline at all
@@ -16,6 +20,7 @@ type boardQuery struct {
 	Owner     string
 	Query     string
 	Rotting   bool
+	Next      NextFilter
 	Closed    bool
 	CloseFrom string
 	CloseTo   string
@@ -41,6 +46,8 @@ func (s *Service) readBoardQuery(ctx context.Context, q url.Values, now time.Tim
 	bq.Closed = q.Get("closed") == "1"
 	bq.Rotting = q.Get("rotting") == "1"
 	bq.filter.Rotting, bq.filter.Now = bq.Rotting, now
+	bq.Next = readNextFilter(q.Get("next"))
+	bq.filter.Next, bq.filter.Today = bq.Next, activity.Today(now, httpx.Location(ctx))
 	if bq.Pipeline != nil {
 		if bq.Closed {
 			bq.filter.Stages = bq.Pipeline.Stages
@@ -82,6 +89,9 @@ func (bq boardQuery) values() url.Values {
 	if bq.Rotting {
 		v.Set("rotting", "1")
 	}
+	if bq.Next != NextAny {
+		v.Set("next", string(bq.Next))
+	}
 	if bq.Closed {
 		v.Set("closed", "1")
 	}
@@ -98,5 +108,5 @@ func (bq boardQuery) values() url.Values {
 // (or closed) set: the header then says the totals are the filter's.
 func (bq boardQuery) filtered() bool {
 	f := bq.filter
-	return f.Search != nil || f.Rotting || f.CloseFrom != nil || f.CloseBefore != nil
+	return f.Search != nil || f.Rotting || f.Next != NextAny || f.CloseFrom != nil || f.CloseBefore != nil
 }

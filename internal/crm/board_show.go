@@ -23,13 +23,40 @@ type BoardFilter struct {
 	CloseBefore *time.Time // close_date before (the day after the "to" date)
 	Search      *string    // an ILIKE pattern over the title
 	Rotting     bool       // only deals idle in their stage past its rotting days
-	Now         time.Time  // when rotting is judged
+	Next        NextFilter // only deals whose next activity is overdue, or open ones without one
+	Now         time.Time  // when rotting and overdue are judged
+	Today       time.Time  // the viewer's day (midnight UTC), when an all-day activity is overdue
 }
 
-// args are the filter as the board's statements' parameters $1 to $8.
+// NextFilter narrows the board by the deals' next planned activity.
+type NextFilter string
+
+// The board's next-activity filters: everything, deals whose next activity is overdue,
+// and open deals with none planned (Pipedrive's warning sign).
+const (
+	NextAny     NextFilter = ""
+	NextOverdue NextFilter = "overdue"
+	NextNone    NextFilter = "none"
+)
+
+// readNextFilter reads the next query parameter; anything else is no filter.
+func readNextFilter(v string) NextFilter {
+	switch f := NextFilter(v); f {
+	case NextOverdue, NextNone:
+		return f
+	}
+	return NextAny
+}
+
+// args are the filter as the board's statements' parameters $1 to $11.
 func (f BoardFilter) args() []any {
+	var next *string
+	if f.Next != NextAny {
+		v := string(f.Next)
+		next = &v
+	}
 	return []any{stageIDs(f.Stages), stageProbabilities(f.Stages), stageRotBefore(f.Stages, f.Now),
-		f.OwnerID, f.CloseFrom, f.CloseBefore, f.Search, f.Rotting}
+		f.OwnerID, f.CloseFrom, f.CloseBefore, f.Search, f.Rotting, next, f.Today.Format(time.DateOnly), f.Now}
 }
 
 // StageTotal is a column's header: how many deals, their summed amount, and their
@@ -47,17 +74,24 @@ type StageTotal struct {
 const boardStages = `unnest($1::uuid[], $2::int[], $3::timestamptz[]) WITH ORDINALITY AS s(stage_id, probability, rot_before, ord)`
 
 // boardWhere is the filter on a deal d of column s: $4 owner, $5 and $6 the close
-// dates, $7 a title pattern, $8 rotting only.
+// dates, $7 a title pattern, $8 rotting only, $9 the next activity ("overdue": a timed
+// one past $11, now, or an all-day one before $10, the viewer's today; "none": an open
+// deal without one). The next activity's columns are in the board indexes, so the
+// totals stay index-only under every filter but the title's.
 const boardWhere = `
       AND ($4::text IS NULL OR d.owner_id = $4)
       AND ($5::timestamptz IS NULL OR d.close_date >= $5)
       AND ($6::timestamptz IS NULL OR d.close_date < $6)
       AND ($7::text IS NULL OR d.title ILIKE $7)
-      AND (NOT $8::boolean OR d.stage_changed_at < s.rot_before)`
+      AND (NOT $8::boolean OR d.stage_changed_at < s.rot_before)
+      AND ($9::text IS NULL
+           OR ($9 = 'overdue' AND (d.next_activity_at < $11::timestamptz
+                                   OR (d.next_activity_at IS NULL AND d.next_activity_date < $10::date)))
+           OR ($9 = 'none' AND d.next_activity_date IS NULL AND d.stage IN ('lead', 'qualified')))`
 
 // stageCardsSQL is the cards of the column s, most recently moved first: read from the
 // board index (deals_stage_board_idx, or deals_stage_board_owner_idx for one owner) up
-// to the limit, then named by the joins. The keyset ($9, $10) continues a column for
+// to the limit, then named by the joins. The keyset ($12, $13) continues a column for
 // "Show more".
 const stageCardsSQL = `
 SELECT d.id, d.title, d.stage, d.stage_id, '' AS stage_name, d.amount_cents, d.probability,
@@ -69,9 +103,9 @@ SELECT d.id, d.title, d.stage, d.stage_id, '' AS stage_name, d.amount_cents, d.p
 FROM (
     SELECT * FROM deals d
     WHERE d.stage_id = s.stage_id` + boardWhere + `
-      AND ($9::timestamptz IS NULL OR (d.stage_changed_at, d.id) < ($9, $10::uuid))
+      AND ($12::timestamptz IS NULL OR (d.stage_changed_at, d.id) < ($12, $13::uuid))
     ORDER BY d.stage_changed_at DESC, d.id DESC
-    LIMIT $11
+    LIMIT $14
 ) d
 JOIN contacts c ON c.id = d.contact_id
 LEFT JOIN companies co ON co.id = c.company_id

@@ -166,6 +166,9 @@ func TestStatementBudget(t *testing.T) {
 		// The pipeline's own stages, won and lost shown, every filter at once (issue 10).
 		{who: rep, path: "/crm?owner_id=any&closed=1", max: 3, want: `class="column-weighted"`},
 		{who: rep, path: "/crm?owner_id=any&rotting=1&q=acme&close_from=2000-01-01&close_to=2999-12-31&closed=1", max: 3, want: `id="pipeline-totals"`},
+		{who: rep, path: "/crm?owner_id=any&next=overdue", max: 3, want: `<option value="overdue" selected>`},
+		{who: rep, path: "/crm?owner_id=mine&next=none&closed=1", max: 3, want: `<option value="none" selected>`},
+		{who: rep, path: "/crm/column?owner_id=any&next=none&pipeline=" + pipeline + "&stage_id=" + stage, max: 3, want: "Back to the board"},
 		{who: rep, path: "/crm/column?owner_id=any&pipeline=" + pipeline + "&stage_id=" + stage, max: 3, want: "Back to the board"},
 		{who: rep, path: "/crm/forecast", max: 3, want: "Forecast"},
 		{who: rep, path: "/crm/forecast?pipeline=" + pipeline, max: 3, want: "Won this quarter"},
