@@ -11,6 +11,7 @@ import (
 
 	"rapport/internal/db"
 	"rapport/internal/form"
+	"rapport/web"
 )
 
 const maxDealTitle = 200
@@ -28,9 +29,10 @@ func DealByID(ctx context.Context, q db.Querier, id string) (*DealRow, error) {
 }
 
 // DealFields are a deal's editable columns. Stage (and StageID, one of the pipeline's
-// stages of that kind; nil: the pipeline's first) is used on create only: afterwards a
-// deal changes stage by a move (MoveDeal), which records the change. Probability is the
-// rep's own win probability (nil: the stage's).
+// stages of that kind; nil: the pipeline's first) is used on create, and on an update
+// only when the deal moves to another pipeline: otherwise a deal changes stage by a
+// move (MoveDeal), which records the change. Probability is the rep's own win
+// probability (nil: the stage's).
 type DealFields struct {
 	Title       string
 	ContactID   string
@@ -61,7 +63,12 @@ type dealForm struct {
 	Errors       form.Errors
 	Key          form.Key // the new-deal form's one-time key
 	Check        editCheck
-	fields       DealFields
+	// An edit: the deal as it is, and the pipeline it moves to when the form names
+	// another (nil otherwise), whose stages the form then offers: a deal's stage is never
+	// remapped behind the rep's back.
+	Current     *DealRow
+	NewPipeline *Pipeline
+	fields      DealFields
 }
 
 func parseDealForm(r *http.Request) dealForm {
@@ -119,6 +126,8 @@ func (f *dealForm) Validate(ctx context.Context, q db.Querier) error {
 	}
 	if f.ID == "" {
 		f.checkStage(pipe)
+	} else if pipe != nil && f.Current != nil && f.Current.PipelineID != pipe.ID {
+		f.checkNewPipelineStage(pipe)
 	}
 	msg, err = checkOwner(ctx, q, f.OwnerID)
 	if msg != "" {
@@ -159,6 +168,38 @@ func (f *dealForm) checkStage(pipe *Pipeline) {
 			f.fields.Stage, f.fields.StageID = st.Kind, &st.ID
 		}
 	}
+}
+
+// checkNewPipelineStage checks the stage an edited deal takes in the pipeline pipe it
+// moves to: chosen on the form (stage_id), never guessed. An open deal takes one of its
+// open stages; a won or lost one stays won or lost, in that pipeline's stage of the kind.
+func (f *dealForm) checkNewPipelineStage(pipe *Pipeline) {
+	f.NewPipeline = pipe
+	st := pipe.Stage(f.StageID)
+	switch {
+	case f.StageID == "":
+		f.Errors.Add("stage_id", "The deal moves to the "+pipe.Name+" pipeline: choose its stage there.")
+	case st == nil:
+		f.Errors.Add("stage_id", "Choose one of the "+pipe.Name+" pipeline's stages.")
+	case f.Current.Stage.Open() && !st.Kind.Open():
+		f.Errors.Add("stage_id", "Choose an open stage: mark the deal won or lost from its page.")
+	case !f.Current.Stage.Open() && st.Kind != f.Current.Stage:
+		f.Errors.Add("stage_id", "A "+string(f.Current.Stage)+" deal stays "+string(f.Current.Stage)+": reopen it first to move it to an open stage.")
+	default:
+		f.fields.Stage, f.fields.StageID = st.Kind, &st.ID
+	}
+}
+
+// newPipelineStageOptions are the stages an edited deal may take in the pipeline it
+// moves to (checkNewPipelineStage), after an empty choice: the rep must pick one.
+func (f *dealForm) newPipelineStageOptions() []web.Option {
+	o := []web.Option{{Value: "", Label: "Choose a stage"}}
+	for _, st := range f.NewPipeline.Stages {
+		if st.Kind.Open() == f.Current.Stage.Open() && (st.Kind.Open() || st.Kind == f.Current.Stage) {
+			o = append(o, web.Option{Value: st.ID, Label: st.Name})
+		}
+	}
+	return o
 }
 
 // resolveContact reads a contact_id field: a contact's email (any case) or id.
