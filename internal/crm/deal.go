@@ -202,6 +202,26 @@ func (f *dealForm) newPipelineStageOptions() []web.Option {
 	return o
 }
 
+// vanished marks the field whose choice went away between the form's check and its
+// save (a stage removed by an admin meanwhile, a contact deleted, an owner removed): the
+// write's foreign key refused it and nothing was saved. It reports whether err was one;
+// the form's choices are then loaded again, without the one that went.
+func (f *dealForm) vanished(err error) bool {
+	for _, v := range []struct{ constraint, field, msg string }{
+		{"deals_stage_id_fk", "stage_id", "This stage was just removed from the pipeline: choose another."},
+		{"deals_contact_id_contacts_id_fk", "contact_id", "This contact was just deleted: enter another."},
+		{"deals_pipeline_id_pipelines_id_fk", "pipeline_id", "This pipeline was just removed: choose another."},
+		{"deals_owner_id_user_id_fk", "owner_id", "This owner was just removed: choose another."},
+	} {
+		if db.ForeignKey(err, v.constraint) {
+			f.Errors.Add(v.field, v.msg)
+			f.Pipelines, f.Owners = nil, nil
+			return true
+		}
+	}
+	return false
+}
+
 // resolveContact reads a contact_id field: a contact's email (any case) or id.
 func resolveContact(ctx context.Context, q db.Querier, ref string) (id, missing, msg string, err error) {
 	if ref == "" {

@@ -87,6 +87,12 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 		if s.Pages.Repeated(w, r, err) {
 			return
 		}
+		if f.vanished(err) { // nothing was written, the key not claimed: the form can be sent again
+			if err = s.loadChoices(ctx, &f); err == nil {
+				s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New deal", dealFormPage(f))
+				return
+			}
+		}
 	}
 	if err != nil {
 		s.Pages.Fail(w, r, err)

@@ -188,6 +188,15 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields)
+		if f.vanished(err) {
+			if err = s.loadChoices(ctx, &f); err == nil {
+				if f.NewPipeline != nil { // point at the choices as loaded again
+					f.NewPipeline = findPipeline(f.Pipelines, f.PipelineID)
+				}
+				s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit deal", dealFormPage(f))
+				return
+			}
+		}
 	}
 	if errors.Is(err, ErrStale) {
 		var d *dealForEdit

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stageSelect is the HTML of the form's stage_id select, "" when it has none.
@@ -98,5 +99,79 @@ func TestCRMDealPipelineChangeAsksForTheStage(t *testing.T) {
 	}
 	if w.stageOf(w.deal) != "qualified" || w.count(t, `SELECT count(*) FROM deal_stage_changes WHERE deal_id = $1`, w.deal) != 1 {
 		t.Errorf("a save in the same pipeline moved the deal")
+	}
+}
+
+// A deal created while an admin removes the stage it names: the insert's foreign key
+// waits for the removal and then fails. That is a 422 with the stage marked, the input
+// kept and nothing written (the form's key not spent: the same form saves once another
+// stage is chosen), never a 500. The race is made real: the removal holds its lock until
+// the create is seen waiting on it.
+func TestCRMDealCreateWhileItsStageIsRemoved(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	ctx := context.Background()
+	if _, err := w.db.DB.Exec(ctx, `INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability)
+		VALUES ($1, 'Doomed', 'qualified', 5, 30)`, w.pipe); err != nil {
+		t.Fatal(err)
+	}
+	doomed := w.stageID(w.pipe, "Doomed")
+	tx, err := w.db.DB.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `DELETE FROM pipeline_stages WHERE id = $1`, doomed); err != nil {
+		t.Fatal(err)
+	}
+	f := dealForm(w, "Raced deal", "jane@acme.com", "1,000", "")
+	f.Del("stage")
+	f.Set("stage_id", doomed)
+	f.Set(keyField, newKey())
+	done := make(chan response, 1)
+	go func() { done <- w.repB.post("/crm/deals", f) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var waiting int
+		if err := w.db.DB.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO deals%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the create did not wait for the removal: %d\n%s", r.status, r.body)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the create never waited on the removal's lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	wantStatus(t, "a create into a stage removed meanwhile", r, http.StatusUnprocessableEntity)
+	if got := fieldError(r, "stage_id"); got != "This stage was just removed from the pipeline: choose another." {
+		t.Errorf("stage error %q", got)
+	}
+	if v, _ := inputValue(r, "title"); v != "Raced deal" {
+		t.Errorf("the typed title is not kept: %q", v)
+	}
+	if strings.Contains(stageSelect(r), doomed) {
+		t.Errorf("the form still offers the removed stage")
+	}
+	if n := w.count(t, `SELECT count(*) FROM deals WHERE title = 'Raced deal'`); n != 0 {
+		t.Fatalf("%d deals written", n)
+	}
+	f.Set("stage_id", w.stageID(w.pipe, "Qualified"))
+	if again := w.repB.post("/crm/deals", f); again.status != http.StatusSeeOther {
+		t.Fatalf("the same form with another stage: %d\n%s", again.status, again.body)
+	}
+	if n := w.count(t, `SELECT count(*) FROM deals WHERE title = 'Raced deal' AND stage = 'qualified'`); n != 1 {
+		t.Errorf("%d deals after the second try, want 1", n)
 	}
 }
