@@ -60,6 +60,8 @@ const (
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
 	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
+	// First run (/setup): the first admin and the workspace's defaults.
+	WorkspaceSetUp Action = "workspace.setup"
 )
 
 // Actions is every action, in the order the page's filter lists them.
@@ -69,7 +71,7 @@ var Actions = []Action{
 	UserCreated, UserSignedUp, UserUpdated, RoleChanged, UserDeactivated, UserReactivated,
 	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
-	ActivityTypeCreated, ActivityTypeUpdated,
+	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 }
 

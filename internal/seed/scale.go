@@ -116,7 +116,7 @@ func scaleSetup(ctx context.Context, tx pgx.Tx, p scalePlan, maxConns int32) ([]
 	if _, err := tx.Exec(ctx, scaleRotting, []string{pipes["Inbound"], pipes["Enterprise"]}); err != nil {
 		return nil, fmt.Errorf("stages: %w", err)
 	}
-	if _, err := ensureSLAPolicies(ctx, tx); err != nil {
+	if _, err := EnsureSLAPolicies(ctx, tx); err != nil {
 		return nil, err
 	}
 	var companyBase, contactBase int64

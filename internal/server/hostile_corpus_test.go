@@ -961,6 +961,7 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"GET", "/crm/activities/{id}/edit"}, {"POST", "/crm/activities/{id}"}, {"POST", "/crm/activities/{id}/done"},
 		{"POST", "/crm/activities/{id}/undo"}, {"POST", "/crm/activities/{id}/delete"},
 		{"POST", "/admin/activity-types/{id}"}, {"GET", "/calendar/{id}"}, {"GET", "/calendar/{id}.ics"},
+		{"POST", "/account/sessions/{id}/signout"},
 	}
 	type job struct{ method, path, what string }
 	var jobs []job

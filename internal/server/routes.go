@@ -54,10 +54,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/desk/events", s.desk.EventsStream)
 	})
 
+	// The account page: its session lookup also reads the user's active sessions, in
+	// the same one statement (auth.SessionListing).
 	r.Group(func(r chi.Router) {
-		r.Use(bounded, s.auth.Session, noStore)
+		r.Use(bounded, s.auth.SessionListing, noStore, s.auth.RequireUser, s.auth.RequireEnrolment)
+		r.Get("/account", s.auth.AccountShow)
+	})
+
+	r.Group(func(r chi.Router) {
+		r.Use(bounded, s.auth.Session, noStore, s.auth.RequireSetUp)
 
 		r.Get("/", s.root)
+		// First run: the company and the first admin, while no admin exists (then 404).
+		r.Get("/setup", s.auth.SetupShow)
+		r.Post("/setup", s.auth.SetupSubmit)
 		r.Get("/signin", s.auth.SignInShow)
 		r.Post("/signin", s.auth.SignInSubmit)
 		// The second step of a sign-in with two-step sign-in on (anonymous: the session
@@ -80,10 +90,12 @@ func (s *Server) Handler() http.Handler {
 			// has not set it up, reaches only its set-up (the first three routes of the
 			// two-step group below) until they have.
 			r.Use(s.auth.RequireUser, s.auth.RequireEnrolment)
-			r.Get("/account", s.auth.AccountShow)
 			r.Post("/account/preferences", s.auth.PreferencesUpdate)
 			r.Get("/account/password", s.auth.PasswordChangeShow)
 			r.Post("/account/password", s.auth.PasswordChangeSubmit)
+			// Active sessions, listed on /account (below): sign one out, or all but this one.
+			r.Post("/account/sessions/{id}/signout", s.auth.SessionSignOut)
+			r.Post("/account/sessions/signout-others", s.auth.OtherSessionsSignOut)
 
 			// Two-step sign-in (internal/auth), for staff: customers get 403.
 			r.Group(func(r chi.Router) {
@@ -182,6 +194,7 @@ func (s *Server) Handler() http.Handler {
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAdmin))
 				r.Get("/", s.adminHome)
+				r.Post("/test-email", s.testMailSend)
 				r.Get("/users", s.auth.UserList)
 				r.Get("/users/new", s.auth.StaffNew)
 				r.Post("/users", s.auth.StaffCreate)
