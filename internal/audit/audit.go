@@ -50,6 +50,12 @@ const (
 	SLAPolicyUpdated  Action = "sla.update"
 	PipelineCreated   Action = "pipeline.create"
 	PipelineRenamed   Action = "pipeline.rename"
+	StageCreated      Action = "pipeline.stage_create"
+	StageUpdated      Action = "pipeline.stage_update"
+	StageReordered    Action = "pipeline.stage_reorder"
+	StageDeleted      Action = "pipeline.stage_delete" // its deals moved to another stage first
+	LostReasonCreated Action = "lost_reason.create"
+	LostReasonDeleted Action = "lost_reason.delete"
 	AgentTeamsChanged Action = "agent.update"
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
@@ -66,6 +72,7 @@ var Actions = []Action{
 	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
+	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 }
 
 // Known reports whether a is one of Actions.
@@ -85,7 +92,7 @@ type Entry struct {
 	ActorID     string
 	ActorEmail  string
 	Action      Action
-	TargetType  string // "user", "sla_policy", "pipeline", "agent"
+	TargetType  string // "user", "sla_policy", "pipeline", "lost_reason"
 	TargetID    string
 	TargetLabel string
 	Before      any

@@ -34,6 +34,12 @@ var actionLabels = map[Action]string{
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
 	WorkspaceSetUp:      "Workspace set up",
+	StageCreated:        "Pipeline stage added",
+	StageUpdated:        "Pipeline stage changed",
+	StageReordered:      "Pipeline stages reordered",
+	StageDeleted:        "Pipeline stage removed",
+	LostReasonCreated:   "Lost reason added",
+	LostReasonDeleted:   "Lost reason removed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -48,12 +54,13 @@ func (a Action) Label() string {
 const (
 	TargetUser         = "user" // an account; an agent's team is its user's too
 	TargetSLAPolicy    = "sla_policy"
-	TargetPipeline     = "pipeline"
+	TargetPipeline     = "pipeline" // its stages' changes too
 	TargetActivityType = "activity_type"
+	TargetLostReason   = "lost_reason"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -65,6 +72,8 @@ func targetTypeLabel(t string) string {
 		return "Pipeline"
 	case TargetActivityType:
 		return "Activity type"
+	case TargetLostReason:
+		return "Lost reason"
 	}
 	return t
 }
@@ -83,6 +92,13 @@ var fieldLabels = map[string]string{
 	"link":                "Link",
 	"email_verified":      "Email confirmed",
 	"state":               "Shown or hidden",
+	"stage":               "Stage",
+	"kind":                "Counts as",
+	"probability":         "Win probability (%)",
+	"rotting_days":        "Rotting after (days)",
+	"moved_to":            "Deals moved to",
+	"deals_moved":         "Deals moved",
+	"order":               "Order",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -126,6 +126,8 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/crm", s.crm.BoardShow)
 				r.Get("/crm/column", s.crm.BoardColumnShow)
 				r.Get("/crm/overview", s.crm.OverviewShow)
+				r.Get("/crm/forecast", s.crm.ForecastShow)
+				r.Get("/crm/forecast.csv", s.crm.ForecastShow)
 
 				r.Get("/crm/companies", s.crm.CompanyList)
 				r.Get("/crm/companies.csv", s.crm.CompanyList)
@@ -149,6 +151,10 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/crm/deals/{id}/edit", s.crm.DealEdit)
 				r.Post("/crm/deals/{id}", s.crm.DealUpdate)
 				r.Post("/crm/deals/{id}/stage", s.crm.DealMove)
+				r.Post("/crm/deals/{id}/won", s.crm.DealWin)
+				r.Get("/crm/deals/{id}/lost", s.crm.DealLostNew)
+				r.Post("/crm/deals/{id}/lost", s.crm.DealLose)
+				r.Post("/crm/deals/{id}/reopen", s.crm.DealReopen)
 				r.Post("/crm/deals/{id}/activities", s.crm.ActivityCreate)
 
 				// Planned activities (internal/crm/activity): planned on a deal by its owner
@@ -204,6 +210,15 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/pipelines", s.crm.PipelineCreate)
 				r.Get("/pipelines/{id}", s.crm.PipelineEdit)
 				r.Post("/pipelines/{id}", s.crm.PipelineUpdate)
+				r.Post("/pipelines/{id}/stages", s.crm.StageCreate)
+				r.Get("/pipelines/{id}/stages/{stage}", s.crm.StageEdit)
+				r.Post("/pipelines/{id}/stages/{stage}", s.crm.StageUpdate)
+				r.Post("/pipelines/{id}/stages/{stage}/reorder", s.crm.StageReorder)
+				r.Get("/pipelines/{id}/stages/{stage}/delete", s.crm.StageRemovalShow)
+				r.Post("/pipelines/{id}/stages/{stage}/delete", s.crm.StageDelete)
+				r.Get("/lost-reasons", s.crm.LostReasonList)
+				r.Post("/lost-reasons", s.crm.LostReasonCreate)
+				r.Post("/lost-reasons/{id}/delete", s.crm.LostReasonDelete)
 				// Admin: the kinds of planned activity (internal/crm/activity).
 				r.Get("/activity-types", s.activity.TypeList)
 				r.Post("/activity-types", s.activity.TypeCreate)
