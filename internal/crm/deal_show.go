@@ -20,7 +20,7 @@ type TimelineEntry struct {
 	Body      string    `db:"body"`
 	FromStage Stage     `db:"from_stage"` // stage changes: the seeds' values
 	ToStage   Stage     `db:"to_stage"`
-	FromName  string    `db:"from_name"` // the stages' names when the deal moved ("" before 00036)
+	FromName  string    `db:"from_name"` // the stages' names when the deal moved ("" before 00050)
 	ToName    string    `db:"to_name"`
 	Reason    string    `db:"lost_reason"` // a move into lost: why
 	Note      string    `db:"lost_note"`

@@ -27,7 +27,7 @@ type PipelineStage struct {
 // position, then won, then lost.
 const stageOrder = `CASE s.kind WHEN 'won' THEN 1 WHEN 'lost' THEN 2 ELSE 0 END, s.position, s.id`
 
-// Limits of a stage's fields, as the database's checks hold them (00036).
+// Limits of a stage's fields, as the database's checks hold them (00050).
 const (
 	maxStageName   = 60
 	maxRottingDays = 3650

@@ -95,7 +95,7 @@ func demoCRM(ctx context.Context, tx pgx.Tx, added *tally) error {
 		WHERE title = ANY($1) AND stage IN ('won', 'lost') AND close_date < now() AND stage_changed_at <> close_date`, titles); err != nil {
 		return fmt.Errorf("deals: %w", err)
 	}
-	// A lost deal says why (the first of the admin's default reasons, 00037).
+	// A lost deal says why (the first of the admin's default reasons, 00051).
 	if _, err = tx.Exec(ctx, `UPDATE deals SET lost_reason = 'Went with a competitor'
 		WHERE title = ANY($1) AND stage = 'lost' AND lost_reason IS NULL`, titles); err != nil {
 		return fmt.Errorf("deals: %w", err)

@@ -120,7 +120,7 @@ CROSS JOIN LATERAL generate_series(1, c.cnt) k
 CROSS JOIN LATERAL (SELECT (hh.h + k) % 3 AS t, (hh.h / 3 + k) % 4 AS v) tv`
 
 // scaleStages: $1 pipeline ids. Three more qualified stages after the four every
-// pipeline starts with (00036), as a Pipedrive pipeline has them; once per pipeline.
+// pipeline starts with (00050), as a Pipedrive pipeline has them; once per pipeline.
 const scaleStages = `
 INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability, rotting_days)
 SELECT p.id, v.name, 'qualified', (SELECT max(s.position) FROM pipeline_stages s WHERE s.pipeline_id = p.id) + v.n, v.probability, v.rot
