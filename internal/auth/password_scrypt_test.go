@@ -66,7 +66,7 @@ func TestUnknownHashFormatsAreRefused(t *testing.T) {
 	h := NewHasher(0)
 	for _, enc := range []string{
 		"plain text password",
-		"$2a$10$abcdefghijklmnopqrstuv",             // bcrypt
+		"$2a$10$abcdefghijklmnopqrstuv",            // bcrypt
 		"$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$a2V5", // argon2i
 		"$argon2id$v=19$m=0,t=0,p=0$$",
 		strings.Repeat("a", 32) + ":" + strings.Repeat("0", 127), // one short
