@@ -180,7 +180,6 @@ func missingFrom(want, have []string) []string {
 	return out
 }
 
-
 // foreignKeysUnnamed drops the names of foreign keys from catalog lines.
 func foreignKeysUnnamed(lines []string) []string {
 	out := make([]string, len(lines))
