@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
+
+	"rapport/internal/testenv"
 )
 
 // The hashes in testdata/better-auth-hashes.jsonl were made by better-auth 1.7.25's own
@@ -78,5 +82,27 @@ func TestUnknownHashFormatsAreRefused(t *testing.T) {
 		if ok || !errors.Is(err, ErrUnknownHash) {
 			t.Errorf("%q: got %v, %v; want refused with ErrUnknownHash", enc, ok, err)
 		}
+	}
+}
+
+// At start-up the hasher learns whether adopted hashes remain, so refusals cost both
+// algorithms from the first request on; once every hash is argon2id, they do not.
+func TestNoteAdoptedHashes(t *testing.T) {
+	t.Parallel()
+	d := testenv.NewDB(t)
+	ctx := context.Background()
+	s := &Service{DB: d.DB, Hasher: NewHasher(1), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s.NoteAdoptedHashes(ctx)
+	if s.Hasher.legacy.Load() {
+		t.Fatal("no adopted hash, yet the hasher pays for scrypt")
+	}
+	if _, err := d.DB.Exec(ctx, `INSERT INTO "user" (id, name, email) VALUES ('u1', 'U', 'u1@example.com');
+		INSERT INTO account (id, account_id, provider_id, user_id, password)
+		VALUES ('a1', 'u1', 'credential', 'u1', '87477d85a3eb362fb7394298736fe2a1:7eedb2d5290d6ed28f13e47ea8d1394b3df379cf7ca2f1d0ec0a809e76dd236af8a955650ccee303c51a35510164e14288a16a87041f55fb28adce108a0d2856')`); err != nil {
+		t.Fatal(err)
+	}
+	s.NoteAdoptedHashes(ctx)
+	if !s.Hasher.legacy.Load() {
+		t.Fatal("an adopted hash remains, and the hasher does not know")
 	}
 }

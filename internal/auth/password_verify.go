@@ -42,3 +42,22 @@ func (s *Service) rehash(ctx context.Context, userID, password, hash string) {
 	}
 	s.Log.InfoContext(ctx, "password rehashed to argon2id", "user_id", userID, "request_id", httpx.RequestID(ctx))
 }
+
+// NoteAdoptedHashes tells the hasher, at start-up, whether any credential still holds a
+// hash of another format (an adopted seed-stack database whose users have not all
+// signed in since): then every refusal pays for both algorithms from the first request
+// on (Hasher.Verify), not only once the process has met such a hash. A failure to look
+// is logged; the hasher then learns it at the first such hash it verifies.
+func (s *Service) NoteAdoptedHashes(ctx context.Context) {
+	var found bool
+	err := s.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM account
+		WHERE provider_id = 'credential' AND password IS NOT NULL AND password NOT LIKE '$argon2id$%')`).Scan(&found)
+	if err != nil {
+		s.Log.WarnContext(ctx, "could not look for adopted password hashes", "err", db.Translate(err))
+		return
+	}
+	if found {
+		s.Hasher.legacy.Store(true)
+		s.Log.InfoContext(ctx, "some passwords still have their Better Auth hash: each is rehashed at its user's next sign-in")
+	}
+}
