@@ -126,8 +126,13 @@ func Adopt(ctx context.Context, directURL string, opts AdoptOptions, out io.Writ
 
 // inspect tells the kind of the database from its tables in public.
 func inspect(ctx context.Context, tx pgx.Tx) (Kind, []string, []string, error) {
-	rows, err := tx.Query(ctx, `SELECT relname FROM pg_class
-		WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY relname`)
+	// An extension's own relations (pg_stat_statements' views, PostGIS' spatial_ref_sys)
+	// are the extension's, not an application's: a fresh database may have them.
+	rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_class c
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+		ORDER BY c.relname`)
 	if err != nil {
 		return "", nil, nil, err
 	}
