@@ -134,10 +134,12 @@ func TestAdoptSeedStackDatabase(t *testing.T) {
 	}
 
 	a := newAppOn(t, d, nil)
-	for _, c := range []struct{ email, password string }{
-		{"user_0001@example.com", "password123"}, // the seed generator's hash
-		{"user_0002@example.com", "password123"},
-		{"carla@example.org", nfkc[0]}, // better-auth accepts the NFKC form too
+	for _, c := range []struct{ email, password, home, shows string }{
+		// the seed generator's hash; the agent's queue shows the seed's tickets
+		{"user_0001@example.com", "password123", "/desk", "(#T000"},
+		{"user_0002@example.com", "password123", "/admin", ""},
+		// better-auth accepts the NFKC form too; the customer sees the ticket they filed
+		{"carla@example.org", nfkc[0], "/support", "Where is my invoice?"},
 	} {
 		old := queryText(t, d, `SELECT a.password FROM account a JOIN "user" u ON u.id = a.user_id WHERE u.email = $1`, c.email)
 		if r := a.browser().signInWith(c.email, "wrong password"); r.status != http.StatusUnauthorized {
@@ -151,8 +153,12 @@ func TestAdoptSeedStackDatabase(t *testing.T) {
 		if now == old || !strings.HasPrefix(now, "$argon2id$") {
 			t.Errorf("%s: the hash was not rehashed to argon2id: %.20s…", c.email, now)
 		}
-		if r := a.browser().signInWith(c.email, c.password); r.status != http.StatusSeeOther {
-			t.Errorf("sign in again as %s (argon2id now): %d", c.email, r.status)
+		b := a.browser()
+		if r := b.signInWith(c.email, c.password); r.status != http.StatusSeeOther || r.location != c.home {
+			t.Errorf("sign in again as %s (argon2id now): %d to %q, want %s", c.email, r.status, r.location, c.home)
+		}
+		if r := b.get(c.home); r.status != http.StatusOK || !strings.Contains(r.body, c.shows) {
+			t.Errorf("%s at %s: %d, without %q", c.email, c.home, r.status, c.shows)
 		}
 	}
 	if r := a.browser().signInWith("odd@example.org", "anything at all"); r.status != http.StatusUnauthorized {
