@@ -394,17 +394,18 @@ func tablesOf(s shape) []string {
 // printCounts says how many rows each seed table holds (they are all kept).
 func printCounts(ctx context.Context, tx pgx.Tx, out io.Writer) error {
 	var parts []string
-	for _, t := range seedTables {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s', count(*) FROM %s`, t, pgx.Identifier{t}.Sanitize()))
+	for i, t := range seedTables {
+		parts = append(parts, fmt.Sprintf(`SELECT %d AS i, '%s', count(*) FROM %s`, i, t, pgx.Identifier{t}.Sanitize()))
 	}
-	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "))
+	rows, err := tx.Query(ctx, `SELECT x.* FROM (`+strings.Join(parts, " UNION ALL ")+`) x ORDER BY i`)
 	if err != nil {
 		return err
 	}
+	var i int
 	var name string
 	var n int64
 	var line []string
-	_, err = pgx.ForEachRow(rows, []any{&name, &n}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&i, &name, &n}, func() error {
 		line = append(line, fmt.Sprintf("%s %d", name, n))
 		return nil
 	})
