@@ -106,3 +106,18 @@ func TestNoteAdoptedHashes(t *testing.T) {
 		t.Fatal("an adopted hash remains, and the hasher does not know")
 	}
 }
+
+// The sign-in's check turns an unknown format into a wrong password and a warning that
+// names the user, for whoever runs Rapport.
+func TestUnknownHashIsLogged(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	s := &Service{Hasher: NewHasher(1), Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	ok, err := s.verifyPassword(context.Background(), "secret", "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", "user_42")
+	if ok || err != nil {
+		t.Fatalf("got %v, %v; want a plain refusal", ok, err)
+	}
+	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "unknown format") || !strings.Contains(buf.String(), "user_42") {
+		t.Fatalf("log: %q", buf.String())
+	}
+}
