@@ -113,8 +113,8 @@ func runBridge(ctx context.Context, tx pgx.Tx) ([]string, error) {
 var dataProblems = []struct{ what, count string }{
 	{`"user" rows whose email is not lower case (Rapport compares addresses in lower case)`,
 		`SELECT count(*) FROM "user" WHERE email <> lower(email)`},
-	{"users with more than one credential account",
-		`SELECT count(*) FROM (SELECT 1 FROM account WHERE provider_id = 'credential' GROUP BY user_id HAVING count(*) > 1) x`},
+	{"users with more than one account of one provider (00001 allows one per provider and user)",
+		`SELECT count(*) FROM (SELECT 1 FROM account GROUP BY provider_id, user_id HAVING count(*) > 1) x`},
 	{"verification identifiers used by more than one row",
 		`SELECT count(*) FROM (SELECT 1 FROM verification GROUP BY identifier HAVING count(*) > 1) x`},
 	{"companies sharing a domain (00006 makes domains unique)",
