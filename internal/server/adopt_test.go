@@ -177,10 +177,18 @@ func TestAdoptSeedStackDatabase(t *testing.T) {
 }
 
 // An adoption killed midway (its connection terminated after 00008) leaves the
-// database as it was, and a rerun adopts it.
+// database as it was, and a rerun adopts it; so does a goose run that failed on it.
 func TestAdoptKilledMidwayReruns(t *testing.T) {
 	t.Parallel()
 	d := seedStackDB(t, "0.01")
+	// A plain goose run first, as before adoption existed: it fails on 00001 ("user"
+	// exists) and leaves goose's table with nothing applied. Still a seed database.
+	if err := db.Migrate(context.Background(), d.DirectURL(), "up", true, &bytes.Buffer{}); err == nil {
+		t.Fatal("goose applied 00001 over the seed's tables")
+	}
+	if n := queryInt(t, d, `SELECT count(*) FROM goose_db_version`); n != 1 {
+		t.Fatalf("goose left %d history rows", n)
+	}
 	before, fp := rowCounts(t, d), fingerprint(t, d)
 	var out bytes.Buffer
 	_, err := db.Adopt(context.Background(), d.DirectURL(), db.AdoptOptions{AfterStep: func(step string) {
@@ -196,6 +204,7 @@ func TestAdoptKilledMidwayReruns(t *testing.T) {
 		t.Fatalf("a killed adoption left changes behind (%v)", err)
 	}
 	adopt(t, d, db.AdoptOptions{})
+	delete(before, "goose_db_version")
 	after := rowCounts(t, d)
 	for table, n := range before {
 		if after[table] != n {
@@ -204,6 +213,9 @@ func TestAdoptKilledMidwayReruns(t *testing.T) {
 	}
 	if n := queryInt(t, d, `SELECT count(*) FROM goose_db_version WHERE version_id = 39`); n != 1 {
 		t.Errorf("00039 recorded %d times", n)
+	}
+	if n := queryInt(t, d, `SELECT count(*) FROM goose_db_version WHERE version_id = 0`); n != 1 {
+		t.Errorf("goose's version 0 recorded %d times", n)
 	}
 }
 
