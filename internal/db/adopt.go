@@ -95,7 +95,7 @@ func Adopt(ctx context.Context, directURL string, opts AdoptOptions, out io.Writ
 	case KindRapport:
 		fmt.Fprintln(out, "found: Rapport's database (goose history present); nothing to adopt")
 		if opts.Admin != "" {
-			if err := firstAdmin(ctx, tx, opts.Admin, out); err != nil {
+			if err := firstAdmin(ctx, tx, opts.Admin, opts.DryRun, out); err != nil {
 				return kind, err
 			}
 			if !opts.DryRun {
@@ -441,7 +441,7 @@ func printCounts(ctx context.Context, tx pgx.Tx, out io.Writer) error {
 // firstAdmin makes the user with email admin of a Rapport database that has no admin
 // yet (an adoption that committed before --admin was given, or a rerun): --admin names
 // the first admin, it does not hand out admin rights once there is one.
-func firstAdmin(ctx context.Context, tx pgx.Tx, email string, out io.Writer) error {
+func firstAdmin(ctx context.Context, tx pgx.Tx, email string, dry bool, out io.Writer) error {
 	var role string
 	err := tx.QueryRow(ctx, `SELECT role FROM "user" WHERE email = $1`, email).Scan(&role)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -463,6 +463,10 @@ func firstAdmin(ctx context.Context, tx pgx.Tx, email string, out io.Writer) err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE "user" SET role = 'admin' WHERE email = $1`, email); err != nil {
 		return err
+	}
+	if dry {
+		fmt.Fprintf(out, "--admin %s: would be made admin (is %s); dry run, nothing was changed\n", email, role)
+		return nil
 	}
 	fmt.Fprintf(out, "--admin %s: made admin (was %s)\n", email, role)
 	return nil
