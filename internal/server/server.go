@@ -123,6 +123,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	s := New(cfg, log, d, Options{metrics: m})
 	defer s.Close()
+	s.auth.NoteAdoptedHashes(ctx)
 
 	var sender mail.Sender
 	if cfg.SMTP.Enabled() {
