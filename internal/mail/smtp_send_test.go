@@ -2,7 +2,6 @@ package mail_test
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -24,9 +23,9 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 	d := testenv.NewDB(t)
 	ctx := context.Background()
 	const failures = 3
-	srv := startFakeSMTP(t, failures, false)
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{FailFirst: failures})
 	subjects := enqueue(t, d.DB, "retry", 5)
-	w := testWorker(d.DB, mail.NewSMTPSender(srv.config()))
+	w := testWorker(d.DB, mail.NewSMTPSender(srv.Config()))
 
 	sent, err := w.DeliverDue(ctx)
 	if err != nil || sent != len(subjects)-failures {
@@ -69,7 +68,7 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 			t.Errorf("row %d = %+v, want sent on attempt %d with last_error cleared", r.ID, r, wantAttempts)
 		}
 	}
-	byID, bySubject := srv.acceptedBy()
+	byID, bySubject := acceptedBy(t, srv)
 	for _, s := range subjects {
 		if bySubject[s] != 1 {
 			t.Errorf("%s accepted %d times, want 1", s, bySubject[s])
@@ -78,13 +77,11 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 	if len(byID) != len(subjects) {
 		t.Errorf("%d distinct Message-IDs accepted, want %d", len(byID), len(subjects))
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.payloads != len(subjects)+failures {
-		t.Errorf("server received %d payloads, want %d", srv.payloads, len(subjects)+failures)
+	if n := srv.Payloads(); n != len(subjects)+failures {
+		t.Errorf("server received %d payloads, want %d", n, len(subjects)+failures)
 	}
 	retried := 0
-	for id, n := range srv.tried {
+	for id, n := range srv.Tried() {
 		if byID[id] != 1 {
 			t.Errorf("Message-ID %s tried %d times but accepted %d times", id, n, byID[id])
 		}
@@ -99,9 +96,8 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 
 func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 	t.Parallel()
-	srv := startFakeSMTP(t, 0, true)
-	cfg := srv.config()
-	cfg.Username, cfg.Password = "rapport", "s3cret"
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{Username: "rapport", Password: "s3cret"})
+	cfg := srv.Config()
 	m := mail.Message{
 		To:      "Zoë Ångström <zoe@example.com>",
 		Subject: "Votre ticket n°42 a été résolu — merci d'avoir patienté, nous espérons que tout va bien",
@@ -110,16 +106,14 @@ func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 	if err := mail.NewSMTPSender(cfg).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if len(srv.accepted) != 1 {
-		t.Fatalf("server accepted %d messages, want 1", len(srv.accepted))
+	delivered := srv.Messages()
+	if len(delivered) != 1 {
+		t.Fatalf("server accepted %d messages, want 1", len(delivered))
 	}
-	wantAuth := base64.StdEncoding.EncodeToString([]byte("\x00rapport\x00s3cret"))
-	if len(srv.auth) != 1 || srv.auth[0] != "PLAIN "+wantAuth {
-		t.Errorf("AUTH = %q, want PLAIN with the configured credentials", srv.auth)
+	if a := srv.Auths(); len(a) != 1 || a[0] != "rapport:s3cret" {
+		t.Errorf("AUTH = %q, want PLAIN with the configured credentials", a)
 	}
-	got := srv.accepted[0]
+	got := delivered[0].Parse(t)
 	h := got.Header
 	dec := new(mime.WordDecoder)
 	if s, err := dec.DecodeHeader(h.Get("Subject")); err != nil || s != m.Subject {
@@ -146,7 +140,7 @@ func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, h.Get(k), want)
 		}
 	}
-	for _, line := range strings.Split(srv.raw[0], "\n") {
+	for _, line := range strings.Split(string(delivered[0].Raw), "\n") {
 		if len(line) > 998 {
 			t.Errorf("line of %d octets", len(line))
 		}
@@ -170,21 +164,19 @@ func TestSMTPRejectedRecipientIsNotRetried(t *testing.T) {
 	t.Parallel()
 	d := testenv.NewDB(t)
 	ctx := context.Background()
-	srv := startFakeSMTP(t, 0, false)
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{RejectRcpt: func(a string) bool { return strings.Contains(a, "reject") }})
 	for _, to := range []string{"reject@example.com", "ok@example.com"} {
 		if err := mail.Enqueue(ctx, d.DB, mail.Message{To: to, Subject: to, Body: "b"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w := testWorker(d.DB, mail.NewSMTPSender(srv.config()))
+	w := testWorker(d.DB, mail.NewSMTPSender(srv.Config()))
 	for range 3 {
 		if _, err := w.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	srv.mu.Lock()
-	tries := srv.rcpts["TO:<reject@example.com>"]
-	srv.mu.Unlock()
+	tries := srv.Rcpts("reject@example.com")
 	if tries != 1 {
 		t.Errorf("rejected recipient tried %d times, want 1", tries)
 	}
@@ -227,4 +219,16 @@ func TestSMTPSenderRespectsContextDeadline(t *testing.T) {
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("Send took %s past a 200ms deadline", el)
 	}
+}
+
+// acceptedBy counts the sink's accepted messages per Message-ID and per decoded subject.
+func acceptedBy(t *testing.T, srv *testenv.SMTPSink) (byID, bySubject map[string]int) {
+	byID, bySubject = map[string]int{}, map[string]int{}
+	for _, d := range srv.Messages() {
+		m := d.Parse(t)
+		byID[m.Header.Get("Message-ID")]++
+		s, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		bySubject[s]++
+	}
+	return byID, bySubject
 }
