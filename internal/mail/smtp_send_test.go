@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gomail "github.com/emersion/go-message/mail"
 
 	"rapport/internal/config"
 	"rapport/internal/mail"
@@ -231,4 +234,79 @@ func acceptedBy(t *testing.T, srv *testenv.SMTPSink) (byID, bySubject map[string
 		bySubject[s]++
 	}
 	return byID, bySubject
+}
+
+// A threaded reply with an HTML alternative, copies, a reply address and a non-ASCII
+// sender name arrives with each header as written, read back with go-message from what
+// the sink accepted; the copies are recipients of the same delivery.
+func TestSMTPSenderWritesThreadedAlternatives(t *testing.T) {
+	t.Parallel()
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{})
+	m := mail.Message{
+		To: "Carol <carol@example.com>", Cc: []string{"Dan <dan@example.com>", "eve@example.com"},
+		Subject: "Re: Facture n°7 [#0b5e6d3c]", Body: "Bonjour <Carol>,\n\nC'est fait.\n",
+		HTML:     "<p>Bonjour &lt;Carol&gt;,</p><p>C&#39;est fait.</p>",
+		FromName: "Zoë at Rapport Support", ReplyTo: "support+tok123@rapport.test",
+		MessageID: "m2@rapport.test", InReplyTo: "m1@rapport.test", References: []string{"m0@rapport.test", "m1@rapport.test"},
+	}
+	if err := mail.NewSMTPSender(srv.Config()).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Wait(t, 1, 5*time.Second)[0]
+	if strings.Join(got.To, ",") != "carol@example.com,dan@example.com,eve@example.com" {
+		t.Errorf("RCPT TO = %v, want the recipient and both copies", got.To)
+	}
+	r, err := gomail.CreateReader(bytes.NewReader(got.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Header
+	if from, err := h.AddressList("From"); err != nil || len(from) != 1 || from[0].Name != m.FromName || from[0].Address != "no-reply@rapport.test" {
+		t.Errorf("From = %v, %v; want %q <no-reply@rapport.test>", from, err, m.FromName)
+	}
+	if rt, err := h.AddressList("Reply-To"); err != nil || len(rt) != 1 || rt[0].Address != m.ReplyTo {
+		t.Errorf("Reply-To = %v, %v", rt, err)
+	}
+	if cc, err := h.AddressList("Cc"); err != nil || len(cc) != 2 || cc[0].Name != "Dan" {
+		t.Errorf("Cc = %v, %v", cc, err)
+	}
+	if s, err := h.Subject(); err != nil || s != m.Subject {
+		t.Errorf("Subject = %q, %v", s, err)
+	}
+	if id, err := h.MessageID(); err != nil || id != m.MessageID {
+		t.Errorf("Message-ID = %q, %v", id, err)
+	}
+	if ids, err := h.MsgIDList("In-Reply-To"); err != nil || len(ids) != 1 || ids[0] != m.InReplyTo {
+		t.Errorf("In-Reply-To = %v, %v", ids, err)
+	}
+	if ids, err := h.MsgIDList("References"); err != nil || strings.Join(ids, " ") != "m0@rapport.test m1@rapport.test" {
+		t.Errorf("References = %v, %v", ids, err)
+	}
+	if typ, _, _ := h.ContentType(); typ != "multipart/alternative" {
+		t.Errorf("Content-Type = %q, want multipart/alternative", typ)
+	}
+	var parts []string
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ, params, _ := p.Header.(*gomail.InlineHeader).ContentType()
+		b, _ := io.ReadAll(p.Body)
+		parts = append(parts, typ+";"+params["charset"]+"|"+strings.ReplaceAll(string(b), "\r\n", "\n"))
+	}
+	want := []string{"text/plain;utf-8|" + m.Body, "text/html;utf-8|" + m.HTML}
+	if strings.Join(parts, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("parts = %q, want %q", parts, want)
+	}
+	for _, line := range strings.Split(string(got.Raw), "\n") {
+		for _, c := range line {
+			if c > 127 {
+				t.Fatalf("non-ASCII octet on the wire: %q", line)
+			}
+		}
+	}
 }
