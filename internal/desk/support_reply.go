@@ -26,7 +26,7 @@ func RequesterReply(ctx context.Context, tx pgx.Tx, requester *auth.User, key fo
 	if cur.Status == StatusClosed {
 		return ErrClosed
 	}
-	return applyChange(ctx, tx, nil, cur, change{
+	return applyChange(ctx, tx, Outbound{}, cur, change{
 		Actor: requester, Body: body, Status: StatusOpen, Priority: cur.Priority,
 		AssigneeID: cur.AssigneeID, Team: cur.Team,
 	})

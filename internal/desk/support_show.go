@@ -28,7 +28,9 @@ SELECT id, subject, status, priority, created_at FROM tickets WHERE id = $1 AND 
 // this query cannot show a note, or another customer's thread, whatever id it is given.
 const publicThreadSQL = `
 SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
-       m.author_id <> t.requester_id AS from_staff, m.created_at
+       m.author_id <> t.requester_id AS from_staff, m.created_at,
+       coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size) ORDER BY f.created_at, f.id)
+       FROM attachments f WHERE f.message_id = m.id), '[]') AS files
 FROM ticket_messages m
 JOIN tickets t ON t.id = m.ticket_id
 JOIN "user" u ON u.id = m.author_id

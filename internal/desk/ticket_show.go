@@ -81,7 +81,9 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
        t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
        coalesce((SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
            SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
-                  m.author_id <> t.requester_id AS from_staff, m.created_at
+                  m.author_id <> t.requester_id AS from_staff, m.created_at,
+                  coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size) ORDER BY f.created_at, f.id)
+                           FROM attachments f WHERE f.message_id = m.id), '[]') AS files
            FROM ticket_messages m
            JOIN "user" u ON u.id = m.author_id
            WHERE m.ticket_id = $1) m), '[]') AS thread,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -83,12 +82,12 @@ func (f *ticketForm) validateAgainst(cur lockedTicket) {
 // in the form.
 var errInvalid = errors.New("invalid form")
 
-// updateTicket applies f to ticket id as actor in tx (it locks the ticket; emails link
-// under base). It returns ErrStale when the ticket changed after f was loaded, ErrClosed
+// updateTicket applies f to ticket id as actor in tx (it locks the ticket; emails are
+// addressed by out). It returns ErrStale when the ticket changed after f was loaded, ErrClosed
 // for a closed ticket and errInvalid with f.Errors filled; in each case it writes
 // nothing, and the caller rolls back. A repeat of the form's key (claimed with the lock)
 // writes nothing either, and returns a *form.Repeat.
-func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.User, id string, f *ticketForm) error {
+func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, id string, f *ticketForm) error {
 	claim := form.Claim{UserID: actor.ID, Key: f.Key, To: "/desk/tickets/" + id}
 	cur, err := lockTicket(ctx, tx, id, nil, claim)
 	if err != nil {
@@ -126,7 +125,7 @@ func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.Use
 	if f.Team != "" {
 		ch.Team = &f.Team
 	}
-	return applyChange(ctx, tx, base, cur, ch)
+	return applyChange(ctx, tx, out, cur, ch)
 }
 
 // TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
@@ -149,7 +148,7 @@ func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	before := f
 	ctx := r.Context()
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		return updateTicket(ctx, tx, s.BaseURL, auth.UserFrom(ctx), id, &f)
+		return updateTicket(ctx, tx, s.outbound(), auth.UserFrom(ctx), id, &f)
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return
