@@ -20,6 +20,12 @@ type Limits struct {
 	Message int64 // all the files of one message
 }
 
+// MaxFile is the limit on one file, the default when unset.
+func (l Limits) MaxFile() int64 { return l.file() }
+
+// MaxMessage is the limit on one message's files, the default when unset.
+func (l Limits) MaxMessage() int64 { return l.message() }
+
 func (l Limits) file() int64 {
 	if l.File <= 0 {
 		return DefaultMaxFile

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -65,6 +66,7 @@ type supportTicketView struct {
 	Errors  form.Errors
 	Problem string   // a problem with the whole form
 	Key     form.Key // the reply form's one-time key; a fresh one when ""
+	Limits  attach.Limits
 }
 
 // SupportTicketShow shows one of the customer's tickets (GET /support/tickets/{id}).
@@ -84,7 +86,7 @@ func (s *Service) renderMyTicket(w http.ResponseWriter, r *http.Request, status 
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v.Ticket, v.Thread, v.Now = t, thread, s.now()
+	v.Ticket, v.Thread, v.Now, v.Limits = t, thread, s.now(), s.Attachments
 	if v.Key == "" {
 		v.Key = form.NewKey()
 	}

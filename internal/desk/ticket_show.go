@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -149,6 +150,8 @@ type deskTicketView struct {
 	Problem string
 	// Stale says who changed the ticket since the form was loaded; nothing was posted.
 	Stale string
+	// Limits are the attachment limits the form states.
+	Limits attach.Limits
 }
 
 // TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
@@ -173,7 +176,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	t, msgs := d.deskTicket, d.Thread
-	v.Now, v.Me = s.now(), auth.UserFrom(ctx).ID
+	v.Now, v.Me, v.Limits = s.now(), auth.UserFrom(ctx).ID, s.Attachments
 	v.Ticket, v.Thread, v.History = t, msgs, d.History
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))

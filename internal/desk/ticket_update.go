@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -29,6 +30,8 @@ type ticketForm struct {
 	Errors  form.Errors
 	// Key is the form's one-time key: a second submit of it changes nothing.
 	Key form.Key
+	// Uploads are the files attached to the reply or note.
+	Uploads []*attach.Upload
 }
 
 func parseTicketForm(r *http.Request) ticketForm {
@@ -51,6 +54,9 @@ func (f *ticketForm) Validate() {
 	checkBody(f.Errors, "body", f.Body, false)
 	if f.Internal && strings.TrimSpace(f.Body) == "" {
 		f.Errors.Add("body", "Write the internal note, or untick “Internal note”.")
+	}
+	if len(f.Uploads) > 0 && strings.TrimSpace(f.Body) == "" {
+		f.Errors.Add("body", "Write a reply or a note to go with the files.")
 	}
 	if !f.Priority.Valid() {
 		f.Errors.Add("priority", "Choose one of the priorities.")
@@ -102,7 +108,7 @@ func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User
 	f.validateAgainst(cur)
 	ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
 	if strings.TrimSpace(f.Body) != "" {
-		ch.Body = f.Body
+		ch.Body, ch.Uploads = f.Body, f.Uploads
 	}
 	if f.AssigneeID != "" {
 		a, err := assignableAgent(ctx, tx, f.AssigneeID)
@@ -129,17 +135,30 @@ func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User
 }
 
 // TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
-// internal note and the status, priority, assignee and team, in one transaction.
+// internal note with its files and the status, priority, assignee and team, in one
+// transaction. The form is multipart (a plain one is read too, without files).
 func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.Pages.PathID(w, r, "id")
-	if !ok || !s.Pages.ParseForm(w, r) {
+	if !ok {
+		return
+	}
+	files, ok := s.readFiles(w, r)
+	if !ok {
+		return
+	}
+	defer files.Close()
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	if _, ok := s.Pages.FormKey(w, r); !ok {
 		return
 	}
 	f := parseTicketForm(r)
+	f.Uploads = files.Uploads
 	f.Validate()
+	if files.Problem != "" {
+		f.Errors.Add("files", files.Problem)
+	}
 	v := deskTicketView{Form: f}
 	if !f.Errors.OK() {
 		s.renderDeskTicket(w, r, http.StatusUnprocessableEntity, v, true)
