@@ -62,4 +62,3 @@ func pathEscape(s string) string {
 	}
 	return b.String()
 }
-

@@ -10,9 +10,9 @@ import (
 
 	"rapport/internal/attach"
 	"rapport/internal/db"
-	"rapport/internal/mail"
 	"rapport/internal/httpx"
 	"rapport/internal/live"
+	"rapport/internal/mail"
 )
 
 // Service holds what the desk's handlers need.
