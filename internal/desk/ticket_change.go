@@ -28,6 +28,8 @@ type lockedTicket struct {
 	// ticket's reply-address token (nil until first set: applyChange sets it).
 	CcAddrs    []string `db:"cc_addrs"`
 	ReplyToken *string  `db:"reply_token"`
+	// MailThread is the ticket's mail thread so far, oldest first (threadEmails).
+	MailThread []threadID `db:"mail_thread"`
 	// Claimed is false when the form's key was used before (form.Claim).
 	Claimed bool `db:"claimed"`
 }
@@ -44,6 +46,8 @@ WITH claim AS (
 SELECT t.id, t.subject, t.status, t.priority, t.assignee_id, t.team, t.version,
        t.requester_id, r.name AS requester_name, r.email AS requester_email,
        t.cc_addrs, t.reply_token,
+       coalesce((SELECT json_agg(json_build_object('message_id', i.message_id, 'public', i.public) ORDER BY i.seq)
+                 FROM ticket_mail_ids i WHERE i.ticket_id = t.id), '[]') AS mail_thread,
        ($4 = '' OR EXISTS (SELECT FROM claim)) AS claimed
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
@@ -157,7 +161,7 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 	if err != nil {
 		return err
 	}
-	if err := threadEmails(ctx, tx, out.domain(), cur.ID, messageID, msgs); err != nil {
+	if err := threadEmails(ctx, tx, out.domain(), cur, messageID, msgs); err != nil {
 		return err
 	}
 	for _, m := range msgs {

@@ -15,49 +15,40 @@ import (
 const maxReferences = 12
 
 type threadID struct {
-	MessageID string `db:"message_id"`
-	Public    bool   `db:"public"`
+	MessageID string `json:"message_id"`
+	Public    bool   `json:"public"`
 }
 
-const threadIDsSQL = `
-SELECT message_id, public FROM ticket_mail_ids WHERE ticket_id = $1 ORDER BY seq`
-
-// The ticket's opening message, under an id of our own, when no mail opened the ticket
-// (the portal's form): the thread's root, so every notification threads under it.
-const threadRootSQL = `
+// The new ids in one statement: the thread's root first when the ticket has none yet
+// (the portal's form opened it, not a mail: an id of our own for its first message,
+// so every notification threads under it), then each email's, against the message the
+// change added (NULL for none).
+const recordThreadSQL = `
 INSERT INTO ticket_mail_ids (message_id, ticket_id, ticket_message_id, inbound, public)
-SELECT $2, $1, (SELECT id FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 1), true, true
-ON CONFLICT DO NOTHING`
+SELECT x.id, $1,
+       CASE WHEN x.root THEN (SELECT id FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 1)
+            ELSE nullif($3, '')::uuid END,
+       x.root, x.pub
+FROM unnest($2::text[], $4::bool[], $5::bool[]) WITH ORDINALITY AS x(id, pub, root, n)
+ORDER BY x.n
+ON CONFLICT (message_id) DO NOTHING`
 
-const recordOutSQL = `
-INSERT INTO ticket_mail_ids (message_id, ticket_id, ticket_message_id, inbound, public)
-SELECT unnest($2::text[]), $1, $3, false, unnest($4::bool[])`
-
-// threadEmails makes msgs replies in ticket's mail thread, in tx: each gets a new
-// Message-ID, In-Reply-To the thread's latest mail its recipient can have seen and
-// References the chain before it; the ids are recorded for the ticket (and for
-// messageID, the message the change added, "" for none), so an answer to any of them
-// finds the ticket. Two statements whatever the number of emails.
-func threadEmails(ctx context.Context, tx pgx.Tx, domain, ticketID, messageID string, msgs []ticketMail) error {
+// threadEmails makes msgs replies in cur's mail thread (read with the ticket's lock),
+// in tx: each gets a new Message-ID, In-Reply-To the thread's latest mail its recipient
+// can have seen and References the chain before it; the ids are recorded for the
+// ticket (and for messageID, the message the change added, "" for none), so an answer
+// to any of them finds the ticket. One statement whatever the number of emails.
+func threadEmails(ctx context.Context, tx pgx.Tx, domain string, cur lockedTicket, messageID string, msgs []ticketMail) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, threadIDsSQL, ticketID)
-	if err != nil {
-		return db.Translate(err)
-	}
-	thread, err := pgx.CollectRows(rows, pgx.RowToStructByName[threadID])
-	if err != nil {
-		return db.Translate(err)
-	}
+	thread := cur.MailThread
 	var ids []string
-	var public []bool
+	var public, root []bool
 	if len(thread) == 0 {
-		root := "ticket." + ticketID + "@" + domain
-		if _, err := tx.Exec(ctx, threadRootSQL, ticketID, root); err != nil {
-			return db.Translate(err)
-		}
-		thread = append(thread, threadID{MessageID: root, Public: true})
+		id := "ticket." + cur.ID + "@" + domain
+		thread = []threadID{{MessageID: id, Public: true}}
+		ids, public, root = append(ids, id), append(public, true), append(root, true)
 	}
 	for i := range msgs {
 		var chain []string
@@ -74,13 +65,9 @@ func threadEmails(ctx context.Context, tx pgx.Tx, domain, ticketID, messageID st
 		if len(chain) > 0 {
 			msgs[i].InReplyTo = chain[len(chain)-1]
 		}
-		ids, public = append(ids, msgs[i].MessageID), append(public, msgs[i].Public)
+		ids, public, root = append(ids, msgs[i].MessageID), append(public, msgs[i].Public), append(root, false)
 	}
-	var msgID *string
-	if messageID != "" {
-		msgID = &messageID
-	}
-	if _, err := tx.Exec(ctx, recordOutSQL, ticketID, ids, msgID, public); err != nil {
+	if _, err := tx.Exec(ctx, recordThreadSQL, cur.ID, ids, messageID, public, root); err != nil {
 		return fmt.Errorf("record message ids: %w", db.Translate(err))
 	}
 	return nil

@@ -459,14 +459,16 @@ func TestCreateFormStatements(t *testing.T) {
 		{"customer1@example.com", "/support/tickets/" + ticket + "/reply", func() url.Values {
 			return url.Values{"body": {"Here is the VAT number."}}
 		}, 8},
-		// The bench's agent reply: the status as it is (8), then a reply that changes it
-		// (one more: the status history).
+		// The bench's agent reply: the status as it is (9), then a reply that changes it
+		// (one more: the status history). Issue 12 adds one: the email's Message-ID (and
+		// the thread's root, in the same statement) recorded in ticket_mail_ids, so an
+		// answer by mail finds the ticket; the thread so far is read with the lock.
 		{"agent1@example.com", "/desk/tickets/" + ticket, func() url.Values {
 			return url.Values{"body": {"Thanks, reissuing."}, "status": {"open"}, "priority": {"normal"}, "version": {version()}}
-		}, 8},
+		}, 9},
 		{"agent1@example.com", "/desk/tickets/" + ticket, func() url.Values {
 			return url.Values{"body": {"Reissued."}, "status": {"pending"}, "priority": {"normal"}, "version": {version()}}
-		}, 9},
+		}, 10},
 		{"admin@example.com", "/admin/pipelines", func() url.Values { return url.Values{"name": {"Budget pipeline"}} }, 5},
 		{"admin@example.com", "/admin/sla", func() url.Values {
 			return url.Values{"name": {"Budget policy"}, "priority": {"low"}, "first_response_mins": {"60"}, "resolve_mins": {"120"}}
