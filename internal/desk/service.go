@@ -32,6 +32,9 @@ type Service struct {
 	Mail Outbound
 	// Attachments bounds uploads; the zero value is the defaults.
 	Attachments attach.Limits
+	// Work bounds the database work after an upload was read (REQUEST_TIMEOUT; zero
+	// is 10s): reading the upload has a deadline of its own.
+	Work time.Duration
 	// Now is the clock SLA states are shown at (tests fix it); nil is time.Now.
 	Now func() time.Time
 }

@@ -109,11 +109,11 @@ func (s *Service) SupportTicketNew(w http.ResponseWriter, r *http.Request) {
 
 // SupportTicketCreate files a ticket (POST /support/tickets) and shows it.
 func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
-	files, ok := s.readFiles(w, r)
+	files, r, done, ok := s.readFiles(w, r)
 	if !ok {
 		return
 	}
-	defer files.Close()
+	defer done()
 	if !s.Pages.ParseForm(w, r) {
 		return
 	}

@@ -45,11 +45,11 @@ func (s *Service) SupportReplyCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	files, ok := s.readFiles(w, r)
+	files, r, done, ok := s.readFiles(w, r)
 	if !ok {
 		return
 	}
-	defer files.Close()
+	defer done()
 	if !s.Pages.ParseForm(w, r) {
 		return
 	}

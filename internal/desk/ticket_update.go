@@ -142,11 +142,11 @@ func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	files, ok := s.readFiles(w, r)
+	files, r, done, ok := s.readFiles(w, r)
 	if !ok {
 		return
 	}
-	defer files.Close()
+	defer done()
 	if !s.Pages.ParseForm(w, r) {
 		return
 	}

@@ -12,6 +12,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"rapport/internal/auth"
 )
 
 // upload is one file of a multipart post.
@@ -326,5 +329,44 @@ func TestAttachmentUploadStreamsInBoundedMemory(t *testing.T) {
 	}
 	if n := d.a.count(t, `SELECT count(*) FROM attachments`); n != 0 {
 		t.Errorf("%d attachments after a refused upload", n)
+	}
+}
+
+// An upload slower than the page deadline and the server's read timeout (both 1s here)
+// still lands: reading the form has a deadline of its own, and the database work after
+// it gets a fresh REQUEST_TIMEOUT.
+func TestAttachmentSlowUploadOutlivesPageTimeouts(t *testing.T) {
+	t.Parallel()
+	a := newDeskAppWith(t, map[string]string{"REQUEST_TIMEOUT": "1s"}, func(s *http.Server) {
+		s.ReadTimeout, s.WriteTimeout = time.Second, time.Second
+	})
+	a.user(auth.RoleCustomer, "carol@example.com")
+	carol := a.browser()
+	carol.signIn("carol@example.com")
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField(keyField, newKey())
+		_ = mw.WriteField("subject", "Slow line")
+		_ = mw.WriteField("body", "Uploading over a slow line.")
+		w, _ := mw.CreateFormFile("files", "slow.txt")
+		for i := range 5 {
+			time.Sleep(500 * time.Millisecond)
+			_, _ = fmt.Fprintf(w, "part %d\n", i)
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/support/tickets", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", a.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	start := time.Now()
+	r := carol.do(req)
+	wantStatus(t, "a 2.5 s upload", r, http.StatusSeeOther)
+	if el := time.Since(start); el < 2*time.Second {
+		t.Fatalf("the upload took %s: the test did not outlast the timeouts", el)
+	}
+	if n := a.count(t, `SELECT count(*) FROM attachments WHERE name = 'slow.txt' AND size = 35`); n != 1 {
+		t.Errorf("%d slow.txt files of 35 bytes stored, want 1", n)
 	}
 }

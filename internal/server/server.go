@@ -85,7 +85,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.activity = &activity.Service{DB: d, Pages: pages, Log: log, BaseURL: cfg.BaseURL}
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL,
-		Mail:        deskOutbound(cfg),
+		Mail: deskOutbound(cfg), Work: cfg.RequestTimeout,
 		Attachments: attach.Limits{File: cfg.AttachmentMaxFile, Message: cfg.AttachmentMaxMessage}}
 	s.audit = &audit.Service{DB: d, Pages: pages}
 	wireCrossLinks(d, s.crm, s.desk)
