@@ -11,8 +11,11 @@ ALTER TABLE mail_outbox
     ADD COLUMN message_id  text,
     ADD COLUMN in_reply_to text NOT NULL DEFAULT '',
     ADD COLUMN refs        text[] NOT NULL DEFAULT '{}';
+-- A bounce names the Message-ID it returns: the inbound side finds the mail by it.
+CREATE INDEX mail_outbox_message_id_idx ON mail_outbox (message_id) WHERE message_id IS NOT NULL;
 
 -- +goose Down
+DROP INDEX mail_outbox_message_id_idx;
 ALTER TABLE mail_outbox
     DROP COLUMN cc, DROP COLUMN from_name, DROP COLUMN reply_to, DROP COLUMN html_body,
     DROP COLUMN message_id, DROP COLUMN in_reply_to, DROP COLUMN refs;

@@ -3,6 +3,7 @@ package desk
 import (
 	"embed"
 	"errors"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 
@@ -76,7 +77,7 @@ func ticketEmails(out Outbound, cur lockedTicket, ch change) ([]ticketMail, erro
 			m.FromName = ch.Actor.Name + " at " + out.Sender
 		}
 		if public {
-			m.Cc = cur.CcAddrs
+			m.Cc = copies(cur.CcAddrs, cur.RequesterEmail, out.Support)
 			m.ReplyTo = replyAddress(out.Support, cur.ReplyToken)
 		}
 		msgs, err = append(msgs, ticketMail{Message: m, Public: public}), errors.Join(err, e2)
@@ -102,6 +103,33 @@ func ticketEmails(out Outbound, cur lockedTicket, ch change) ([]ticketMail, erro
 	}
 	return msgs, err
 }
+
+// copies are the ticket's copies a reply keeps: each a valid address, once, never the
+// requester (already the recipient) nor the desk's own address in any +tag form (a
+// copy to ourselves would come back as mail to the ticket), at most maxCopies.
+func copies(cc []string, requester, support string) []string {
+	seen := map[string]bool{strings.ToLower(requester): true}
+	local, domain, _ := strings.Cut(strings.ToLower(support), "@")
+	var out []string
+	for _, c := range cc {
+		a, err := netmail.ParseAddress(c)
+		if err != nil || strings.ContainsAny(c, "\r\n") {
+			continue
+		}
+		addr := strings.ToLower(a.Address)
+		l, d, _ := strings.Cut(addr, "@")
+		l, _, _ = strings.Cut(l, "+")
+		if seen[addr] || (support != "" && l == local && d == domain) || len(out) == maxCopies {
+			continue
+		}
+		seen[addr] = true
+		out = append(out, a.String())
+	}
+	return out
+}
+
+// maxCopies bounds a reply's copies.
+const maxCopies = 20
 
 // replyAddress is support's +token form (support+tok@example.com), or "" without
 // either.

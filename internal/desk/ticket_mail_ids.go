@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
+	netmail "net/mail"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -79,10 +81,17 @@ func TicketByReplyToken(ctx context.Context, q db.Querier, token string) (string
 const setTicketCcSQL = `UPDATE tickets SET cc_addrs = $2 WHERE id = $1`
 
 // SetTicketCc keeps cc, the copies of the email that opened the ticket, as the copies
-// of the desk's public replies (addresses as "Name <addr>" or bare).
+// of the desk's public replies (addresses as "Name <addr>" or bare). An address that
+// does not parse is db.ErrBadValue and nothing is kept; the replies leave out the
+// requester and the desk's own address (copies).
 func SetTicketCc(ctx context.Context, q db.Querier, ticketID string, cc []string) error {
 	if cc == nil {
 		cc = []string{}
+	}
+	for _, c := range cc {
+		if _, err := netmail.ParseAddress(c); err != nil || strings.ContainsAny(c, "\r\n") {
+			return fmt.Errorf("%w: copy %q is not an address", db.ErrBadValue, c)
+		}
 	}
 	tag, err := q.Exec(ctx, setTicketCcSQL, ticketID, cc)
 	if err != nil {

@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
+	"rapport/internal/db"
 	"rapport/internal/mail"
 	"rapport/internal/testenv"
 )
@@ -54,7 +56,11 @@ func TestRepliesAreThreadedMail(t *testing.T) {
 	sink := testenv.NewSMTP(t, testenv.SMTPOptions{})
 	id := f.ticket("Invoice «wrong» VAT", "Please fix the VAT number.")
 	ctx := context.Background()
-	if err := SetTicketCc(ctx, f.d.DB, id, []string{"Dan Boss <dan@example.com>"}); err != nil {
+	if err := SetTicketCc(ctx, f.d.DB, id, []string{"Dan Boss <dan@example.com>", "not an address"}); !errors.Is(err, db.ErrBadValue) {
+		t.Fatalf("SetTicketCc with a bad address = %v, want ErrBadValue", err)
+	}
+	// The desk's own address (in a +tag form too) and the requester are never copied.
+	if err := SetTicketCc(ctx, f.d.DB, id, []string{"Dan Boss <dan@example.com>", "support+old@rapport.test", "CAROL@example.com", "dan@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, fm := range []ticketForm{
