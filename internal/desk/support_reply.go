@@ -19,18 +19,25 @@ import (
 // db.ErrNotFound. The reply form's key is claimed with the lock: a repeat adds nothing
 // (*form.Repeat). The requester's own reply emails nobody.
 func RequesterReply(ctx context.Context, tx pgx.Tx, requester *auth.User, key form.Key, id, body string) error {
+	_, err := requesterReply(ctx, tx, requester, key, id, body, nil)
+	return err
+}
+
+// RequesterReplyMessage is RequesterReply returning the new message's id, to attach
+// files to it (attach.Save) in the same transaction: the email side's answers.
+func RequesterReplyMessage(ctx context.Context, tx pgx.Tx, requester *auth.User, key form.Key, id, body string) (string, error) {
 	return requesterReply(ctx, tx, requester, key, id, body, nil)
 }
 
-// requesterReply is RequesterReply with the reply's files.
-func requesterReply(ctx context.Context, tx pgx.Tx, requester *auth.User, key form.Key, id, body string, files []*attach.Upload) error {
+// requesterReply is RequesterReply with the reply's files; it returns the message's id.
+func requesterReply(ctx context.Context, tx pgx.Tx, requester *auth.User, key form.Key, id, body string, files []*attach.Upload) (string, error) {
 	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
 	cur, err := lockTicket(ctx, tx, id, &requester.ID, claim)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if cur.Status == StatusClosed {
-		return ErrClosed
+		return "", ErrClosed
 	}
 	return applyChange(ctx, tx, Outbound{}, cur, change{
 		Actor: requester, Body: body, Status: StatusOpen, Priority: cur.Priority,
@@ -68,7 +75,8 @@ func (s *Service) SupportReplyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		return requesterReply(ctx, tx, auth.UserFrom(ctx), key, id, v.Body, files.Uploads)
+		_, err := requesterReply(ctx, tx, auth.UserFrom(ctx), key, id, v.Body, files.Uploads)
+		return err
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return

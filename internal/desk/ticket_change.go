@@ -134,41 +134,40 @@ INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) 
 // applyChange writes ch to the ticket cur, locked in tx: the message and its files, the
 // ticket with its clock bookkeeping and a new version, the status history, the emails
 // (requester and new assignee, never an internal note; addressed and threaded by out)
-// and the live queues' event.
-func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket, ch change) error {
-	var messageID string
+// and the live queues' event. It returns the new message's id ("" for none).
+func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket, ch change) (messageID string, err error) {
 	if ch.Body != "" {
 		if err := tx.QueryRow(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal).Scan(&messageID); err != nil {
-			return db.Translate(err)
+			return "", db.Translate(err)
 		}
 		for _, u := range ch.Uploads {
 			f, err := u.Save(ctx, tx, cur.ID, messageID)
 			if err != nil {
-				return err
+				return "", err
 			}
 			ch.Files = append(ch.Files, fileRef{ID: f.ID, Name: f.Name})
 		}
 	}
 	if err := tx.QueryRow(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID).Scan(&cur.ReplyToken); err != nil {
-		return db.Translate(err)
+		return "", db.Translate(err)
 	}
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
-			return db.Translate(err)
+			return "", db.Translate(err)
 		}
 	}
 	msgs, err := ticketEmails(out, cur, ch)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := threadEmails(ctx, tx, out.domain(), cur, messageID, msgs); err != nil {
-		return err
+		return "", err
 	}
 	for _, m := range msgs {
 		if err := mail.Enqueue(ctx, tx, m.Message); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: string(ch.Status), Priority: string(ch.Priority),
+	return messageID, notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: string(ch.Status), Priority: string(ch.Priority),
 		Actor: ch.Actor.ID, ActorName: ch.Actor.Name, What: ch.what(cur)})
 }

@@ -131,7 +131,8 @@ func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User
 	if f.Team != "" {
 		ch.Team = &f.Team
 	}
-	return applyChange(ctx, tx, out, cur, ch)
+	_, err = applyChange(ctx, tx, out, cur, ch)
+	return err
 }
 
 // TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
