@@ -88,9 +88,12 @@ var ErrMalformed = errors.New("malformed multipart form")
 // ReadForm reads r's multipart/form-data body part by part (never ParseMultipartForm of
 // everything): the text fields into r.PostForm, so form.Text, form.Body and the form's
 // one-time key read them as from a plain form, and each file in fileField to a spool
-// file, stopping at a file over lim.File or files together over lim.Message. The whole
-// body is capped (http.MaxBytesReader) at the message limit plus the fields' allowance,
-// so an oversized upload is cut off while it streams, not after. A file over a limit
+// file, stopping at a file over lim.File or files together over lim.Message. After a
+// refused file the rest of the body is read and dropped, so that a browser still
+// sending it gets the page that says why (a server that hangs up mid-upload shows the
+// user a reset connection instead); the whole body is capped (http.MaxBytesReader) at
+// twice the message limit plus the fields' allowance, so what an oversized upload costs
+// is bounded and nothing of it is held in memory. A file over a limit
 // is refused with Form.Problem set (and no file kept), the text read before it kept:
 // the forms put their file field last. A body that is not multipart is left to the
 // caller's plain form parsing: ReadForm returns an empty Form. The caller closes the Form.
@@ -100,7 +103,7 @@ func ReadForm(w http.ResponseWriter, r *http.Request, fileField string, lim Limi
 	if err != nil || mt != "multipart/form-data" {
 		return f, nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, lim.message()+maxFields)
+	r.Body = http.MaxBytesReader(w, r.Body, 2*lim.message()+maxFields)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return f, fmt.Errorf("%w: %w", ErrMalformed, err)
