@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestAccountEmailWording(t *testing.T) {
 		names = append(names, c.name)
 		got, err := emails.Message(c.name, "sam@example.com", c.data)
 		c.want.To = "sam@example.com"
-		if err != nil || got != c.want {
+		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s (%v):\n got %q\nwant %q", c.name, err, got, c.want)
 		}
 	}

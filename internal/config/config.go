@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -42,6 +43,15 @@ type Config struct {
 	ShutdownDrain time.Duration
 
 	SMTP SMTP
+	// SupportAddress is the desk's address (SUPPORT_ADDRESS, default SMTP_FROM's
+	// address): customers' answers go to its +token form, support+<token>@domain.
+	SupportAddress string
+
+	// AttachmentMaxFile and AttachmentMaxMessage bound uploads, in bytes: one file
+	// (ATTACHMENT_MAX_FILE_MB, default 10) and all the files of one message
+	// (ATTACHMENT_MAX_MESSAGE_MB, default 25).
+	AttachmentMaxFile    int64
+	AttachmentMaxMessage int64
 
 	// LogFormat is "json" or "text".
 	LogFormat string
@@ -128,6 +138,22 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SMTP.From = getenvDefault(getenv, "SMTP_FROM", "Rapport <no-reply@localhost>")
 	if c.SMTP.Host != "" && strings.TrimSpace(getenv("SMTP_FROM")) == "" {
 		errs = append(errs, errors.New("SMTP_FROM is required when SMTP_HOST is set"))
+	}
+
+	c.SupportAddress = strings.TrimSpace(getenv("SUPPORT_ADDRESS"))
+	if c.SupportAddress == "" {
+		if a, err := netmail.ParseAddress(c.SMTP.From); err == nil {
+			c.SupportAddress = a.Address
+		}
+	} else if a, err := netmail.ParseAddress(c.SupportAddress); err != nil || strings.ContainsAny(a.Address, "+\r\n") {
+		errs = append(errs, fmt.Errorf("SUPPORT_ADDRESS must be a plain address such as support@example.com (no +tag), got %q", c.SupportAddress))
+	} else {
+		c.SupportAddress = a.Address
+	}
+	c.AttachmentMaxFile = int64(intVar(getenv, "ATTACHMENT_MAX_FILE_MB", 10, 1, 1024, &errs)) << 20
+	c.AttachmentMaxMessage = int64(intVar(getenv, "ATTACHMENT_MAX_MESSAGE_MB", 25, 1, 4096, &errs)) << 20
+	if c.AttachmentMaxFile > c.AttachmentMaxMessage {
+		errs = append(errs, errors.New("ATTACHMENT_MAX_FILE_MB must not exceed ATTACHMENT_MAX_MESSAGE_MB"))
 	}
 
 	c.LogFormat = getenvDefault(getenv, "LOG_FORMAT", "json")

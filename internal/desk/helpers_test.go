@@ -136,7 +136,7 @@ func (f *fixture) update(actor *auth.User, id string, form any) error {
 	}
 	p.Version = f.facts(id).Version
 	ctx := context.Background()
-	return f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, f.s.BaseURL, actor, id, p) })
+	return f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, f.s.outbound(), actor, id, p) })
 }
 
 // reply adds requester's reply to ticket id, in a transaction as the handler does.

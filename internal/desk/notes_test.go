@@ -99,11 +99,11 @@ func TestNoteEmailsNobody(t *testing.T) {
 	cur := lockedTicket{ID: "0b5e6d3c-1111-4222-8333-944455556666", Subject: "S", Status: StatusOpen,
 		RequesterID: "req", RequesterName: "Carol", RequesterEmail: "carol@example.com"}
 	f := &auth.User{ID: "agent", Name: "Jordan Lee", Role: auth.RoleAgent}
-	msgs, err := ticketEmails(nil, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusPending})
+	msgs, err := ticketEmails(Outbound{}, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusPending})
 	if err != nil || len(msgs) != 0 {
 		t.Fatalf("a note sent %d emails", len(msgs))
 	}
-	msgs, err = ticketEmails(nil, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusSolved})
+	msgs, err = ticketEmails(Outbound{}, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusSolved})
 	if err != nil || len(msgs) != 1 || strings.Contains(msgs[0].Body, "SECRET") || !strings.HasPrefix(msgs[0].Subject, "Solved:") {
 		t.Fatalf("note and solve: %+v", msgs)
 	}

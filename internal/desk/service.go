@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"time"
 
+	"rapport/internal/attach"
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 	"rapport/internal/live"
+	"rapport/internal/mail"
 )
 
 // Service holds what the desk's handlers need.
@@ -26,6 +28,13 @@ type Service struct {
 	CRM func(ctx context.Context, email string) (*CRMContext, error)
 	// BaseURL, when set, makes emails carry a link to the ticket.
 	BaseURL *url.URL
+	// Mail addresses and signs the desk's emails (its Base is BaseURL).
+	Mail Outbound
+	// Attachments bounds uploads; the zero value is the defaults.
+	Attachments attach.Limits
+	// Work bounds the database work after an upload was read (REQUEST_TIMEOUT; zero
+	// is 10s): reading the upload has a deadline of its own.
+	Work time.Duration
 	// Now is the clock SLA states are shown at (tests fix it); nil is time.Now.
 	Now func() time.Time
 }
@@ -45,6 +54,21 @@ type CRMDeal struct {
 	Title       string
 	StageLabel  string // the CRM's name for the deal's stage
 	AmountCents int64
+}
+
+// outbound is s.Mail with its links under BaseURL.
+func (s *Service) outbound() Outbound {
+	o := s.Mail
+	o.Base = s.BaseURL
+	return o
+}
+
+// domain is where Message-IDs are minted: Domain, else the support address's.
+func (o Outbound) domain() string {
+	if o.Domain != "" {
+		return o.Domain
+	}
+	return mail.Domain(o.Support)
 }
 
 func (s *Service) now() time.Time {

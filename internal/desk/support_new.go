@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -40,6 +41,7 @@ type newTicketForm struct {
 	Body    string
 	Errors  form.Errors
 	Key     form.Key // the form's one-time key
+	Limits  attach.Limits
 }
 
 // Validate fills f.Errors.
@@ -62,38 +64,56 @@ WITH claim AS (
     SELECT $4::uuid, $1, $2, $1 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
     RETURNING id, priority
 ), m AS (
-    INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
+    INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t RETURNING id
 ), h AS (
     INSERT INTO ticket_status_changes (ticket_id, actor_id, to_status) SELECT id, $1, 'open' FROM t
 )
-SELECT id, priority FROM t`
+SELECT t.id, t.priority, m.id AS message_id FROM t, m`
 
 // CreateTicket files a ticket for requester with its first message on q, and tells the
 // live queues once q's transaction commits (the handler runs it in one, s.DB.InTx). The
 // form's key is claimed in the same statement: a repeat of it files nothing and returns
 // a *form.Repeat. An empty key claims nothing (fixtures, seeds).
 func CreateTicket(ctx context.Context, q db.Querier, requester *auth.User, key form.Key, subject, body string) (string, error) {
+	t, err := CreateTicketMessage(ctx, q, requester, key, subject, body)
+	return t.ID, err
+}
+
+// NewTicket is a ticket just filed, and its first message.
+type NewTicket struct {
+	ID        string
+	MessageID string
+}
+
+// CreateTicketMessage is CreateTicket returning the first message's id too, to attach
+// files to it (attach.Save) in the same transaction.
+func CreateTicketMessage(ctx context.Context, q db.Querier, requester *auth.User, key form.Key, subject, body string) (NewTicket, error) {
 	id := db.NewUUID()
 	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
-	var priority string
-	err := q.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority)
+	var priority, messageID string
+	err := q.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority, &messageID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", claim.Repeated(ctx, q)
+		return NewTicket{}, claim.Repeated(ctx, q)
 	}
 	if err != nil {
-		return "", db.Translate(err)
+		return NewTicket{}, db.Translate(err)
 	}
-	return id, notify(ctx, q, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
+	return NewTicket{ID: id, MessageID: messageID}, notify(ctx, q, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed"})
 }
 
 // SupportTicketNew shows the new-ticket form (GET /support/new).
 func (s *Service) SupportTicketNew(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{Key: form.NewKey()}))
+	s.Pages.Render(w, r, http.StatusOK, "New ticket", newTicketPage(newTicketForm{Key: form.NewKey(), Limits: s.Attachments}))
 }
 
 // SupportTicketCreate files a ticket (POST /support/tickets) and shows it.
 func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
+	files, r, done, ok := s.readFiles(w, r)
+	if !ok {
+		return
+	}
+	defer done()
 	if !s.Pages.ParseForm(w, r) {
 		return
 	}
@@ -101,17 +121,29 @@ func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := newTicketForm{Subject: form.Text(r, "subject"), Body: form.Body(r, "body"), Key: key}
+	f := newTicketForm{Subject: form.Text(r, "subject"), Body: form.Body(r, "body"), Key: key, Limits: s.Attachments}
 	f.Validate()
+	if files.Problem != "" {
+		f.Errors.Add("files", files.Problem)
+	}
 	if !f.Errors.OK() {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New ticket", newTicketPage(f))
 		return
 	}
 	ctx := r.Context()
 	var id string
-	err := s.DB.InTx(ctx, func(tx pgx.Tx) (err error) {
-		id, err = CreateTicket(ctx, tx, auth.UserFrom(ctx), key, f.Subject, f.Body)
-		return err
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		t, err := CreateTicketMessage(ctx, tx, auth.UserFrom(ctx), key, f.Subject, f.Body)
+		if err != nil {
+			return err
+		}
+		id = t.ID
+		for _, u := range files.Uploads {
+			if _, err := u.Save(ctx, tx, t.ID, t.MessageID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -28,7 +29,9 @@ SELECT id, subject, status, priority, created_at FROM tickets WHERE id = $1 AND 
 // this query cannot show a note, or another customer's thread, whatever id it is given.
 const publicThreadSQL = `
 SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
-       m.author_id <> t.requester_id AS from_staff, m.created_at
+       m.author_id <> t.requester_id AS from_staff, m.created_at,
+       coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size) ORDER BY f.created_at, f.id)
+       FROM attachments f WHERE f.message_id = m.id), '[]') AS files
 FROM ticket_messages m
 JOIN tickets t ON t.id = m.ticket_id
 JOIN "user" u ON u.id = m.author_id
@@ -63,6 +66,7 @@ type supportTicketView struct {
 	Errors  form.Errors
 	Problem string   // a problem with the whole form
 	Key     form.Key // the reply form's one-time key; a fresh one when ""
+	Limits  attach.Limits
 }
 
 // SupportTicketShow shows one of the customer's tickets (GET /support/tickets/{id}).
@@ -82,7 +86,7 @@ func (s *Service) renderMyTicket(w http.ResponseWriter, r *http.Request, status 
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v.Ticket, v.Thread, v.Now = t, thread, s.now()
+	v.Ticket, v.Thread, v.Now, v.Limits = t, thread, s.now(), s.Attachments
 	if v.Key == "" {
 		v.Key = form.NewKey()
 	}

@@ -29,6 +29,15 @@ type Message struct {
 	IsInternal bool      `db:"is_internal" json:"is_internal"`
 	FromStaff  bool      `db:"from_staff" json:"from_staff"` // written by someone other than the requester
 	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+	// Files are the message's attachments, oldest first.
+	Files []MessageFile `db:"files" json:"files"`
+}
+
+// MessageFile is an attachment as the thread lists it.
+type MessageFile struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
 }
 
 // StatusChange is one row of a ticket's status history.

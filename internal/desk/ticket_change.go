@@ -2,10 +2,10 @@ package desk
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -24,6 +24,12 @@ type lockedTicket struct {
 	RequesterID    string   `db:"requester_id"`
 	RequesterName  string   `db:"requester_name"`
 	RequesterEmail string   `db:"requester_email"`
+	// CcAddrs are the copies of the email that opened the ticket; ReplyToken is the
+	// ticket's reply-address token (nil until first set: applyChange sets it).
+	CcAddrs    []string `db:"cc_addrs"`
+	ReplyToken *string  `db:"reply_token"`
+	// MailThread is the ticket's mail thread so far, oldest first (threadEmails).
+	MailThread []threadID `db:"mail_thread"`
 	// Claimed is false when the form's key was used before (form.Claim).
 	Claimed bool `db:"claimed"`
 }
@@ -39,6 +45,9 @@ WITH claim AS (
 )
 SELECT t.id, t.subject, t.status, t.priority, t.assignee_id, t.team, t.version,
        t.requester_id, r.name AS requester_name, r.email AS requester_email,
+       t.cc_addrs, t.reply_token,
+       coalesce((SELECT json_agg(json_build_object('message_id', i.message_id, 'public', i.public) ORDER BY i.seq)
+                 FROM ticket_mail_ids i WHERE i.ticket_id = t.id), '[]') AS mail_thread,
        ($4 = '' OR EXISTS (SELECT FROM claim)) AS claimed
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
@@ -72,6 +81,16 @@ type change struct {
 	Team       *string
 	// Assignee is the new assignee when the change assigns someone new.
 	Assignee *agent
+	// Uploads are the files attached to the message (Body must be set); Files are
+	// them once saved, for the emails.
+	Uploads []*attach.Upload
+	Files   []fileRef
+}
+
+// fileRef is a saved attachment, as the emails name it.
+type fileRef struct {
+	ID   string
+	Name string
 }
 
 // What the actor did, in words, for the live queue and the collision warning.
@@ -88,7 +107,7 @@ func (ch change) what(cur lockedTicket) string {
 }
 
 const insertMessageSQL = `
-INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal) VALUES ($1, $2, $3, $4)`
+INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal) VALUES ($1, $2, $3, $4) RETURNING id`
 
 // Every status change ends the current pause of the resolution clock (adding it to
 // paused_secs) and starts one when the new status pauses it; closing leaves the solved
@@ -104,39 +123,51 @@ UPDATE tickets SET
     paused_since = CASE
         WHEN $2 = status OR $2 = 'closed' THEN paused_since
         WHEN $2 IN ('pending', 'solved') THEN now() END,
-    version = version + 1, updated_at = now(), updated_by = $6
-WHERE id = $1`
+    version = version + 1, updated_at = now(), updated_by = $6,
+    reply_token = coalesce(reply_token, replace(gen_random_uuid()::text, '-', ''))
+WHERE id = $1
+RETURNING reply_token`
 
 const insertStatusChangeSQL = `
 INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) VALUES ($1, $2, $3, $4)`
 
-// applyChange writes ch to the ticket cur, locked in tx: the message, the ticket with its
-// clock bookkeeping and a new version, the status history, the emails (requester and new
-// assignee, never an internal note; their links under base, none when nil) and the live
-// queues' event.
-func applyChange(ctx context.Context, tx pgx.Tx, base *url.URL, cur lockedTicket, ch change) error {
+// applyChange writes ch to the ticket cur, locked in tx: the message and its files, the
+// ticket with its clock bookkeeping and a new version, the status history, the emails
+// (requester and new assignee, never an internal note; addressed and threaded by out)
+// and the live queues' event. It returns the new message's id ("" for none).
+func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket, ch change) (messageID string, err error) {
 	if ch.Body != "" {
-		if _, err := tx.Exec(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal); err != nil {
-			return db.Translate(err)
+		if err := tx.QueryRow(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal).Scan(&messageID); err != nil {
+			return "", db.Translate(err)
+		}
+		for _, u := range ch.Uploads {
+			f, err := u.Save(ctx, tx, cur.ID, messageID)
+			if err != nil {
+				return "", err
+			}
+			ch.Files = append(ch.Files, fileRef{ID: f.ID, Name: f.Name})
 		}
 	}
-	if _, err := tx.Exec(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID); err != nil {
-		return db.Translate(err)
+	if err := tx.QueryRow(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID).Scan(&cur.ReplyToken); err != nil {
+		return "", db.Translate(err)
 	}
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
-			return db.Translate(err)
+			return "", db.Translate(err)
 		}
 	}
-	msgs, err := ticketEmails(base, cur, ch)
+	msgs, err := ticketEmails(out, cur, ch)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if err := threadEmails(ctx, tx, out.domain(), cur, messageID, msgs); err != nil {
+		return "", err
 	}
 	for _, m := range msgs {
-		if err := mail.Enqueue(ctx, tx, m); err != nil {
-			return err
+		if err := mail.Enqueue(ctx, tx, m.Message); err != nil {
+			return "", err
 		}
 	}
-	return notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: string(ch.Status), Priority: string(ch.Priority),
+	return messageID, notify(ctx, tx, Event{Kind: "updated", Ticket: cur.ID, Status: string(ch.Status), Priority: string(ch.Priority),
 		Actor: ch.Actor.ID, ActorName: ch.Actor.Name, What: ch.what(cur)})
 }

@@ -154,7 +154,7 @@ func TestRefusedChangesWriteNothing(t *testing.T) {
 	if err := f.update(f.agent2, id, ticketForm{Body: "First!", Status: StatusOpen, Priority: "normal", Errors: map[string]string{}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, nil, f.agent, id, &stale) }); !errors.Is(err, ErrStale) {
+	if err := f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, Outbound{}, f.agent, id, &stale) }); !errors.Is(err, ErrStale) {
 		t.Fatalf("stale version: %v", err)
 	}
 	if n := f.count(`SELECT count(*) FROM ticket_messages WHERE ticket_id = $1`, id); n != 2 {

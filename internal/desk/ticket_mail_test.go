@@ -20,8 +20,8 @@ func TestTicketEmailWording(t *testing.T) {
 	jordan := &auth.User{ID: "agent", Name: "Jordan Lee", Role: auth.RoleAgent}
 	morgan := &agent{ID: "agent2", Name: "Morgan Diaz", Email: "morgan@example.com"}
 	const (
-		portal     = "See the whole conversation and reply here:\nhttp://rapport.test/support/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"
-		portalNone = "Sign in to Rapport to see the whole conversation and reply.\n"
+		portal     = "You can answer by replying to this email, or see the whole conversation here:\nhttp://rapport.test/support/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"
+		portalNone = "You can answer by replying to this email.\n"
 	)
 	sent := map[string]bool{}
 	for _, c := range []struct {
@@ -36,10 +36,11 @@ func TestTicketEmailWording(t *testing.T) {
 		{"reply and solve, no base URL", nil, change{Actor: jordan, Body: "Done.", Status: StatusSolved, Priority: PriorityHigh},
 			[]mail.Message{{To: "carol@example.com", Subject: `Re: Charged "twice" <for> March [#0b5e6d3c]`,
 				Body: "Hello Carol Chen,\n\nJordan Lee replied to your ticket \"Charged \"twice\" <for> March\":\n\nDone.\n\n" +
-					"We have marked the ticket solved. If anything is still wrong, reply and it opens again.\n\n" + portalNone}}},
+					"We have marked the ticket solved. If anything is still wrong, reply to this email and it opens again.\n\n" + portalNone}}},
 		{"solve", base, change{Actor: jordan, Status: StatusSolved, Priority: PriorityHigh},
 			[]mail.Message{{To: "carol@example.com", Subject: `Solved: Charged "twice" <for> March [#0b5e6d3c]`,
-				Body: "Hello Carol Chen,\n\nYour ticket \"Charged \"twice\" <for> March\" has been solved by Jordan Lee. If anything is still wrong, reply and it opens again.\n\n" + portal}}},
+				Body: "Hello Carol Chen,\n\nYour ticket \"Charged \"twice\" <for> March\" has been solved by Jordan Lee. If anything is still wrong, reply to this email and it opens again.\n\n" +
+					"See the whole conversation here:\nhttp://rapport.test/support/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"}}},
 		{"assign", base, change{Actor: jordan, Status: StatusOpen, Priority: PriorityUrgent, Assignee: morgan},
 			[]mail.Message{{To: "morgan@example.com", Subject: `Assigned to you: Charged "twice" <for> March [#0b5e6d3c]`,
 				Body: "Hello Morgan Diaz,\n\nJordan Lee assigned you ticket #0b5e6d3c \"Charged \"twice\" <for> March\" from Carol Chen (priority urgent, status open).\n\n" +
@@ -47,21 +48,25 @@ func TestTicketEmailWording(t *testing.T) {
 		{"reply, solve and assign, no base URL", nil, change{Actor: jordan, Body: "Done.", Status: StatusSolved, Priority: PriorityLow, Assignee: morgan},
 			[]mail.Message{{To: "carol@example.com", Subject: `Re: Charged "twice" <for> March [#0b5e6d3c]`,
 				Body: "Hello Carol Chen,\n\nJordan Lee replied to your ticket \"Charged \"twice\" <for> March\":\n\nDone.\n\n" +
-					"We have marked the ticket solved. If anything is still wrong, reply and it opens again.\n\n" + portalNone},
+					"We have marked the ticket solved. If anything is still wrong, reply to this email and it opens again.\n\n" + portalNone},
 				{To: "morgan@example.com", Subject: `Assigned to you: Charged "twice" <for> March [#0b5e6d3c]`,
 					Body: "Hello Morgan Diaz,\n\nJordan Lee assigned you ticket #0b5e6d3c \"Charged \"twice\" <for> March\" from Carol Chen (priority low, status solved).\n\n" +
 						"It is in your queue in Rapport (assignee: mine).\n"}}},
 		{"self-assigned note", base, change{Actor: jordan, Body: "SECRET", Internal: true, Status: StatusOpen, Priority: PriorityLow, Assignee: &agent{ID: "agent"}}, nil},
 	} {
-		got, err := ticketEmails(c.base, cur, c.ch)
+		got, err := ticketEmails(Outbound{Base: c.base}, cur, c.ch)
 		if err != nil || len(got) != len(c.want) {
 			t.Errorf("%s: %d emails (%v), want %d: %+v", c.name, len(got), err, len(c.want), got)
 			continue
 		}
 		for i := range got {
 			sent[strings.Fields(got[i].Subject)[0]] = true
-			if got[i] != c.want[i] {
-				t.Errorf("%s, email %d:\n got %q\nwant %q", c.name, i, got[i], c.want[i])
+			g := mail.Message{To: got[i].To, Subject: got[i].Subject, Body: got[i].Body}
+			if g.To != c.want[i].To || g.Subject != c.want[i].Subject || g.Body != c.want[i].Body {
+				t.Errorf("%s, email %d:\n got %q\nwant %q", c.name, i, g, c.want[i])
+			}
+			if !strings.Contains(got[i].HTML, "Charged &#34;twice&#34; &lt;for&gt; March") || strings.Contains(got[i].HTML, "<for>") {
+				t.Errorf("%s, email %d: HTML part does not escape the subject: %s", c.name, i, got[i].HTML)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -81,7 +82,9 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
        t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
        coalesce((SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
            SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
-                  m.author_id <> t.requester_id AS from_staff, m.created_at
+                  m.author_id <> t.requester_id AS from_staff, m.created_at,
+                  coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size) ORDER BY f.created_at, f.id)
+                           FROM attachments f WHERE f.message_id = m.id), '[]') AS files
            FROM ticket_messages m
            JOIN "user" u ON u.id = m.author_id
            WHERE m.ticket_id = $1) m), '[]') AS thread,
@@ -147,6 +150,8 @@ type deskTicketView struct {
 	Problem string
 	// Stale says who changed the ticket since the form was loaded; nothing was posted.
 	Stale string
+	// Limits are the attachment limits the form states.
+	Limits attach.Limits
 }
 
 // TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
@@ -171,7 +176,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	t, msgs := d.deskTicket, d.Thread
-	v.Now, v.Me = s.now(), auth.UserFrom(ctx).ID
+	v.Now, v.Me, v.Limits = s.now(), auth.UserFrom(ctx).ID, s.Attachments
 	v.Ticket, v.Thread, v.History = t, msgs, d.History
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -30,6 +30,8 @@ type ticketForm struct {
 	Errors  form.Errors
 	// Key is the form's one-time key: a second submit of it changes nothing.
 	Key form.Key
+	// Uploads are the files attached to the reply or note.
+	Uploads []*attach.Upload
 }
 
 func parseTicketForm(r *http.Request) ticketForm {
@@ -52,6 +54,9 @@ func (f *ticketForm) Validate() {
 	checkBody(f.Errors, "body", f.Body, false)
 	if f.Internal && strings.TrimSpace(f.Body) == "" {
 		f.Errors.Add("body", "Write the internal note, or untick “Internal note”.")
+	}
+	if len(f.Uploads) > 0 && strings.TrimSpace(f.Body) == "" {
+		f.Errors.Add("body", "Write a reply or a note to go with the files.")
 	}
 	if !f.Priority.Valid() {
 		f.Errors.Add("priority", "Choose one of the priorities.")
@@ -83,12 +88,12 @@ func (f *ticketForm) validateAgainst(cur lockedTicket) {
 // in the form.
 var errInvalid = errors.New("invalid form")
 
-// updateTicket applies f to ticket id as actor in tx (it locks the ticket; emails link
-// under base). It returns ErrStale when the ticket changed after f was loaded, ErrClosed
+// updateTicket applies f to ticket id as actor in tx (it locks the ticket; emails are
+// addressed by out). It returns ErrStale when the ticket changed after f was loaded, ErrClosed
 // for a closed ticket and errInvalid with f.Errors filled; in each case it writes
 // nothing, and the caller rolls back. A repeat of the form's key (claimed with the lock)
 // writes nothing either, and returns a *form.Repeat.
-func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.User, id string, f *ticketForm) error {
+func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, id string, f *ticketForm) error {
 	claim := form.Claim{UserID: actor.ID, Key: f.Key, To: "/desk/tickets/" + id}
 	cur, err := lockTicket(ctx, tx, id, nil, claim)
 	if err != nil {
@@ -103,7 +108,7 @@ func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.Use
 	f.validateAgainst(cur)
 	ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
 	if strings.TrimSpace(f.Body) != "" {
-		ch.Body = f.Body
+		ch.Body, ch.Uploads = f.Body, f.Uploads
 	}
 	if f.AssigneeID != "" {
 		a, err := assignableAgent(ctx, tx, f.AssigneeID)
@@ -126,21 +131,35 @@ func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.Use
 	if f.Team != "" {
 		ch.Team = &f.Team
 	}
-	return applyChange(ctx, tx, base, cur, ch)
+	_, err = applyChange(ctx, tx, out, cur, ch)
+	return err
 }
 
 // TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
-// internal note and the status, priority, assignee and team, in one transaction.
+// internal note with its files and the status, priority, assignee and team, in one
+// transaction. The form is multipart (a plain one is read too, without files).
 func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.Pages.PathID(w, r, "id")
-	if !ok || !s.Pages.ParseForm(w, r) {
+	if !ok {
+		return
+	}
+	files, r, done, ok := s.readFiles(w, r)
+	if !ok {
+		return
+	}
+	defer done()
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	if _, ok := s.Pages.FormKey(w, r); !ok {
 		return
 	}
 	f := parseTicketForm(r)
+	f.Uploads = files.Uploads
 	f.Validate()
+	if files.Problem != "" {
+		f.Errors.Add("files", files.Problem)
+	}
 	v := deskTicketView{Form: f}
 	if !f.Errors.OK() {
 		s.renderDeskTicket(w, r, http.StatusUnprocessableEntity, v, true)
@@ -149,7 +168,7 @@ func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 	before := f
 	ctx := r.Context()
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		return updateTicket(ctx, tx, s.BaseURL, auth.UserFrom(ctx), id, &f)
+		return updateTicket(ctx, tx, s.outbound(), auth.UserFrom(ctx), id, &f)
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return

@@ -2,83 +2,132 @@ package mail
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"mime"
-	"mime/quotedprintable"
+	"fmt"
+	"io"
 	netmail "net/mail"
 	"strings"
 	"time"
+
+	gomail "github.com/emersion/go-message/mail"
 )
 
-// maxLine is where header values are folded; RFC 5322 asks for 78 and forbids 998.
-const maxLine = 78
-
-// compose renders m as an RFC 5322 message from from to to. The body goes out
-// quoted-printable, so it arrives intact through servers that are not 8-bit clean and
-// no body line can exceed the 998-octet limit.
-func compose(from, to *netmail.Address, m Message, now time.Time) []byte {
-	var b bytes.Buffer
-	header := func(name, value string) {
-		b.WriteString(fold(name+": "+value, len(name)+2))
-		b.WriteString("\r\n")
+// compose renders m as an RFC 5322 message from from with github.com/emersion/go-message
+// (the library the inbound parser reads mail with), rather than by hand: it encodes
+// non-ASCII names and subjects as RFC 2047 words, folds long header lines, and writes
+// each part quoted-printable, so the message arrives intact through servers that are
+// not 8-bit clean and no line exceeds the 998-octet limit. With m.HTML the text and
+// HTML parts are alternatives (multipart/alternative, text first, as RFC 2046 orders
+// them: the last part is the preferred one).
+func compose(from *netmail.Address, m Message, now time.Time) ([]byte, error) {
+	var h gomail.Header
+	sender := &gomail.Address{Name: from.Name, Address: from.Address}
+	if m.FromName != "" {
+		sender.Name = m.FromName
 	}
-	header("From", from.String())
-	header("To", to.String())
-	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
-	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", messageID(m.ref, from.Address))
-	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
+	h.SetAddressList("From", []*gomail.Address{sender})
+	to, err := addressList([]string{m.To})
+	if err != nil {
+		return nil, err
+	}
+	h.SetAddressList("To", to)
+	if len(m.Cc) > 0 {
+		cc, err := addressList(m.Cc)
+		if err != nil {
+			return nil, err
+		}
+		h.SetAddressList("Cc", cc)
+	}
+	if m.ReplyTo != "" {
+		rt, err := addressList([]string{m.ReplyTo})
+		if err != nil {
+			return nil, err
+		}
+		h.SetAddressList("Reply-To", rt)
+	}
+	h.SetSubject(m.Subject)
+	h.SetDate(now)
+	h.SetMessageID(messageID(m, from.Address))
+	if m.InReplyTo != "" {
+		h.SetMsgIDList("In-Reply-To", []string{m.InReplyTo})
+	}
+	if len(m.References) > 0 {
+		h.SetMsgIDList("References", m.References)
+	}
 
-	qp := quotedprintable.NewWriter(&b)
-	_, _ = qp.Write([]byte(m.Body)) // writes to a bytes.Buffer cannot fail
-	_ = qp.Close()
+	var b bytes.Buffer
+	if m.HTML == "" {
+		h.Header.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+		h.Set("Content-Transfer-Encoding", "quoted-printable")
+		w, err := gomail.CreateSingleInlineWriter(&b, h)
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		if err := writePart(w, m.Body); err != nil {
+			return nil, err
+		}
+	} else {
+		w, err := gomail.CreateInlineWriter(&b, h)
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		for _, p := range []struct{ typ, body string }{{"text/plain", m.Body}, {"text/html", m.HTML}} {
+			var ih gomail.InlineHeader
+			textPart(&ih, p.typ)
+			pw, err := w.CreatePart(ih)
+			if err != nil {
+				return nil, fmt.Errorf("compose: %w", err)
+			}
+			if err := writePart(pw, p.body); err != nil {
+				return nil, err
+			}
+		}
+		if err := w.Close(); err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+	}
 	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
 		b.WriteString("\r\n") // SMTP ends the data on a line of its own
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
-// fold breaks a header line at spaces after the first skip bytes (the field name), so
-// that no line passes maxLine where a space allows it. Unfolding removes only the CRLF,
-// so the value reads back unchanged.
-func fold(line string, skip int) string {
-	if len(line) <= maxLine {
-		return line
+func textPart(h *gomail.InlineHeader, typ string) {
+	h.SetContentType(typ, map[string]string{"charset": "utf-8"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+}
+
+// writePart writes body with CRLF line ends (the form RFC 5322 sends) and closes w.
+func writePart(w io.WriteCloser, body string) error {
+	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
+	if _, err := io.WriteString(w, body); err != nil {
+		return fmt.Errorf("compose: %w", err)
 	}
-	var b strings.Builder
-	for len(line) > maxLine {
-		cut := strings.LastIndexByte(line[:maxLine], ' ')
-		if cut < skip {
-			cut = strings.IndexByte(line[maxLine:], ' ')
-			if cut < 0 {
-				break
-			}
-			cut += maxLine
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("compose: %w", err)
+	}
+	return nil
+}
+
+func addressList(list []string) ([]*gomail.Address, error) {
+	out := make([]*gomail.Address, 0, len(list))
+	for _, s := range list {
+		a, err := parseAddress(s)
+		if err != nil {
+			return nil, err
 		}
-		b.WriteString(line[:cut])
-		b.WriteString("\r\n")
-		line = line[cut:] // keeps the space, which begins the continuation line
-		skip = 1
+		out = append(out, &gomail.Address{Name: a.Name, Address: a.Address})
 	}
-	b.WriteString(line)
-	return b.String()
+	return out, nil
 }
 
-// messageID is stable for an outbox row (ref) and random otherwise, in the sender's
-// domain as RFC 5322 recommends.
-func messageID(ref, fromAddr string) string {
-	domain := "rapport.invalid"
-	if at := strings.LastIndexByte(fromAddr, '@'); at >= 0 && at < len(fromAddr)-1 {
-		domain = fromAddr[at+1:]
+// messageID is m's chosen id, or one stable for its outbox row (ref), or a random one,
+// in the sender's domain as RFC 5322 recommends.
+func messageID(m Message, fromAddr string) string {
+	switch {
+	case m.MessageID != "":
+		return m.MessageID
+	case m.ref != "":
+		return m.ref + "@" + Domain(fromAddr)
 	}
-	if ref == "" {
-		var r [16]byte
-		_, _ = rand.Read(r[:]) // never fails on supported platforms
-		ref = hex.EncodeToString(r[:])
-	}
-	return "<" + ref + "@" + domain + ">"
+	return NewMessageID(Domain(fromAddr))
 }

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	htmltemplate "html/template"
 	"io/fs"
 	"path"
 	"slices"
@@ -20,9 +21,14 @@ import (
 //
 // The values are written as given (text/template, for plain text: nothing is escaped);
 // a subject with a line break in it is refused by Validate as before. Text outside the
-// two definitions is ignored, so a file may start with a comment for its reader.
+// definitions is ignored, so a file may start with a comment for its reader.
+//
+// A file may also define "html", the same email as an HTML fragment: it is parsed again
+// with html/template, so the same data is escaped for HTML there (a name "<b>" shows
+// as typed), and the message carries it as the HTML alternative of the text.
 type Templates struct {
 	byName map[string]*template.Template
+	html   map[string]*htmltemplate.Template
 }
 
 // MustTemplates parses every file matching pattern in fsys (an embedded folder); an
@@ -34,7 +40,7 @@ func MustTemplates(fsys fs.FS, pattern string) *Templates {
 	if err != nil || len(files) == 0 {
 		panic(fmt.Sprintf("mail templates %q: none found (%v)", pattern, err))
 	}
-	t := &Templates{byName: map[string]*template.Template{}}
+	t := &Templates{byName: map[string]*template.Template{}, html: map[string]*htmltemplate.Template{}}
 	for _, f := range files {
 		tmpl, err := template.New(path.Base(f)).Option("missingkey=error").ParseFS(fsys, f)
 		if err != nil {
@@ -45,7 +51,15 @@ func MustTemplates(fsys fs.FS, pattern string) *Templates {
 				panic(fmt.Sprintf("mail template %s: no %q", f, part))
 			}
 		}
-		t.byName[strings.TrimSuffix(path.Base(f), path.Ext(f))] = tmpl
+		name := strings.TrimSuffix(path.Base(f), path.Ext(f))
+		t.byName[name] = tmpl
+		if tmpl.Lookup("html") != nil {
+			h, err := htmltemplate.New(path.Base(f)).Option("missingkey=error").ParseFS(fsys, f)
+			if err != nil {
+				panic(fmt.Sprintf("mail template %s (html): %v", f, err))
+			}
+			t.html[name] = h
+		}
 	}
 	return t
 }
@@ -63,7 +77,15 @@ func (t *Templates) Message(name, to string, data any) (Message, error) {
 	if err := tmpl.ExecuteTemplate(&body, "body", data); err != nil {
 		return Message{}, fmt.Errorf("mail template %q: %w", name, err)
 	}
-	return Message{To: to, Subject: subject.String(), Body: body.String()}, nil
+	m := Message{To: to, Subject: subject.String(), Body: body.String()}
+	if h, ok := t.html[name]; ok {
+		var html strings.Builder
+		if err := h.ExecuteTemplate(&html, "html", data); err != nil {
+			return Message{}, fmt.Errorf("mail template %q (html): %w", name, err)
+		}
+		m.HTML = html.String()
+	}
+	return m, nil
 }
 
 // Names lists the emails, sorted: tests check that they render each one.

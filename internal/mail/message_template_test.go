@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,14 +13,16 @@ func TestTemplates(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{
 		"emails/hello.tmpl": {Data: []byte("A note for the reader.\n{{define \"subject\"}}Hi {{.Name}}{{end}}\n" +
-			"{{define \"body\"}}Hello {{.Name}},\n\n{{if .Link}}{{.Link}}{{else}}No link.{{end}}\n{{end}}\n")},
+			"{{define \"body\"}}Hello {{.Name}},\n\n{{if .Link}}{{.Link}}{{else}}No link.{{end}}\n{{end}}\n" +
+			"{{define \"html\"}}<p>Hello {{.Name}},</p>{{end}}")},
 	}
 	tm := MustTemplates(fsys, "emails/*.tmpl")
 	m, err := tm.Message("hello", "ada@example.com", struct{ Name, Link string }{"Ada <&>", ""})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Message{To: "ada@example.com", Subject: "Hi Ada <&>", Body: "Hello Ada <&>,\n\nNo link.\n"}); m != want {
+	if want := (Message{To: "ada@example.com", Subject: "Hi Ada <&>", Body: "Hello Ada <&>,\n\nNo link.\n",
+		HTML: "<p>Hello Ada &lt;&amp;&gt;,</p>"}); !reflect.DeepEqual(m, want) {
 		t.Errorf("got %q, want %q", m, want)
 	}
 	if _, err := tm.Message("hello", "ada@example.com", map[string]string{"Name": "Ada"}); err == nil {

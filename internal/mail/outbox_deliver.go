@@ -32,7 +32,8 @@ WHERE id IN (
     ORDER BY next_attempt
     LIMIT $3
     FOR UPDATE SKIP LOCKED)
-RETURNING id, to_addr, subject, body, attempts, locked_until, created_at`
+RETURNING id, to_addr, subject, body, attempts, locked_until, created_at,
+          cc, from_name, reply_to, html_body, coalesce(message_id, '') AS message_id, in_reply_to, refs`
 
 const markSentSQL = `
 UPDATE mail_outbox
@@ -77,6 +78,13 @@ type claimed struct {
 	Attempts    int       `db:"attempts"`
 	LockedUntil time.Time `db:"locked_until"`
 	CreatedAt   time.Time `db:"created_at"`
+	Cc          []string  `db:"cc"`
+	FromName    string    `db:"from_name"`
+	ReplyTo     string    `db:"reply_to"`
+	HTML        string    `db:"html_body"`
+	MessageID   string    `db:"message_id"`
+	InReplyTo   string    `db:"in_reply_to"`
+	References  []string  `db:"refs"`
 }
 
 // DeliverDue makes one pass: it claims up to BatchSize due messages, sends each, and
@@ -104,7 +112,8 @@ func (w *Worker) deliver(ctx context.Context) (claimedN, sent int, err error) {
 			errs = append(errs, w.record(ctx, releaseSQL, c.ID, c.LockedUntil))
 			continue
 		}
-		m := Message{To: c.To, Subject: c.Subject, Body: c.Body,
+		m := Message{To: c.To, Cc: c.Cc, Subject: c.Subject, Body: c.Body, HTML: c.HTML,
+			FromName: c.FromName, ReplyTo: c.ReplyTo, MessageID: c.MessageID, InReplyTo: c.InReplyTo, References: c.References,
 			ref: strconv.FormatInt(c.ID, 10) + "." + strconv.FormatInt(c.CreatedAt.UnixMicro(), 10)}
 		sendErr := w.sender.Send(sendCtx, m)
 		errs = append(errs, w.outcome(ctx, c, sendErr))

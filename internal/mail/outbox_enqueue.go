@@ -2,6 +2,8 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	netmail "net/mail"
 	"strings"
@@ -9,11 +11,29 @@ import (
 	"rapport/internal/db"
 )
 
-// Message is one plain-text email to one recipient.
+// Message is one email to one recipient (and its copies): plain text, with an HTML
+// alternative when HTML is set, optionally a reply in a thread.
 type Message struct {
-	To      string // an address, optionally with a name: "Ada <ada@example.com>"
+	To      string   // an address, optionally with a name: "Ada <ada@example.com>"
+	Cc      []string // copies, addresses like To
 	Subject string
 	Body    string // plain text, UTF-8
+	// HTML is the same content as an HTML document fragment, already escaped by its
+	// template; "" sends the text part alone.
+	HTML string
+
+	// FromName replaces the display name of the configured sender (SMTP_FROM): the
+	// address stays the configured one, so SPF and DKIM still align.
+	FromName string
+	// ReplyTo is where the recipient's mail client answers, "" for the sender.
+	ReplyTo string
+
+	// MessageID is the message's id without angle brackets ("x@domain"); "" derives
+	// one from the outbox row. Choose it when the email is written to record it.
+	MessageID string
+	// InReplyTo and References thread the message (ids without angle brackets).
+	InReplyTo  string
+	References []string
 
 	// ref names the outbox row, so that every attempt to send it carries the same
 	// Message-ID.
@@ -26,14 +46,53 @@ func (m Message) Validate() error {
 	if strings.TrimSpace(m.To) == "" {
 		return fmt.Errorf("%w: no recipient", ErrInvalidMessage)
 	}
-	if strings.ContainsAny(m.To, "\r\n") {
-		return fmt.Errorf("%w: line break in recipient", ErrInvalidMessage)
+	for _, f := range [...]struct{ name, v string }{{"recipient", m.To}, {"subject", m.Subject},
+		{"sender name", m.FromName}, {"reply address", m.ReplyTo}} {
+		if strings.ContainsAny(f.v, "\r\n") {
+			return fmt.Errorf("%w: line break in %s", ErrInvalidMessage, f.name)
+		}
 	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return fmt.Errorf("%w: line break in subject", ErrInvalidMessage)
+	if _, err := parseAddress(m.To); err != nil {
+		return err
 	}
-	_, err := parseAddress(m.To)
-	return err
+	for _, cc := range m.Cc {
+		if strings.ContainsAny(cc, "\r\n") {
+			return fmt.Errorf("%w: line break in a copy's address", ErrInvalidMessage)
+		}
+		if _, err := parseAddress(cc); err != nil {
+			return err
+		}
+	}
+	if m.ReplyTo != "" {
+		if _, err := parseAddress(m.ReplyTo); err != nil {
+			return err
+		}
+	}
+	for _, id := range append([]string{m.MessageID, m.InReplyTo}, m.References...) {
+		if strings.ContainsAny(id, "<> \t\r\n") {
+			return fmt.Errorf("%w: message id %q must be bare (no brackets or spaces)", ErrInvalidMessage, id)
+		}
+	}
+	return nil
+}
+
+// NewMessageID returns a fresh, unguessable message id in domain, without brackets.
+func NewMessageID(domain string) string {
+	var r [16]byte
+	_, _ = rand.Read(r[:]) // never fails on supported platforms
+	return hex.EncodeToString(r[:]) + "@" + domain
+}
+
+// Domain is the domain of an address ("Ann <ann@example.com>" -> "example.com"), or
+// "rapport.invalid" for one without.
+func Domain(addr string) string {
+	if a, err := netmail.ParseAddress(addr); err == nil {
+		addr = a.Address
+	}
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 && at < len(addr)-1 {
+		return addr[at+1:]
+	}
+	return "rapport.invalid"
 }
 
 func parseAddress(s string) (*netmail.Address, error) {
@@ -45,8 +104,8 @@ func parseAddress(s string) (*netmail.Address, error) {
 }
 
 const enqueueSQL = `
-INSERT INTO mail_outbox (to_addr, subject, body)
-VALUES ($1, $2, $3)`
+INSERT INTO mail_outbox (to_addr, subject, body, cc, from_name, reply_to, html_body, message_id, in_reply_to, refs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10)`
 
 // Enqueue writes m to the outbox on q. Pass the transaction that makes the change the
 // email is about: the message is then sent if and only if that transaction commits.
@@ -55,7 +114,8 @@ func Enqueue(ctx context.Context, q db.Querier, m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, enqueueSQL, m.To, m.Subject, m.Body); err != nil {
+	if _, err := q.Exec(ctx, enqueueSQL, m.To, m.Subject, m.Body,
+		nonNil(m.Cc), m.FromName, m.ReplyTo, m.HTML, m.MessageID, m.InReplyTo, nonNil(m.References)); err != nil {
 		return fmt.Errorf("enqueue mail: %w", db.Translate(err))
 	}
 	return nil
@@ -71,4 +131,12 @@ func Pending(ctx context.Context, q db.Querier) (int, error) {
 		return 0, fmt.Errorf("count pending mail: %w", db.Translate(err))
 	}
 	return n, nil
+}
+
+// nonNil makes a nil list an empty array rather than NULL.
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }

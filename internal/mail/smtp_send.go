@@ -41,19 +41,26 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	to, err := parseAddress(m.To)
-	if err != nil {
-		return err
+	var rcpts []string
+	for _, a := range append([]string{m.To}, m.Cc...) {
+		addr, err := parseAddress(a)
+		if err != nil {
+			return err
+		}
+		rcpts = append(rcpts, addr.Address)
 	}
 	from, err := netmail.ParseAddress(s.cfg.From)
 	if err != nil {
 		return fmt.Errorf("smtp: sender %q is not an email address: %w", s.cfg.From, err)
 	}
-	msg := compose(from, to, m, time.Now())
+	msg, err := compose(from, m, time.Now())
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	err = s.converse(ctx, from.Address, to.Address, msg)
+	err = s.converse(ctx, from.Address, rcpts, msg)
 	if err == nil {
 		return nil
 	}
@@ -71,7 +78,7 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 
 // converse runs one SMTP conversation. Every read and write is bounded by ctx: its
 // deadline becomes the connection's, and cancelling it unblocks the connection.
-func (s *smtpSender) converse(ctx context.Context, from, to string, msg []byte) error {
+func (s *smtpSender) converse(ctx context.Context, from string, to []string, msg []byte) error {
 	dialer := net.Dialer{Timeout: dialTimeout}
 	raw, err := dialer.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
@@ -111,8 +118,10 @@ func (s *smtpSender) converse(ctx context.Context, from, to string, msg []byte) 
 	if err := c.Mail(from); err != nil {
 		return reply("mail from", err)
 	}
-	if err := c.Rcpt(to); err != nil {
-		return reply("rcpt to", err)
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return reply("rcpt to", err)
+		}
 	}
 	w, err := c.Data()
 	if err != nil {

@@ -1,8 +1,8 @@
 package mail_test
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gomail "github.com/emersion/go-message/mail"
 
 	"rapport/internal/config"
 	"rapport/internal/mail"
@@ -24,9 +26,9 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 	d := testenv.NewDB(t)
 	ctx := context.Background()
 	const failures = 3
-	srv := startFakeSMTP(t, failures, false)
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{FailFirst: failures})
 	subjects := enqueue(t, d.DB, "retry", 5)
-	w := testWorker(d.DB, mail.NewSMTPSender(srv.config()))
+	w := testWorker(d.DB, mail.NewSMTPSender(srv.Config()))
 
 	sent, err := w.DeliverDue(ctx)
 	if err != nil || sent != len(subjects)-failures {
@@ -69,7 +71,7 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 			t.Errorf("row %d = %+v, want sent on attempt %d with last_error cleared", r.ID, r, wantAttempts)
 		}
 	}
-	byID, bySubject := srv.acceptedBy()
+	byID, bySubject := acceptedBy(t, srv)
 	for _, s := range subjects {
 		if bySubject[s] != 1 {
 			t.Errorf("%s accepted %d times, want 1", s, bySubject[s])
@@ -78,13 +80,11 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 	if len(byID) != len(subjects) {
 		t.Errorf("%d distinct Message-IDs accepted, want %d", len(byID), len(subjects))
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.payloads != len(subjects)+failures {
-		t.Errorf("server received %d payloads, want %d", srv.payloads, len(subjects)+failures)
+	if n := srv.Payloads(); n != len(subjects)+failures {
+		t.Errorf("server received %d payloads, want %d", n, len(subjects)+failures)
 	}
 	retried := 0
-	for id, n := range srv.tried {
+	for id, n := range srv.Tried() {
 		if byID[id] != 1 {
 			t.Errorf("Message-ID %s tried %d times but accepted %d times", id, n, byID[id])
 		}
@@ -99,9 +99,8 @@ func TestSMTPFailuresAreRetriedUntilDeliveredOnce(t *testing.T) {
 
 func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 	t.Parallel()
-	srv := startFakeSMTP(t, 0, true)
-	cfg := srv.config()
-	cfg.Username, cfg.Password = "rapport", "s3cret"
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{Username: "rapport", Password: "s3cret"})
+	cfg := srv.Config()
 	m := mail.Message{
 		To:      "Zoë Ångström <zoe@example.com>",
 		Subject: "Votre ticket n°42 a été résolu — merci d'avoir patienté, nous espérons que tout va bien",
@@ -110,16 +109,14 @@ func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 	if err := mail.NewSMTPSender(cfg).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if len(srv.accepted) != 1 {
-		t.Fatalf("server accepted %d messages, want 1", len(srv.accepted))
+	delivered := srv.Messages()
+	if len(delivered) != 1 {
+		t.Fatalf("server accepted %d messages, want 1", len(delivered))
 	}
-	wantAuth := base64.StdEncoding.EncodeToString([]byte("\x00rapport\x00s3cret"))
-	if len(srv.auth) != 1 || srv.auth[0] != "PLAIN "+wantAuth {
-		t.Errorf("AUTH = %q, want PLAIN with the configured credentials", srv.auth)
+	if a := srv.Auths(); len(a) != 1 || a[0] != "rapport:s3cret" {
+		t.Errorf("AUTH = %q, want PLAIN with the configured credentials", a)
 	}
-	got := srv.accepted[0]
+	got := delivered[0].Parse(t)
 	h := got.Header
 	dec := new(mime.WordDecoder)
 	if s, err := dec.DecodeHeader(h.Get("Subject")); err != nil || s != m.Subject {
@@ -146,7 +143,7 @@ func TestSMTPSenderWritesAWellFormedMessage(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, h.Get(k), want)
 		}
 	}
-	for _, line := range strings.Split(srv.raw[0], "\n") {
+	for _, line := range strings.Split(string(delivered[0].Raw), "\n") {
 		if len(line) > 998 {
 			t.Errorf("line of %d octets", len(line))
 		}
@@ -170,21 +167,19 @@ func TestSMTPRejectedRecipientIsNotRetried(t *testing.T) {
 	t.Parallel()
 	d := testenv.NewDB(t)
 	ctx := context.Background()
-	srv := startFakeSMTP(t, 0, false)
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{RejectRcpt: func(a string) bool { return strings.Contains(a, "reject") }})
 	for _, to := range []string{"reject@example.com", "ok@example.com"} {
 		if err := mail.Enqueue(ctx, d.DB, mail.Message{To: to, Subject: to, Body: "b"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w := testWorker(d.DB, mail.NewSMTPSender(srv.config()))
+	w := testWorker(d.DB, mail.NewSMTPSender(srv.Config()))
 	for range 3 {
 		if _, err := w.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	srv.mu.Lock()
-	tries := srv.rcpts["TO:<reject@example.com>"]
-	srv.mu.Unlock()
+	tries := srv.Rcpts("reject@example.com")
 	if tries != 1 {
 		t.Errorf("rejected recipient tried %d times, want 1", tries)
 	}
@@ -226,5 +221,92 @@ func TestSMTPSenderRespectsContextDeadline(t *testing.T) {
 	}
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("Send took %s past a 200ms deadline", el)
+	}
+}
+
+// acceptedBy counts the sink's accepted messages per Message-ID and per decoded subject.
+func acceptedBy(t *testing.T, srv *testenv.SMTPSink) (byID, bySubject map[string]int) {
+	byID, bySubject = map[string]int{}, map[string]int{}
+	for _, d := range srv.Messages() {
+		m := d.Parse(t)
+		byID[m.Header.Get("Message-ID")]++
+		s, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		bySubject[s]++
+	}
+	return byID, bySubject
+}
+
+// A threaded reply with an HTML alternative, copies, a reply address and a non-ASCII
+// sender name arrives with each header as written, read back with go-message from what
+// the sink accepted; the copies are recipients of the same delivery.
+func TestSMTPSenderWritesThreadedAlternatives(t *testing.T) {
+	t.Parallel()
+	srv := testenv.NewSMTP(t, testenv.SMTPOptions{})
+	m := mail.Message{
+		To: "Carol <carol@example.com>", Cc: []string{"Dan <dan@example.com>", "eve@example.com"},
+		Subject: "Re: Facture n°7 [#0b5e6d3c]", Body: "Bonjour <Carol>,\n\nC'est fait.\n",
+		HTML:     "<p>Bonjour &lt;Carol&gt;,</p><p>C&#39;est fait.</p>",
+		FromName: "Zoë at Rapport Support", ReplyTo: "support+tok123@rapport.test",
+		MessageID: "m2@rapport.test", InReplyTo: "m1@rapport.test", References: []string{"m0@rapport.test", "m1@rapport.test"},
+	}
+	if err := mail.NewSMTPSender(srv.Config()).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Wait(t, 1, 5*time.Second)[0]
+	if strings.Join(got.To, ",") != "carol@example.com,dan@example.com,eve@example.com" {
+		t.Errorf("RCPT TO = %v, want the recipient and both copies", got.To)
+	}
+	r, err := gomail.CreateReader(bytes.NewReader(got.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Header
+	if from, err := h.AddressList("From"); err != nil || len(from) != 1 || from[0].Name != m.FromName || from[0].Address != "no-reply@rapport.test" {
+		t.Errorf("From = %v, %v; want %q <no-reply@rapport.test>", from, err, m.FromName)
+	}
+	if rt, err := h.AddressList("Reply-To"); err != nil || len(rt) != 1 || rt[0].Address != m.ReplyTo {
+		t.Errorf("Reply-To = %v, %v", rt, err)
+	}
+	if cc, err := h.AddressList("Cc"); err != nil || len(cc) != 2 || cc[0].Name != "Dan" {
+		t.Errorf("Cc = %v, %v", cc, err)
+	}
+	if s, err := h.Subject(); err != nil || s != m.Subject {
+		t.Errorf("Subject = %q, %v", s, err)
+	}
+	if id, err := h.MessageID(); err != nil || id != m.MessageID {
+		t.Errorf("Message-ID = %q, %v", id, err)
+	}
+	if ids, err := h.MsgIDList("In-Reply-To"); err != nil || len(ids) != 1 || ids[0] != m.InReplyTo {
+		t.Errorf("In-Reply-To = %v, %v", ids, err)
+	}
+	if ids, err := h.MsgIDList("References"); err != nil || strings.Join(ids, " ") != "m0@rapport.test m1@rapport.test" {
+		t.Errorf("References = %v, %v", ids, err)
+	}
+	if typ, _, _ := h.ContentType(); typ != "multipart/alternative" {
+		t.Errorf("Content-Type = %q, want multipart/alternative", typ)
+	}
+	var parts []string
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ, params, _ := p.Header.(*gomail.InlineHeader).ContentType()
+		b, _ := io.ReadAll(p.Body)
+		parts = append(parts, typ+";"+params["charset"]+"|"+strings.ReplaceAll(string(b), "\r\n", "\n"))
+	}
+	want := []string{"text/plain;utf-8|" + m.Body, "text/html;utf-8|" + m.HTML}
+	if strings.Join(parts, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("parts = %q, want %q", parts, want)
+	}
+	for _, line := range strings.Split(string(got.Raw), "\n") {
+		for _, c := range line {
+			if c > 127 {
+				t.Fatalf("non-ASCII octet on the wire: %q", line)
+			}
+		}
 	}
 }

@@ -215,6 +215,12 @@ func TestAccessMatrix(t *testing.T) {
 			cells: row(in, wr("/support/tickets/"), wr("/support/tickets/"), no, no, no, wr("/support/tickets/"))},
 		{method: "GET", path: "/support/tickets/" + tA, cells: row(in, ok(mxTicketASubj, mxTicketABody, mxReplyA), nf, no, no, no, nf)},
 		{method: "GET", path: "/support/tickets/" + tB, cells: row(in, nf, ok(mxTicketBSubj, mxTicketBBody), no, no, no, nf)},
+		// Attachments (issue 12): a customer downloads their own ticket's public files,
+		// never a note's; the desk downloads any.
+		{method: "GET", path: "/support/attachments/" + w.filePubA, cells: row(in, ok(mxReplyA+" in a file"), nf, no, no, no, nf)},
+		{method: "GET", path: "/support/attachments/" + w.fileNoteA, cells: row(in, nf, nf, no, no, no, nf)},
+		{method: "GET", path: "/desk/attachments/" + w.fileNoteA, note: true, cells: row(in, no, no, no, no, ok(mxNote+" in a file"), ok(mxNote+" in a file"))},
+		{method: "GET", path: "/desk/attachments/" + w.filePubA, cells: row(in, no, no, no, no, ok(mxReplyA+" in a file"), ok(mxReplyA+" in a file"))},
 		{method: "POST", path: "/support/tickets/" + tA + "/reply",
 			form: func(ac *mxActor) url.Values { return url.Values{"body": {"Portal reply by " + ac.name}} },
 			wrote: func(ac *mxActor) int {

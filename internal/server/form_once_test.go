@@ -469,14 +469,16 @@ func TestCreateFormStatements(t *testing.T) {
 		{"customer1@example.com", "/support/tickets/" + ticket + "/reply", func() url.Values {
 			return url.Values{"body": {"Here is the VAT number."}}
 		}, 8},
-		// The bench's agent reply: the status as it is (8), then a reply that changes it
-		// (one more: the status history).
+		// The bench's agent reply: the status as it is (9), then a reply that changes it
+		// (one more: the status history). Issue 12 adds one: the email's Message-ID (and
+		// the thread's root, in the same statement) recorded in ticket_mail_ids, so an
+		// answer by mail finds the ticket; the thread so far is read with the lock.
 		{"agent1@example.com", "/desk/tickets/" + ticket, func() url.Values {
 			return url.Values{"body": {"Thanks, reissuing."}, "status": {"open"}, "priority": {"normal"}, "version": {version()}}
-		}, 8},
+		}, 9},
 		{"agent1@example.com", "/desk/tickets/" + ticket, func() url.Values {
 			return url.Values{"body": {"Reissued."}, "status": {"pending"}, "priority": {"normal"}, "version": {version()}}
-		}, 9},
+		}, 10},
 		{"admin@example.com", "/admin/pipelines", func() url.Values { return url.Values{"name": {"Budget pipeline"}} }, 5},
 		{"admin@example.com", "/admin/sla", func() url.Values {
 			return url.Values{"name": {"Budget policy"}, "priority": {"low"}, "first_response_mins": {"60"}, "resolve_mins": {"120"}}
@@ -501,5 +503,21 @@ func TestCreateFormStatements(t *testing.T) {
 		default:
 			t.Logf("POST %s: %d statements (budget %d)", p.path, len(sqls), p.max)
 		}
+	}
+
+	// A reply with a file (issue 12): the plain reply's 8, and per file its row, its
+	// size and one statement a 256 KiB chunk (600 KiB: 3), all in the reply's transaction.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	writeParts(mw, []field{{"body", "With the receipt."}}, []upload{{"receipt.pdf", "application/pdf", make([]byte, 600<<10)}})
+	hr, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/support/tickets/"+ticket+"/reply", &body)
+	hr.Header.Set("Content-Type", mw.FormDataContentType())
+	hr.Header.Set("Origin", a.srv.URL)
+	hr.Header.Set("Sec-Fetch-Site", "same-origin")
+	r, sqls, _ := e.probe.measureRequest(t, browsers["customer1@example.com"], hr)
+	if max := 8 + 2 + 3; r.status != http.StatusSeeOther || len(sqls) > max {
+		t.Errorf("multipart reply with a 600 KiB file: %d, %d statements, budget %d:\n\t%s", r.status, len(sqls), max, strings.Join(sqls, "\n\t"))
+	} else {
+		t.Logf("multipart reply with a 600 KiB file: %d statements (budget %d)", len(sqls), max)
 	}
 }

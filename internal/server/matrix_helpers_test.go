@@ -16,6 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/crm"
 	"rapport/internal/crm/activity"
@@ -62,6 +65,7 @@ type mxWorld struct {
 	victim                                     *auth.User // a rep the admin changes; never signed in
 	pipe, acme, contactA, contactB             string
 	dealA, dealB, ticketA, ticketB             string
+	fileNoteA, filePubA                        string // files on ticket A's note and public reply
 	importA, policy                            string
 	plannedA                                   string // rep A's planned activity on deal A, assigned to rep A
 	feedB                                      string // the path of rep B's calendar feed
@@ -169,6 +173,25 @@ func newMatrix(t *testing.T) *mxWorld {
 			t.Fatalf("agent's note or reply: %d\n%s", r.status, r.body)
 		}
 	}
+	for _, f := range []struct {
+		id       *string
+		internal bool
+		content  string
+	}{{&w.fileNoteA, true, mxNote + " in a file"}, {&w.filePubA, false, mxReplyA + " in a file"}} {
+		var msg string
+		if err := a.db.DB.QueryRow(ctx, `SELECT id FROM ticket_messages WHERE ticket_id = $1 AND is_internal = $2 AND author_id = $3`,
+			w.ticketA, f.internal, w.agent.user.ID).Scan(&msg); err != nil {
+			t.Fatal(err)
+		}
+		err := a.db.DB.InTx(ctx, func(tx pgx.Tx) error {
+			saved, err := attach.Save(ctx, tx, w.ticketA, msg, "file.txt", "text/plain", strings.NewReader(f.content), 1<<20)
+			*f.id = saved.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := a.db.DB.QueryRow(ctx, `SELECT id::text FROM sla_policies ORDER BY name LIMIT 1`).Scan(&w.policy); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +231,7 @@ const noSuchID = "0b6f3a2e-6c1d-4e8f-9a7b-5d4c3b2a1f00"
 // label names the records in a path ("/crm/deals/{dealA}"), for messages.
 func (w *mxWorld) label(path string) string {
 	return strings.NewReplacer(w.dealA, "{dealA}", w.dealB, "{dealB}", w.contactA, "{contactA}", w.contactB, "{contactB}",
-		w.ticketA, "{ticketA}", w.ticketB, "{ticketB}", w.acme, "{acme}", w.pipe, "{pipeline}", w.importA, "{importA}",
+		w.ticketA, "{ticketA}", w.ticketB, "{ticketB}", w.fileNoteA, "{fileNoteA}", w.filePubA, "{filePubA}", w.acme, "{acme}", w.pipe, "{pipeline}", w.importA, "{importA}",
 		w.policy, "{policy}", w.plannedA, "{plannedA}", w.feedB, "/calendar/{feedB}", w.victim.ID, "{victim}", w.adm.user.ID, "{admin}", w.agent.user.ID, "{agent}").Replace(path)
 }
 

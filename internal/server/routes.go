@@ -116,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/support/tickets", s.desk.SupportTicketCreate)
 				r.Get("/support/tickets/{id}", s.desk.SupportTicketShow)
 				r.Post("/support/tickets/{id}/reply", s.desk.SupportReplyCreate)
+				r.Get("/support/attachments/{id}", s.desk.SupportAttachmentDownload)
 			})
 
 			// Sales CRM (internal/crm). Sales reps and admins; agents may only read a
@@ -188,6 +189,7 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/reports", s.desk.ReportShow)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
+				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
 			})
 
 			// Administration.

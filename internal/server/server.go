@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"rapport/internal/attach"
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
@@ -82,7 +84,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
 	s.activity = &activity.Service{DB: d, Pages: pages, Log: log, BaseURL: cfg.BaseURL}
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
-	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
+	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL,
+		Mail: deskOutbound(cfg), Work: cfg.RequestTimeout,
+		Attachments: attach.Limits{File: cfg.AttachmentMaxFile, Message: cfg.AttachmentMaxMessage}}
 	s.audit = &audit.Service{DB: d, Pages: pages}
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
@@ -237,4 +241,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// deskOutbound is how the desk's emails sign and address themselves: from SMTP_FROM
+// with the agent's name before its display name, answering to SUPPORT_ADDRESS's +token
+// form, with Message-IDs in the support address's domain.
+func deskOutbound(cfg *config.Config) desk.Outbound {
+	sender := "Rapport"
+	if a, err := netmail.ParseAddress(cfg.SMTP.From); err == nil && a.Name != "" {
+		sender = a.Name
+	}
+	return desk.Outbound{Support: cfg.SupportAddress, Sender: sender, Domain: mail.Domain(cfg.SupportAddress)}
 }
