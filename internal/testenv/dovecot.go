@@ -3,6 +3,8 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -24,19 +26,22 @@ import (
 
 // A real IMAP server for the tests of the email channel: Dovecot from Debian
 // (dovecot-imapd), configured in a temporary folder, plaintext login on 127.0.0.1 only,
-// users from a passwd-file, maildirs under the folder. It starts the first time a test
+// users from a static passdb, maildirs under the folder. It starts the first time a test
 // asks for a mailbox (test binaries that never do pay nothing) and stops with Main.
 // As root, the whole server (master included) runs as the postgres user, as Postgres does.
 
 // dovecot is the binary's running server, or its start-up error.
 type dovecot struct {
-	dir   string
-	port  int
-	cmd   *exec.Cmd
-	users string // the passwd-file
-	mu    sync.Mutex
-	seq   int
-	err   error
+	dir  string
+	port int
+	cmd  *exec.Cmd
+	// password is every mailbox's: a static passdb, so that a mailbox exists the moment
+	// its name is made up (a passwd-file is re-read by its mtime, in whole seconds, and
+	// missed users added in the same second). Each mailbox is still its own user.
+	password string
+	mu       sync.Mutex
+	seq      int
+	err      error
 }
 
 var (
@@ -96,11 +101,9 @@ func startDovecot() *dovecot {
 		d.err = err
 		return d
 	}
-	d.users = filepath.Join(dir, "users")
-	if err := os.WriteFile(d.users, nil, 0o644); err != nil {
-		d.err = err
-		return d
-	}
+	var pw [12]byte
+	_, _ = rand.Read(pw[:])
+	d.password = hex.EncodeToString(pw[:])
 	conf := fmt.Sprintf(`# Written by internal/testenv for one test binary.
 base_dir = %[1]s/run
 state_dir = %[1]s/state
@@ -120,8 +123,8 @@ mail_gid = %[7]s
 first_valid_uid = 1
 first_valid_gid = 1
 passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%%u %[1]s/users
+  driver = static
+  args = password=%[8]s
 }
 userdb {
   driver = static
@@ -143,7 +146,7 @@ service anvil {
 protocol imap {
   mail_max_userip_connections = 200
 }
-`, dir, run.Username, group, d.port, os.Getpid(), run.Uid, run.Gid)
+`, dir, run.Username, group, d.port, os.Getpid(), run.Uid, run.Gid, d.password)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		d.err = err
@@ -228,17 +231,8 @@ func NewMailbox(t testing.TB) *Mailbox {
 	d.mu.Lock()
 	d.seq++
 	name := fmt.Sprintf("box%d", d.seq)
-	pass := fmt.Sprintf("pw-%d-%d", os.Getpid(), d.seq)
-	f, err := os.OpenFile(d.users, os.O_APPEND|os.O_WRONLY, 0)
-	if err == nil {
-		_, err = fmt.Fprintf(f, "%s:{PLAIN}%s\n", name, pass)
-		f.Close()
-	}
 	d.mu.Unlock()
-	if err != nil {
-		t.Fatalf("testenv: add mailbox user: %v", err)
-	}
-	return &Mailbox{Host: "127.0.0.1", Port: d.port, User: name, Password: pass, Folder: "INBOX"}
+	return &Mailbox{Host: "127.0.0.1", Port: d.port, User: name, Password: d.password, Folder: "INBOX"}
 }
 
 // Addr is host:port.
