@@ -43,7 +43,7 @@ CREATE UNIQUE INDEX mailboxes_account_idx ON mailboxes (lower(host), port, usern
 -- Message-ID: at most one row per Message-ID made a ticket or a reply.
 -- state: 'ticket' (it opened one), 'reply' (added to one), 'ignored' (reason says why:
 -- an auto-reply, a bounce, our own address, a flood, a duplicate), 'quarantined' (it
--- could not be read: reason says why). raw is the whole original, for staff.
+-- could not be read: reason says why). The original is in inbound_message_raw.
 CREATE TABLE inbound_messages (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     mailbox_id  uuid NOT NULL REFERENCES mailboxes (id) ON DELETE CASCADE,
@@ -53,7 +53,6 @@ CREATE TABLE inbound_messages (
     from_addr   text NOT NULL DEFAULT '',
     subject     text NOT NULL DEFAULT '',
     size        bigint NOT NULL,
-    raw         bytea,
     state       text NOT NULL,
     reason      text NOT NULL DEFAULT '',
     ticket_id   uuid REFERENCES tickets (id) ON DELETE SET NULL,
@@ -69,6 +68,16 @@ CREATE INDEX inbound_messages_mailbox_idx ON inbound_messages (mailbox_id, id DE
 CREATE INDEX inbound_messages_quarantine_idx ON inbound_messages (mailbox_id, id DESC) WHERE state = 'quarantined';
 -- A sender's messages in the last minute (the flood rule).
 CREATE INDEX inbound_messages_sender_idx ON inbound_messages (from_addr, received_at);
+
+-- The whole original of each message, for staff, in pieces of at most 1 MiB: the
+-- simple protocol sends a bytea as hex text inside the statement, so one 25 MB value
+-- would cost the server's memory several times its size in one go.
+CREATE TABLE inbound_message_raw (
+    inbound_id bigint NOT NULL REFERENCES inbound_messages (id) ON DELETE CASCADE,
+    seq        integer NOT NULL,
+    data       bytea NOT NULL,
+    PRIMARY KEY (inbound_id, seq)
+);
 
 -- Every Message-ID known to be part of a ticket's thread: the mail that opened or
 -- answered it, and (for the outbound half to write) each notification sent on it. A
@@ -86,5 +95,6 @@ ALTER TABLE mail_outbox ADD COLUMN bounced_at timestamptz;
 -- +goose Down
 ALTER TABLE mail_outbox DROP COLUMN bounced_at;
 DROP TABLE ticket_mail_ids;
+DROP TABLE inbound_message_raw;
 DROP TABLE inbound_messages;
 DROP TABLE mailboxes;

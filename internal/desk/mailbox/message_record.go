@@ -56,8 +56,8 @@ const (
 // nothing, and so files nothing. The row starts as "ignored" and is settled below in the
 // same transaction.
 const recordSQL = `
-INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, message_id, from_addr, subject, size, raw, state, reason)
-VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, 'ignored', '')
+INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, message_id, from_addr, subject, size, state, reason)
+VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, 'ignored', '')
 ON CONFLICT (mailbox_id, uidvalidity, uid) DO NOTHING
 RETURNING id`
 
@@ -80,6 +80,11 @@ func (p *Poller) record(ctx context.Context, mb *Mailbox, f fetched) (bool, outc
 		} else if err != nil {
 			quarantine = err.Error()
 		}
+		if m != nil {
+			// Attachments are not filed yet (the original keeps them): let their
+			// decoded copies go before the original is written.
+			m.Attachments = nil
+		}
 	}
 	msgID, from, subject := headerSummary(m, f.Raw)
 	var out outcome
@@ -87,7 +92,7 @@ func (p *Poller) record(ctx context.Context, mb *Mailbox, f fetched) (bool, outc
 	for attempt := 0; ; attempt++ {
 		err := p.DB.InTx(ctx, func(tx pgx.Tx) error {
 			var rowID int64
-			err := tx.QueryRow(ctx, recordSQL, mb.ID, int64(f.UIDValidity), int64(f.UID), msgID, from, subject, f.Size, f.Raw).Scan(&rowID)
+			err := tx.QueryRow(ctx, recordSQL, mb.ID, int64(f.UIDValidity), int64(f.UID), msgID, from, subject, f.Size).Scan(&rowID)
 			if errors.Is(err, pgx.ErrNoRows) {
 				fresh = false
 				return nil
@@ -96,6 +101,9 @@ func (p *Poller) record(ctx context.Context, mb *Mailbox, f fetched) (bool, outc
 				return db.Translate(err)
 			}
 			fresh = true
+			if err := storeRaw(ctx, tx, rowID, f.Raw); err != nil {
+				return err
+			}
 			if quarantine != "" {
 				out = outcome{State: StateQuarantined, Reason: quarantine}
 			} else if out, err = p.decide(ctx, tx, mb, rowID, m); err != nil {
