@@ -6,6 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"rapport/internal/crm/activity"
+	"rapport/internal/desk/mailbox"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
 )
@@ -17,6 +18,10 @@ const formKeysPurgeEvery = 10 * time.Minute
 // activities due are looked for: a reminder goes out within this of its time.
 const activityMailEvery = time.Minute
 
+// mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
+// shortest poll interval a mailbox may have is 10 s).
+const mailboxDueEvery = 5 * time.Second
+
 // Jobs is every background job of Rapport, top to bottom, as routes.go is for routes:
 // its worker, and for a scheduled one its schedule. Each job's code lives beside the
 // capability it serves.
@@ -25,6 +30,8 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &form.PurgeKeysWorker{DB: s.db, Log: s.log})
 	river.AddWorker(w, &activity.DigestWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
 	river.AddWorker(w, &activity.ReminderWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
+	river.AddWorker(w, &mailbox.PollDueWorker{DB: s.db, Log: s.log, Env: s.mailbox.SyncEnv})
+	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
 
 	return jobs.Registry{
 		Workers: w,
@@ -32,6 +39,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("form_keys_purge", formKeysPurgeEvery, func() river.JobArgs { return form.PurgeKeysArgs{} }),
 			jobs.Periodic("activity_digest", activityMailEvery, func() river.JobArgs { return activity.DigestArgs{} }),
 			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
+			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
 		},
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"rapport/internal/crm/activity"
 	"rapport/internal/db"
 	"rapport/internal/desk"
+	"rapport/internal/desk/mailbox"
 	"rapport/internal/httpx"
 	"rapport/internal/jobs"
 	"rapport/internal/live"
@@ -41,6 +42,7 @@ type Server struct {
 	crm      *crm.Service
 	activity *activity.Service
 	desk     *desk.Service
+	mailbox  *mailbox.Service
 	live     *live.Hub
 	audit    *audit.Service
 	metrics  *metrics
@@ -96,6 +98,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
 	s.audit = &audit.Service{DB: d, Pages: pages}
+	s.mailbox = mailbox.NewService(d, pages, log, box, s.desk, cfg)
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
 }

@@ -27,6 +27,9 @@ type Poller struct {
 	// FloodPerMinute is how many messages a minute a sender may send before the rest
 	// are ignored (default 10).
 	FloodPerMinute int
+	// MaxPerPoll is how many new messages one poll takes at most (default 500): a
+	// backlog is worked through poll after poll, each short.
+	MaxPerPoll int
 }
 
 func (p *Poller) limits() inbound.Limits {
@@ -122,6 +125,13 @@ func (p *Poller) fetchAll(ctx context.Context, lockTx pgx.Tx, mb *Mailbox, res *
 	list, err := c.newSince(uint32(last))
 	if err != nil {
 		return err
+	}
+	limit := p.MaxPerPoll
+	if limit <= 0 {
+		limit = 500
+	}
+	if len(list) > limit {
+		list = list[:limit]
 	}
 	for _, s := range list {
 		if ctx.Err() != nil {
