@@ -54,6 +54,9 @@ const (
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
 	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
+	// Support mailboxes (internal/desk/mailbox).
+	MailboxCreated Action = "mailbox.create"
+	MailboxUpdated Action = "mailbox.update" // settings, password, enabled or disabled
 )
 
 // Actions is every action, in the order the page's filter lists them.
@@ -64,6 +67,7 @@ var Actions = []Action{
 	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 	ActivityTypeCreated, ActivityTypeUpdated,
+	MailboxCreated, MailboxUpdated,
 }
 
 // Known reports whether a is one of Actions.

@@ -33,6 +33,8 @@ var actionLabels = map[Action]string{
 	AgentTeamsChanged:   "Agent's team changed",
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
+	MailboxCreated:      "Support mailbox added",
+	MailboxUpdated:      "Support mailbox changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -49,10 +51,11 @@ const (
 	TargetSLAPolicy    = "sla_policy"
 	TargetPipeline     = "pipeline"
 	TargetActivityType = "activity_type"
+	TargetMailbox      = "mailbox"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetMailbox}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -64,6 +67,8 @@ func targetTypeLabel(t string) string {
 		return "Pipeline"
 	case TargetActivityType:
 		return "Activity type"
+	case TargetMailbox:
+		return "Support mailbox"
 	}
 	return t
 }
@@ -82,6 +87,16 @@ var fieldLabels = map[string]string{
 	"link":                "Link",
 	"email_verified":      "Email confirmed",
 	"state":               "Shown or hidden",
+	"address":             "Address",
+	"host":                "Server",
+	"port":                "Port",
+	"security":            "Security",
+	"username":            "User name",
+	"folder":              "Folder",
+	"poll_secs":           "Poll every (seconds)",
+	"delete_processed":    "Delete processed mail",
+	"enabled":             "Enabled",
+	"password":            "Password",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -37,7 +37,7 @@ func SyncEnv(ctx context.Context, d *db.DB, box *secret.Box, s *Settings) error 
 	}
 	cur, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Mailbox])
 	if errors.Is(err, pgx.ErrNoRows) {
-		_, err := Create(ctx, d, box, *s, true)
+		_, err := Create(ctx, d, box, "", *s, true)
 		if db.Unique(err, "mailboxes_from_env_idx") {
 			return nil
 		}

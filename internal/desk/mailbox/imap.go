@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"sort"
 	"strconv"
@@ -89,6 +90,7 @@ func dial(s Server) (*conn, error) {
 		return nil, fmt.Errorf("cannot connect to %s: %w", addr, err)
 	}
 	c.Timeout = dialTimeout
+	c.ErrorLog = log.New(io.Discard, "", 0) // a closed connection's read error is not news
 	ok := false
 	defer func() {
 		if !ok {

@@ -125,22 +125,27 @@ INSERT INTO mailboxes (id, address, host, port, security, username, password_sea
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING ` + mailboxColumns
 
-// Create stores a new mailbox with its password sealed.
-func Create(ctx context.Context, q db.Querier, box *secret.Box, s Settings, fromEnv bool) (*Mailbox, error) {
+// Create stores a new mailbox as id ("" for a new one) with its password sealed.
+func Create(ctx context.Context, q db.Querier, box *secret.Box, id string, s Settings, fromEnv bool) (*Mailbox, error) {
 	if box == nil {
 		return nil, errors.New("SECRET_KEY is not set: a mailbox password cannot be stored")
 	}
-	id := db.NewUUID()
+	if id == "" {
+		id = db.NewUUID()
+	}
 	rows, err := q.Query(ctx, insertSQL, id, s.Address, s.Host, s.Port, s.Security, s.Username,
 		box.Seal([]byte(s.Password), purpose(id)), s.Folder, nullable(s.Team), s.PollSecs, s.DeleteProcessed, s.Enabled, fromEnv)
-	if err != nil {
-		return nil, db.Translate(err)
+	if err == nil {
+		var m *Mailbox
+		m, err = pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Mailbox])
+		if err == nil {
+			return m, nil
+		}
 	}
-	m, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Mailbox])
 	if db.Unique(err, "mailboxes_account_idx") {
 		return nil, ErrDuplicate
 	}
-	return m, db.Translate(err)
+	return nil, db.Translate(err)
 }
 
 // updateSQL changes a mailbox at the version the form was loaded at ($13); a NULL
@@ -168,10 +173,10 @@ func Update(ctx context.Context, q db.Querier, box *secret.Box, id string, versi
 	}
 	rows, err := q.Query(ctx, updateSQL, id, s.Address, s.Host, s.Port, s.Security, s.Username, sealed,
 		s.Folder, nullable(s.Team), s.PollSecs, s.DeleteProcessed, s.Enabled, version)
-	if err != nil {
-		return nil, db.Translate(err)
+	var m *Mailbox
+	if err == nil {
+		m, err = pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Mailbox])
 	}
-	m, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Mailbox])
 	switch {
 	case db.Unique(err, "mailboxes_account_idx"):
 		return nil, ErrDuplicate
