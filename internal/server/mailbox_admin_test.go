@@ -115,13 +115,13 @@ func TestMailboxAdmin(t *testing.T) {
 	}
 	// Doctored ids and positions.
 	for p, want := range map[string]int{
-		"/admin/mailboxes/not-a-uuid":                            http.StatusNotFound,
+		"/admin/mailboxes/not-a-uuid":                           http.StatusNotFound,
 		"/admin/mailboxes/00000000-0000-0000-0000-000000000000": http.StatusNotFound,
-		loc + "/messages/abc":                                    http.StatusNotFound,
-		loc + "/messages/999":                                    http.StatusNotFound,
-		loc + "/messages/999/raw":                                http.StatusNotFound,
-		loc + "?after=garbage":                                   http.StatusBadRequest,
-		loc + "?state=everything":                                http.StatusBadRequest,
+		loc + "/messages/abc":                                   http.StatusNotFound,
+		loc + "/messages/999":                                   http.StatusNotFound,
+		loc + "/messages/999/raw":                               http.StatusNotFound,
+		loc + "?after=garbage":                                  http.StatusBadRequest,
+		loc + "?state=everything":                               http.StatusBadRequest,
 	} {
 		if r := admin.get(p); r.status != want {
 			t.Errorf("GET %s: %d, want %d", p, r.status, want)

@@ -56,7 +56,7 @@ type Decision struct {
 const decisionsPage = 50
 
 // decisionsSQL is a page of a mailbox's decisions, newest first, past the cursor ($2,
-// 0 for the first page), of one state or all ($3 ''): an index range scan either way.
+// 0 for the first page), of one state or all ($3 ”): an index range scan either way.
 const decisionsSQL = `
 SELECT id, uid, message_id, from_addr, subject, size, state, reason, ticket_id::text AS ticket_id, received_at
 FROM inbound_messages
