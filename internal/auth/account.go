@@ -3,8 +3,9 @@ package auth
 import "net/http"
 
 // AccountShow is the signed-in user's account overview (GET /account): who they are,
-// their password, their time zone and morning email, and for staff their two-step
-// sign-in.
+// their password, their time zone and morning email, for staff their two-step sign-in,
+// and where they are signed in (the route's session lookup reads that list in its one
+// statement: SessionListing).
 func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
 	u := UserFrom(r.Context())
 	s.renderAccount(w, r, http.StatusOK, preferencesForm{TimeZone: u.TimeZone, Digest: u.ActivityDigest})
@@ -14,11 +15,12 @@ func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
 func (s *Service) renderAccount(w http.ResponseWriter, r *http.Request, status int, prefs preferencesForm) {
 	ctx := r.Context()
 	u := UserFrom(ctx)
-	v := accountView{User: u, Offered: offersTwoStep(u.Role), Available: s.Secrets != nil, Prefs: prefs, Digest: offersDigest(u.Role)}
+	v := accountView{User: u, Offered: offersTwoStep(u.Role), Available: s.Secrets != nil, Prefs: prefs, Digest: offersDigest(u.Role),
+		Sessions: SessionsOf(ctx)}
 	if v.Offered {
 		var err error
 		if v.TwoStep, err = loadTwoStep(ctx, s.DB, u.ID); err != nil {
-			s.Pages.ServerError(w, r, err)
+			s.Pages.Fail(w, r, err)
 			return
 		}
 	}

@@ -106,7 +106,7 @@ func setPassword(ctx context.Context, tx pgx.Tx, userID, hash string) (int, erro
 		NewID(), userID, hash); err != nil {
 		return 0, db.Translate(err)
 	}
-	if err := endSessions(ctx, tx, userID, ""); err != nil {
+	if err := endSessions(ctx, tx, userID); err != nil {
 		return 0, err
 	}
 	var v int

@@ -89,7 +89,7 @@ func (s *Service) PasswordChangeSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	if err := s.start(r, u); err != nil {
+	if err := s.start(w, r, u); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}

@@ -87,7 +87,9 @@ func (s *Service) PasswordResetSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if UserFrom(ctx) != nil {
-		_ = s.Sessions.Destroy(ctx)
+		if err := s.endCurrent(w, r); err != nil {
+			s.Log.WarnContext(ctx, "end session after reset", "err", err)
+		}
 	}
 	s.Pages.Flash(w, r, "success", "Your password has been changed. Sign in with your new password.")
 	httpx.Redirect(w, r, "/signin")

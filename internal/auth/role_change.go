@@ -80,7 +80,7 @@ func ChangeRole(ctx context.Context, tx pgx.Tx, base *url.URL, c RoleChange) (do
 			c.UserID, string(c.Role)); err != nil {
 			return done, db.Translate(err)
 		}
-		if err := endSessions(ctx, tx, c.UserID, ""); err != nil {
+		if err := endSessions(ctx, tx, c.UserID); err != nil {
 			return done, err
 		}
 		done.SignedOut = true

@@ -6,50 +6,43 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
-
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
+	"unicode/utf8"
 
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 	"rapport/internal/secret"
 )
 
-// Session keys. The session holds who is signed in, the user's session_version at
-// sign-in (a bump ends every older session), and when it was signed in. From then on
-// the idle timeout's clock is the sessions.seen_at column, which the statement that
-// loads the session moves at most once a minute: a page view never saves the session
-// only to say "still here".
-const (
-	keyUID     = "uid"
-	keyVersion = "ver"
-	keySeen    = "seen"
-)
+// Sessions are Rapport's own (session_store.go): a random token in an HttpOnly cookie,
+// and a row keyed by the token's SHA-256 holding who is signed in, at which
+// session_version (a bump ends every older session), since when, when last seen, and
+// from which browser and address. The statement that loads a request's session also
+// loads its user and moves the idle clock (at most once a minute), so a page view pays
+// one statement for "who is asking" and never writes the session only to say "still
+// here". Nothing is saved after the handler: sign-in, sign-out and the second step
+// write their row and cookie as they happen.
 
 // seenRefresh is how stale a session's seen time may get before a request moves it.
 const seenRefresh = time.Minute
 
-// NewSessions configures scs on the Postgres store: HttpOnly, SameSite=Lax, and on an
-// https site Secure with the __Host- prefix (the browser then refuses the cookie unless
-// it is Secure, Path=/ and has no Domain, so a sibling subdomain or a plain-http page
-// cannot plant or shadow it); the absolute lifetime is scs's, the idle timeout ours (now
-// is the clock it is measured by; nil for the real one).
-func NewSessions(d *db.DB, secure bool, lifetime, idle, cleanup, wait time.Duration, now func() time.Time) *scs.SessionManager {
-	if now == nil {
-		now = time.Now
-	}
-	m := scs.New()
-	m.Codec = sessionCodec{}
-	m.Store = sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(d.Pool, cleanup), db: d, wait: wait,
-		codec: m.Codec, idle: idle, now: now}
-	m.Lifetime = lifetime
-	m.Cookie.Name = SessionCookie(secure)
-	m.Cookie.HttpOnly = true
-	m.Cookie.SameSite = http.SameSiteLaxMode
-	m.Cookie.Secure = secure
-	m.Cookie.Path = "/"
-	return m
+// pendingKeep is how long the row of a sign-in waiting for its second step is kept,
+// past its five minutes, so a late second step still hears why it must start again.
+const pendingKeep = time.Hour
+
+// SessionSettings is how sessions behave.
+type SessionSettings struct {
+	// Secure is an https site: the cookie is then Secure with the __Host- prefix (the
+	// browser refuses it unless it is Secure, Path=/ and has no Domain, so a sibling
+	// subdomain or a plain-http page cannot plant or shadow it).
+	Secure bool
+	// Lifetime ends a session that long after sign-in, however active (absolute); Idle
+	// ends it after that long without a request.
+	Lifetime, Idle time.Duration
+	// Wait bounds each session statement on its own: a saturated pool costs a bounded
+	// wait and a 503, never a whole request's deadline (the live queue's stream has none).
+	Wait time.Duration
 }
 
 // SessionCookie is the session cookie's name: __Host-rapport_session on an https site.
@@ -63,17 +56,16 @@ func SessionCookie(secure bool) string {
 // Service is identity for the web: it signs people in and out and gates routes.
 type Service struct {
 	DB         *db.DB
-	Sessions   *scs.SessionManager
+	Sessions   SessionSettings
 	Hasher     *Hasher
 	Pages      *httpx.Pages
 	Log        *slog.Logger
 	BaseURL    *url.URL
-	Idle       time.Duration
 	TrustProxy bool
 	// Secrets seals two-step sign-in secrets (SECRET_KEY); nil when the key is unset,
 	// and two-step sign-in is then unavailable (see twostep.go).
 	Secrets *secret.Box
-	// Now is the clock; tests move it.
+	// Now is the clock sessions are timed by; tests move it.
 	Now func() time.Time
 }
 
@@ -92,7 +84,7 @@ func UserFrom(ctx context.Context) *User {
 	return u
 }
 
-// WithUser stores the signed-in user (the Load middleware does this).
+// WithUser stores the signed-in user (the Session middleware does this).
 func WithUser(ctx context.Context, u *User) context.Context {
 	ctx = context.WithValue(ctx, userKey{}, u)
 	// Every page writes dates in the viewer's zone (httpx.Location).
@@ -101,86 +93,147 @@ func WithUser(ctx context.Context, u *User) context.Context {
 		DueActivities: u.DueActivities})
 }
 
-// Session is the session middleware for pages: it loads the scs session (and, in the
-// same statement, its user), validates it (Load), and saves it after the handler.
-func (s *Service) Session(next http.Handler) http.Handler {
-	inner := s.Sessions.LoadAndSave(s.Load(next))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inner.ServeHTTP(w, withSlot(r))
-	})
+type sessionKey struct{}
+
+// sessionFrom is the request's session as loaded, or nil (none, ended or expired).
+func sessionFrom(ctx context.Context) *session {
+	s, _ := ctx.Value(sessionKey{}).(*session)
+	return s
 }
 
-// Load validates the session on every request that carries one: the user must exist,
-// not be deactivated, hold the current session_version and have been seen within the
-// idle timeout. A session that fails is destroyed server-side and the request goes on
-// anonymous (a protected route then sends it to sign in).
-func (s *Service) Load(next http.Handler) http.Handler {
+// Session is the session middleware for pages. On every request that carries a
+// session cookie it loads the session and its user in one statement and validates it:
+// the user must not be deactivated, must hold the session_version the session signed
+// in at, and must have been seen within the idle timeout (the absolute lifetime is in
+// the statement). A session that fails is deleted and the request goes on anonymous (a
+// protected route then sends it to sign in), with a flash saying why.
+func (s *Service) Session(next http.Handler) http.Handler { return s.session(next, false) }
+
+// SessionListing is Session for the account page: the same one statement also reads
+// the user's live sessions (SessionsOf), for its "Active sessions" list.
+func (s *Service) SessionListing(next http.Handler) http.Handler { return s.session(next, true) }
+
+func (s *Service) session(next http.Handler, list bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		uid := s.Sessions.GetString(ctx, keyUID)
-		if uid == "" {
-			if slot := slotFrom(ctx); slot != nil && slot.missing && r.Method == http.MethodGet {
-				// The browser's session was ended elsewhere (sign-out everywhere,
-				// password change, deactivation) or expired: say so once.
-				s.Pages.Flash(w, r, "info", "Your session has ended. Please sign in again.")
-			}
+		c, err := r.Cookie(SessionCookie(s.Sessions.Secure))
+		if err != nil || c.Value == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		var u *User
-		if slot := slotFrom(ctx); slot != nil && slot.user != nil && slot.user.ID == uid {
-			u = slot.user
-		} else {
-			var err error
-			u, err = UserByID(ctx, s.DB, uid)
+		ctx := r.Context()
+		var sess *session
+		if hash, ok := hashSessionToken(c.Value); ok {
+			qctx, cancel := context.WithTimeout(ctx, s.Sessions.Wait)
+			sess, err = findSession(qctx, s.DB, hash, s.now(), s.Sessions.Idle, list)
+			cancel()
 			if err != nil && !errors.Is(err, db.ErrNotFound) {
 				s.Pages.ServerError(w, r, err)
 				return
 			}
 		}
-		now := s.now()
-		// When the session was last seen: its seen_at, which the lookup has already
-		// moved if it was more than a minute old; for a session saved before that
-		// column, the time in its data, refreshed below by saving the session.
-		seen, legacy := time.Unix(s.Sessions.GetInt64(ctx, keySeen), 0), true
-		if slot := slotFrom(ctx); slot != nil && slot.seen != nil {
-			seen, legacy = *slot.seen, false
+		if sess == nil {
+			if r.Method == http.MethodGet {
+				// The browser's session was ended elsewhere (sign-out everywhere,
+				// password change, deactivation) or expired: say so.
+				s.Pages.Flash(w, r, "info", "Your session has ended. Please sign in again.")
+			}
+			next.ServeHTTP(w, r)
+			return
 		}
+		ctx = context.WithValue(ctx, sessionKey{}, sess)
+		u := sess.user
 		switch {
-		case u == nil, u.Banned, u.SessionVersion != s.Sessions.GetInt(ctx, keyVersion):
-			s.end(w, r, "Your session has ended. Please sign in again.")
+		case u == nil: // a sign-in waiting for its second step: anonymous until then
+			next.ServeHTTP(w, r.WithContext(ctx))
+		case u.Banned, u.SessionVersion != sess.version:
+			s.end(w, r.WithContext(ctx), "Your session has ended. Please sign in again.")
 			next.ServeHTTP(w, r)
-			return
-		case now.Sub(seen) > s.Idle:
-			s.end(w, r, "You were signed out after a period of inactivity. Please sign in again.")
+		case s.now().Sub(sess.seen) > s.Sessions.Idle:
+			s.end(w, r.WithContext(ctx), "You were signed out after a period of inactivity. Please sign in again.")
 			next.ServeHTTP(w, r)
-			return
-		case legacy && now.Sub(seen) > seenRefresh:
-			s.Sessions.Put(ctx, keySeen, now.Unix())
+		default:
+			next.ServeHTTP(w, r.WithContext(WithUser(ctx, u)))
 		}
-		next.ServeHTTP(w, r.WithContext(WithUser(ctx, u)))
 	})
 }
 
-// end destroys the session in the store and leaves a flash for the sign-in page.
+// SessionsOf is the signed-in user's live sessions, most recently seen first with the
+// request's own first (Current), on a route behind SessionListing; nil elsewhere.
+func SessionsOf(ctx context.Context) []SessionInfo {
+	if sess := sessionFrom(ctx); sess != nil && UserFrom(ctx) != nil {
+		return sess.list
+	}
+	return nil
+}
+
+// start begins a fresh session for u in place of the request's own (if any): a new
+// token (no fixation), the user's current session_version, and the idle clock.
+func (s *Service) start(w http.ResponseWriter, r *http.Request, u *User) error {
+	return s.write(w, r, newSession{userID: u.ID, version: u.SessionVersion})
+}
+
+// write stores n as the browser's session under a new token, replacing the request's
+// session, and sends the cookie.
+func (s *Service) write(w http.ResponseWriter, r *http.Request, n newSession) error {
+	now := s.now()
+	token, hash := newSessionToken()
+	n.hash, n.now = hash, now
+	if n.expires.IsZero() {
+		n.expires = now.Add(s.Sessions.Lifetime)
+	}
+	n.userAgent, n.address = clip(r.UserAgent(), 512), clip(s.clientIP(r), 64)
+	var replaced tokenHash
+	if sess := sessionFrom(r.Context()); sess != nil {
+		replaced = sess.hash
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.Sessions.Wait)
+	defer cancel()
+	if err := startSession(ctx, s.DB, n, replaced); err != nil {
+		return err
+	}
+	http.SetCookie(w, s.cookie(token, int(n.expires.Sub(now)/time.Second), n.expires))
+	return nil
+}
+
+// endCurrent deletes the request's session, if any, and tells the browser to drop
+// its cookie.
+func (s *Service) endCurrent(w http.ResponseWriter, r *http.Request) error {
+	if sess := sessionFrom(r.Context()); sess != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s.Sessions.Wait)
+		defer cancel()
+		if err := deleteSession(ctx, s.DB, sess.hash); err != nil {
+			return err
+		}
+	}
+	if _, err := r.Cookie(SessionCookie(s.Sessions.Secure)); err == nil {
+		http.SetCookie(w, s.cookie("", -1, time.Unix(1, 0)))
+	}
+	return nil
+}
+
+// end ends the request's session and leaves a flash for the sign-in page.
 func (s *Service) end(w http.ResponseWriter, r *http.Request, msg string) {
-	if err := s.Sessions.Destroy(r.Context()); err != nil {
-		s.Log.WarnContext(r.Context(), "destroy session", "err", err)
+	if err := s.endCurrent(w, r); err != nil {
+		s.Log.WarnContext(r.Context(), "end session", "err", err)
 	}
 	s.Pages.Flash(w, r, "info", msg)
 }
 
-// start begins a fresh session for u: a new token (no fixation), the user's current
-// session_version, and the idle clock.
-func (s *Service) start(r *http.Request, u *User) error {
-	ctx := r.Context()
-	if err := s.Sessions.RenewToken(ctx); err != nil {
-		return err
+// cookie is the session cookie carrying token (maxAge < 0 deletes it).
+func (s *Service) cookie(token string, maxAge int, expires time.Time) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie(s.Sessions.Secure), Value: token, Path: "/", MaxAge: maxAge, Expires: expires,
+		HttpOnly: true, Secure: s.Sessions.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// clip is v as valid UTF-8 without NULs (Postgres text holds neither), cut to at most
+// n bytes on a character boundary: what a browser sends is stored, never trusted.
+func clip(v string, n int) string {
+	v = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "")
+	for len(v) > n {
+		_, size := utf8.DecodeLastRuneInString(v)
+		v = v[:len(v)-size]
 	}
-	s.Sessions.Put(ctx, keyUID, u.ID)
-	s.Sessions.Put(ctx, keyVersion, u.SessionVersion)
-	s.Sessions.Put(ctx, keySeen, s.now().Unix())
-	return nil
+	return v
 }
 
 // RequireUser sends anonymous requests to sign in, remembering where they were going.

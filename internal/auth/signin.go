@@ -103,7 +103,7 @@ func (s *Service) SignInSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.TwoStep {
-		if err := s.awaitSecondStep(r, u, f.Next); err != nil {
+		if err := s.awaitSecondStep(w, r, u, f.Next); err != nil {
 			s.Pages.ServerError(w, r, err)
 			return
 		}
@@ -114,7 +114,7 @@ func (s *Service) SignInSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	if err := s.start(r, u); err != nil {
+	if err := s.start(w, r, u); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}

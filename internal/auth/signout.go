@@ -7,7 +7,7 @@ import (
 	"rapport/internal/httpx"
 )
 
-// SignOutSubmit ends the session server-side and issues a fresh token (POST /signout); a
+// SignOutSubmit ends the session server-side and drops the cookie (POST /signout); a
 // signed-in user's sign-out is in the audit log.
 func (s *Service) SignOutSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -17,11 +17,7 @@ func (s *Service) SignOutSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.Sessions.Destroy(ctx); err != nil {
-		s.Pages.ServerError(w, r, err)
-		return
-	}
-	if err := s.Sessions.RenewToken(ctx); err != nil {
+	if err := s.endCurrent(w, r); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}

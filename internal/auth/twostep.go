@@ -274,5 +274,5 @@ func endAllSessions(ctx context.Context, q db.Querier, userID string) error {
 	if tag.RowsAffected() == 0 {
 		return db.ErrNotFound
 	}
-	return endSessions(ctx, q, userID, "")
+	return endSessions(ctx, q, userID)
 }

@@ -16,7 +16,7 @@ import (
 // twoStepFullScan is a plan line that reads a whole table a two-step or sign-in
 // statement must reach through an index (workspace_settings has one row: scanning it is
 // the plan).
-var twoStepFullScan = regexp.MustCompile(`Seq Scan on ("user"|user_twostep|twostep_recovery_code|sessions|auth_throttle)( [^\n]*)?\n`)
+var twoStepFullScan = regexp.MustCompile(`Seq Scan on ("user"|user_twostep|twostep_recovery_code|auth_session|auth_throttle)( [^\n]*)?\n`)
 
 // TestTwoStepQueryPlans checks the plans of the two-step statements, and of the sign-in
 // and session statements that now read two-step state, on tables the size they have at
@@ -37,8 +37,15 @@ func TestTwoStepQueryPlans(t *testing.T) {
 		 WHERE id IN (SELECT id FROM "user" ORDER BY id LIMIT 300)`,
 		`INSERT INTO account (id, account_id, provider_id, user_id, password)
 		 SELECT md5(random()::text), id, 'credential', id, 'x' FROM "user"`,
-		`INSERT INTO sessions (token, data, expiry, user_id, seen_at)
-		 SELECT md5(random()::text), '\x00', now() + interval '1 day', id, now() FROM "user"`,
+		`INSERT INTO auth_session (token_hash, user_id, version, expires_at, user_agent, address)
+		 SELECT sha256(convert_to(id, 'UTF8')), id, 1, now() + interval '1 day', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', '198.51.100.7'
+		 FROM "user"`,
+		// A second session for one in ten, and some pending second steps.
+		`INSERT INTO auth_session (token_hash, user_id, version, expires_at)
+		 SELECT sha256(convert_to(id || ':2', 'UTF8')), id, 1, now() + interval '1 day' FROM "user" WHERE hashtext(id) % 10 = 1`,
+		`INSERT INTO auth_session (token_hash, pending_user_id, pending_until, version, expires_at)
+		 SELECT sha256(convert_to(id || ':p', 'UTF8')), id, now() + interval '5 minutes', 1, now() + interval '1 hour'
+		 FROM "user" WHERE hashtext(id) % 10 = 2`,
 		`INSERT INTO user_twostep (user_id, secret, enabled_at, last_step)
 		 SELECT id, decode(repeat('ab', 49), 'hex'), CASE WHEN hashtext(id) % 7 = 0 THEN NULL ELSE now() END, 1
 		 FROM "user" WHERE hashtext(id) % 10 = 0`,
@@ -51,12 +58,12 @@ func TestTwoStepQueryPlans(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	testenv.VacuumForPlans(t, d, `"user"`, "account", "sessions", "user_twostep", "twostep_recovery_code", "auth_throttle", "workspace_settings")
+	testenv.VacuumForPlans(t, d, `"user"`, "account", "auth_session", "user_twostep", "twostep_recovery_code", "auth_throttle", "workspace_settings")
 
-	var uid, email, token string
-	var sealed []byte
-	if err := d.DB.QueryRow(ctx, `SELECT u.id, u.email, s.token, t.secret FROM user_twostep t JOIN "user" u ON u.id = t.user_id
-		JOIN sessions s ON s.user_id = u.id WHERE t.enabled_at IS NOT NULL ORDER BY u.id LIMIT 1 OFFSET 77`).Scan(&uid, &email, &token, &sealed); err != nil {
+	var uid, email string
+	var token, sealed []byte
+	if err := d.DB.QueryRow(ctx, `SELECT u.id, u.email, s.token_hash, t.secret FROM user_twostep t JOIN "user" u ON u.id = t.user_id
+		JOIN auth_session s ON s.user_id = u.id WHERE t.enabled_at IS NOT NULL ORDER BY u.id LIMIT 1 OFFSET 77`).Scan(&uid, &email, &token, &sealed); err != nil {
 		t.Fatal(err)
 	}
 	ip := "198.51.100.7"
@@ -73,7 +80,16 @@ func TestTwoStepQueryPlans(t *testing.T) {
 		{"sign-in: reserve and load the account", reserveSignInSQL, []any{keys, lims, wins, everies, email},
 			[]string{"user_email_unique", "account_provider_user_idx", "user_twostep_pkey"}},
 		{"a session and its user", findSessionSQL, []any{token, now, now.Add(-time.Minute), now.Add(-12 * time.Hour)},
-			[]string{"sessions_pkey", "user_pkey", "user_twostep_pkey"}},
+			[]string{"auth_session_pkey", "user_pkey", "user_twostep_pkey"}},
+		{"a session, its user and their sessions (the account page)", findSessionListingSQL, []any{token, now, now.Add(-time.Minute), now.Add(-12 * time.Hour)},
+			[]string{"auth_session_pkey", "user_pkey", "user_twostep_pkey", "auth_session_user_idx"}},
+		{"start a session in place of another", startSessionSQL, []any{make([]byte, 32), token, uid, 1, nil, nil, "", now, now.Add(time.Hour), "", ""},
+			[]string{"auth_session_pkey"}},
+		{"sign out everywhere", endSessionsSQL, []any{uid},
+			[]string{"auth_session_user_idx", "auth_session_pending_user_idx"}},
+		{"sign out everywhere else", endOtherSessionsSQL, []any{uid, token}, []string{"auth_session_user_idx", "auth_session_pending_user_idx"}},
+		{"sign out one session", endSessionByIDSQL, []any{"00000000-0000-4000-8000-000000000000", uid, token}, []string{"auth_session_id_unique"}},
+		{"purge expired sessions", purgeSessionsSQL, []any{now}, []string{"auth_session_expires_idx"}},
 		{"a user by id", `SELECT ` + userColumns + ` FROM "user" u LEFT JOIN agents a ON a.user_id = u.id WHERE u.id = $1`, []any{uid},
 			[]string{"user_pkey", "user_twostep_pkey"}},
 		{"take a refused attempt back", refuseSQL, []any{tkeys, tlims, teveries, []bool{true, false}}, []string{"auth_throttle_pkey"}},

@@ -14,17 +14,11 @@ import (
 )
 
 // A pending sign-in: the password was right for an account with two-step sign-in, and
-// the browser's anonymous session remembers for whom (and which session_version, so a
-// password reset in between voids it), where to go next, and until when (5 minutes).
-// Nothing else of the account is reachable until the second step passes.
-const (
-	keyPendingUID     = "2fa_uid"
-	keyPendingVersion = "2fa_ver"
-	keyPendingNext    = "2fa_next"
-	keyPendingUntil   = "2fa_until"
-
-	pendingSignInTTL = 5 * time.Minute
-)
+// the browser's session remembers for whom (and which session_version, so a password
+// reset in between voids it), where to go next, and until when (5 minutes). The
+// session is anonymous meanwhile: nothing of the account is reachable until the second
+// step passes.
+const pendingSignInTTL = 5 * time.Minute
 
 type pendingSignIn struct {
 	userID  string
@@ -33,34 +27,30 @@ type pendingSignIn struct {
 	until   time.Time
 }
 
-// awaitSecondStep remembers a pending sign-in for u in a fresh session token (as start
-// does, so a planted cookie cannot be used to finish someone else's sign-in).
-func (s *Service) awaitSecondStep(r *http.Request, u *User, next string) error {
-	ctx := r.Context()
-	if err := s.Sessions.RenewToken(ctx); err != nil {
-		return err
-	}
-	s.Sessions.Put(ctx, keyPendingUID, u.ID)
-	s.Sessions.Put(ctx, keyPendingVersion, u.SessionVersion)
-	s.Sessions.Put(ctx, keyPendingNext, next)
-	s.Sessions.Put(ctx, keyPendingUntil, s.now().Add(pendingSignInTTL).Unix())
-	return nil
+// awaitSecondStep starts a session holding a pending sign-in for u, under a fresh
+// token (as start does, so a planted cookie cannot be used to finish someone else's
+// sign-in).
+func (s *Service) awaitSecondStep(w http.ResponseWriter, r *http.Request, u *User, next string) error {
+	now := s.now()
+	return s.write(w, r, newSession{version: u.SessionVersion, expires: now.Add(pendingKeep),
+		pending: &pendingSignIn{userID: u.ID, version: u.SessionVersion, next: next, until: now.Add(pendingSignInTTL)}})
 }
 
 // pending returns the session's pending sign-in, if it has one.
 func (s *Service) pending(ctx context.Context) (pendingSignIn, bool) {
-	uid := s.Sessions.GetString(ctx, keyPendingUID)
-	if uid == "" {
+	sess := sessionFrom(ctx)
+	if sess == nil || sess.pending == nil {
 		return pendingSignIn{}, false
 	}
-	return pendingSignIn{userID: uid, version: s.Sessions.GetInt(ctx, keyPendingVersion),
-		next: httpx.LocalPath(s.Sessions.GetString(ctx, keyPendingNext)), until: time.Unix(s.Sessions.GetInt64(ctx, keyPendingUntil), 0)}, true
+	p := *sess.pending
+	p.next = httpx.LocalPath(p.next)
+	return p, true
 }
 
-// forgetPending drops the session's pending sign-in.
-func (s *Service) forgetPending(ctx context.Context) {
-	for _, k := range []string{keyPendingUID, keyPendingVersion, keyPendingNext, keyPendingUntil} {
-		s.Sessions.Remove(ctx, k)
+// forgetPending drops the session's pending sign-in (and with it the session).
+func (s *Service) forgetPending(w http.ResponseWriter, r *http.Request) {
+	if err := s.endCurrent(w, r); err != nil {
+		s.Log.WarnContext(r.Context(), "forget pending sign-in", "err", err)
 	}
 }
 
@@ -74,7 +64,7 @@ func (s *Service) livePending(w http.ResponseWriter, r *http.Request) (pendingSi
 		return p, false
 	}
 	if !s.now().Before(p.until) {
-		s.forgetPending(ctx)
+		s.forgetPending(w, r)
 		s.Pages.Flash(w, r, "info", "Signing in took longer than 5 minutes. Enter your email and password again.")
 		httpx.Redirect(w, r, "/signin")
 		return p, false
@@ -166,7 +156,7 @@ func (s *Service) TwoStepSignInSubmit(w http.ResponseWriter, r *http.Request) {
 		// Deleted, deactivated, its password changed or its two-step sign-in reset since
 		// the password was checked: start again (and nothing was tried).
 		s.giveBack(ctx, counters)
-		s.forgetPending(ctx)
+		s.forgetPending(w, r)
 		s.Pages.Flash(w, r, "info", "Your sign-in could not be completed. Sign in again.")
 		httpx.Redirect(w, r, "/signin")
 		return
@@ -214,8 +204,8 @@ func (s *Service) TwoStepSignInSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ServerError(w, r, err)
 		return
 	}
-	s.forgetPending(ctx)
-	if err := s.start(r, u); err != nil {
+	// The signed-in session replaces the pending one (a new token again).
+	if err := s.start(w, r, u); err != nil {
 		s.Pages.ServerError(w, r, err)
 		return
 	}

@@ -79,7 +79,7 @@ func SetBanned(ctx context.Context, q db.Querier, userID string, banned bool) (e
 		return "", false, db.Translate(err)
 	}
 	if banned {
-		return email, was, endSessions(ctx, q, userID, "")
+		return email, was, endSessions(ctx, q, userID)
 	}
 	return email, was, nil
 }

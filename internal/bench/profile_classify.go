@@ -19,7 +19,7 @@ var works = []work{
 	{"HTML rendering (templ)", regexp.MustCompile(`^(github\.com/a-h/templ|html\.|html/template\.)|GeneratedTemplate|_templ`)},
 	{"pgx (protocol, row scanning)", regexp.MustCompile(`^github\.com/jackc/(pgx|pgio|puddle)`)},
 	{"JSON (encoding/json: statements' json results)", regexp.MustCompile(`^encoding/json\.`)},
-	{"sessions (scs)", regexp.MustCompile(`^(github\.com/alexedwards/scs|encoding/gob\.)`)},
+	{"sessions (the lookup and its checks)", regexp.MustCompile(`^rapport/internal/auth\.(findSession|hashSessionToken|\(\*Service\)\.session)`)},
 	{"net/http", regexp.MustCompile(`^(net/http\.|net/textproto\.|net/url\.|bufio\.|mime)`)},
 	{"routing (chi)", regexp.MustCompile(`^github\.com/go-chi/`)},
 	{"Go scheduler, timers", regexp.MustCompile(`^runtime\.(schedule|findRunnable|park_m|mcall|gopark|goready|ready|netpoll|stealWork|notesleep|futexsleep|runqgrab|stopm|startm|wakep|checkTimers|runtimer|mPark|goschedIfBusy|usleep|osyield|sysmon)`)},

@@ -99,7 +99,6 @@ var seedColumns = map[string][]column{
 	},
 	"account":      {{"id", "text", "NO", ""}, {"account_id", "text", "NO", ""}, {"provider_id", "text", "NO", ""}, {"user_id", "text", "NO", ""}, {"password", "text", "YES", ""}},
 	"verification": {{"id", "text", "NO", ""}, {"identifier", "text", "NO", ""}, {"value", "text", "NO", ""}, {"expires_at", "timestamp with time zone", "NO", ""}},
-	"sessions":     {{"token", "text", "NO", ""}, {"data", "bytea", "NO", ""}, {"expiry", "timestamp with time zone", "NO", ""}},
 }
 
 // table -> constraint name -> the values its CHECK allows, as a sorted list.

@@ -98,7 +98,7 @@ func (s *Service) AgentList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) renderAgents(w http.ResponseWriter, r *http.Request, status int, v agentsView) {
 	list, err := listAgents(r.Context(), s.DB)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Agents = list

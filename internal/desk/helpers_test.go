@@ -71,7 +71,7 @@ func (f *fixture) exec(sql string, args ...any) {
 // ticket files a ticket as the fixture's customer.
 func (f *fixture) ticket(subject, body string) string {
 	f.t.Helper()
-	id, err := f.s.createTicket(context.Background(), f.customer, "", subject, body)
+	id, err := CreateTicket(context.Background(), f.d.DB, f.customer, "", subject, body)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -135,7 +135,15 @@ func (f *fixture) update(actor *auth.User, id string, form any) error {
 		p.Errors = map[string]string{}
 	}
 	p.Version = f.facts(id).Version
-	return f.s.updateTicket(context.Background(), actor, id, p)
+	ctx := context.Background()
+	return f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, f.s.BaseURL, actor, id, p) })
+}
+
+// reply adds requester's reply to ticket id, in a transaction as the handler does.
+func (f *fixture) reply(requester *auth.User, id, body string) error {
+	f.t.Helper()
+	ctx := context.Background()
+	return f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return RequesterReply(ctx, tx, requester, "", id, body) })
 }
 
 // age makes everything that happened to a ticket so far happen d earlier: its creation,

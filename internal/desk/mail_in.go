@@ -7,12 +7,11 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/db"
-	"rapport/internal/form"
 )
 
 // The email channel (internal/desk/mailbox) files mail as the portal files forms, in the
 // transaction that records the message, so that a message and what it made commit
-// together or not at all.
+// together or not at all. A mailed reply is RequesterReply without a form's key.
 
 // createMailTicketSQL is createTicketSQL without a form's key, with the mailbox's team.
 const createMailTicketSQL = `
@@ -37,21 +36,4 @@ func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, b
 	}
 	return id, notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed by email"})
-}
-
-// MailReply adds a mail from the requester to their ticket id in tx, exactly as a portal
-// reply does (it locks the ticket; a pending or solved ticket opens again; a closed one
-// refuses with ErrClosed; another requester's ticket, or none, is db.ErrNotFound).
-func (s *Service) MailReply(ctx context.Context, tx pgx.Tx, requester *auth.User, id, body string) error {
-	cur, err := lockTicket(ctx, tx, id, &requester.ID, form.Claim{UserID: requester.ID})
-	if err != nil {
-		return err
-	}
-	if cur.Status == StatusClosed {
-		return ErrClosed
-	}
-	return s.apply(ctx, tx, cur, change{
-		Actor: requester, Body: body, Status: StatusOpen, Priority: cur.Priority,
-		AssigneeID: cur.AssigneeID, Team: cur.Team,
-	})
 }

@@ -88,7 +88,7 @@ func TestInternalNotesNeverLeaveTheDesk(t *testing.T) {
 	if list, _, _ := listMyTickets(ctx, f.d.DB, f.other.ID, nil); len(list) != 0 {
 		t.Fatalf("another customer's list: %+v", list)
 	}
-	if err := f.s.reply(ctx, f.other, "", id, "hijack"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.reply(f.other, id, "hijack"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another customer's reply: %v", err)
 	}
 }
@@ -96,15 +96,14 @@ func TestInternalNotesNeverLeaveTheDesk(t *testing.T) {
 // An internal note alone emails nobody, even the requester of a ticket it solves.
 func TestNoteEmailsNobody(t *testing.T) {
 	t.Parallel()
-	s := &Service{}
 	cur := lockedTicket{ID: "0b5e6d3c-1111-4222-8333-944455556666", Subject: "S", Status: StatusOpen,
 		RequesterID: "req", RequesterName: "Carol", RequesterEmail: "carol@example.com"}
 	f := &auth.User{ID: "agent", Name: "Jordan Lee", Role: auth.RoleAgent}
-	msgs, err := s.emailsFor(cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusPending})
+	msgs, err := ticketEmails(nil, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusPending})
 	if err != nil || len(msgs) != 0 {
 		t.Fatalf("a note sent %d emails", len(msgs))
 	}
-	msgs, err = s.emailsFor(cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusSolved})
+	msgs, err = ticketEmails(nil, cur, change{Actor: f, Body: "SECRET", Internal: true, Status: StatusSolved})
 	if err != nil || len(msgs) != 1 || strings.Contains(msgs[0].Body, "SECRET") || !strings.HasPrefix(msgs[0].Subject, "Solved:") {
 		t.Fatalf("note and solve: %+v", msgs)
 	}

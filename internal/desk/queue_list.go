@@ -186,12 +186,12 @@ func (s *Service) QueueShow(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, more, err := listQueue(ctx, s.DB, f)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	counts, teams, err := queueFacets(ctx, s.DB, f)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v := queueView{Filter: f, Query: query, Rows: rows, Counts: counts, Teams: teams, Now: s.now()}

@@ -183,7 +183,7 @@ func byPriority(rows []timeStats) []timeStats {
 func (s *Service) ReportShow(w http.ResponseWriter, r *http.Request) {
 	rep, err := loadReport(r.Context(), s.DB, reportDays)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, http.StatusOK, "Reports", reportsPage(rep, backlogChart(rep.Backlog)))

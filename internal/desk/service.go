@@ -53,11 +53,3 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
-
-// link is the absolute URL of path for an email, or "" without a BaseURL.
-func (s *Service) link(path string) string {
-	if s.BaseURL == nil {
-		return ""
-	}
-	return s.BaseURL.String() + path
-}

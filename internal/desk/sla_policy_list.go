@@ -55,7 +55,7 @@ func policyByID(ctx context.Context, q db.Querier, id string) (Policy, error) {
 func (s *Service) PolicyList(w http.ResponseWriter, r *http.Request) {
 	list, err := ListPolicies(r.Context(), s.DB)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Render(w, r, http.StatusOK, "SLA policies", policiesPage(list))

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/audit"
@@ -106,38 +105,37 @@ type policyFields struct {
 	ResolveMins       int      `json:"resolve_mins"`
 }
 
-// savePolicyRow creates (id "") or updates the policy and logs it, in one transaction:
-// a repeat of the create form's claim creates nothing and returns a *form.Repeat, an
-// unknown id db.ErrNotFound, and a save that changes nothing is not logged.
-func savePolicyRow(ctx context.Context, d *db.DB, claim form.Claim, id string, f policyForm) error {
+// savePolicyRow creates (id "") or updates the policy on q and logs it there (the
+// handler runs both in one transaction): a repeat of the create form's claim creates
+// nothing and returns a *form.Repeat, an unknown id db.ErrNotFound, and a save that
+// changes nothing is not logged.
+func savePolicyRow(ctx context.Context, q db.Querier, claim form.Claim, id string, f policyForm) error {
 	after := policyFields{Name: f.Name, Priority: f.Priority, FirstResponseMins: f.firstMins, ResolveMins: f.resolveMins}
 	by := auth.UserFrom(ctx)
 	e := audit.Entry{ActorID: by.ID, ActorEmail: by.Email, TargetType: audit.TargetSLAPolicy, TargetID: id,
 		TargetLabel: f.Name, After: after}
-	return d.InTx(ctx, func(tx pgx.Tx) error {
-		if id == "" {
-			err := tx.QueryRow(ctx, insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
-				claim.UserID, string(claim.Key), claim.To).Scan(&e.TargetID)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return claim.Repeated(ctx, tx)
-			}
-			if err != nil {
-				return db.Translate(err)
-			}
-			e.Action = audit.SLAPolicyCreated
-			return audit.Record(ctx, tx, e)
+	if id == "" {
+		err := q.QueryRow(ctx, insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
+			claim.UserID, string(claim.Key), claim.To).Scan(&e.TargetID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return claim.Repeated(ctx, q)
 		}
-		var was policyFields
-		if err := tx.QueryRow(ctx, updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins).
-			Scan(&was.Name, &was.Priority, &was.FirstResponseMins, &was.ResolveMins); err != nil {
+		if err != nil {
 			return db.Translate(err)
 		}
-		if was == after {
-			return nil
-		}
-		e.Action, e.Before = audit.SLAPolicyUpdated, was
-		return audit.Record(ctx, tx, e)
-	})
+		e.Action = audit.SLAPolicyCreated
+		return audit.Record(ctx, q, e)
+	}
+	var was policyFields
+	if err := q.QueryRow(ctx, updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins).
+		Scan(&was.Name, &was.Priority, &was.FirstResponseMins, &was.ResolveMins); err != nil {
+		return db.Translate(err)
+	}
+	if was == after {
+		return nil
+	}
+	e.Action, e.Before = audit.SLAPolicyUpdated, was
+	return audit.Record(ctx, q, e)
 }
 
 // PolicyNew shows the form for a new policy (GET /admin/sla/new).
@@ -147,18 +145,13 @@ func (s *Service) PolicyNew(w http.ResponseWriter, r *http.Request) {
 
 // PolicyEdit shows a policy's form (GET /admin/sla/{id}).
 func (s *Service) PolicyEdit(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok {
 		return
 	}
 	p, err := policyByID(r.Context(), s.DB, id)
-	if errors.Is(err, db.ErrNotFound) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	f := policyForm{ID: p.ID, Name: p.Name, Priority: p.Priority, Errors: form.Errors{},
@@ -172,17 +165,13 @@ func (s *Service) PolicyCreate(w http.ResponseWriter, r *http.Request) { s.saveP
 // PolicyUpdate changes a policy (POST /admin/sla/{id}). Tickets keep the targets they
 // were given; new tickets, and tickets whose priority changes, get the new ones.
 func (s *Service) PolicyUpdate(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
+	if id, ok := s.Pages.PathID(w, r, "id"); ok {
+		s.savePolicy(w, r, id)
 	}
-	s.savePolicy(w, r, id)
 }
 
 func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) {
-	if err := form.Parse(w, r); err != nil {
-		s.Pages.Error(w, r, form.Status(err))
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	f := parsePolicyForm(r, id)
@@ -204,16 +193,13 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
 		return
 	}
-	err := savePolicyRow(r.Context(), s.DB, claim, id, f)
+	ctx := r.Context()
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error { return savePolicyRow(ctx, tx, claim, id, f) })
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	case err != nil:
-		s.Pages.ServerError(w, r, db.Translate(err))
+	if err != nil {
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "SLA policy “"+f.Name+"” saved.")

@@ -91,7 +91,7 @@ func (s *Service) SupportTicketList(w http.ResponseWriter, r *http.Request) {
 	u := auth.UserFrom(r.Context())
 	list, more, err := listMyTickets(r.Context(), s.DB, u.ID, after)
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v := supportListView{Name: u.Name, Tickets: list, Now: s.now(), Paged: after != nil}

@@ -68,25 +68,23 @@ WITH claim AS (
 )
 SELECT id, priority FROM t`
 
-// createTicket files a ticket for requester with its first message, in one transaction
-// that also tells the live queues. A repeat of the form's key files nothing and returns
-// a *form.Repeat.
-func (s *Service) createTicket(ctx context.Context, requester *auth.User, key form.Key, subject, body string) (string, error) {
+// CreateTicket files a ticket for requester with its first message on q, and tells the
+// live queues once q's transaction commits (the handler runs it in one, s.DB.InTx). The
+// form's key is claimed in the same statement: a repeat of it files nothing and returns
+// a *form.Repeat. An empty key claims nothing (fixtures, seeds).
+func CreateTicket(ctx context.Context, q db.Querier, requester *auth.User, key form.Key, subject, body string) (string, error) {
 	id := db.NewUUID()
 	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
-	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		var priority string
-		err := tx.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return claim.Repeated(ctx, tx)
-		}
-		if err != nil {
-			return db.Translate(err)
-		}
-		return notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
-			Actor: requester.ID, ActorName: requester.Name, What: "filed"})
-	})
-	return id, err
+	var priority string
+	err := q.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", claim.Repeated(ctx, q)
+	}
+	if err != nil {
+		return "", db.Translate(err)
+	}
+	return id, notify(ctx, q, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
+		Actor: requester.ID, ActorName: requester.Name, What: "filed"})
 }
 
 // SupportTicketNew shows the new-ticket form (GET /support/new).
@@ -96,8 +94,7 @@ func (s *Service) SupportTicketNew(w http.ResponseWriter, r *http.Request) {
 
 // SupportTicketCreate files a ticket (POST /support/tickets) and shows it.
 func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
-	if err := form.Parse(w, r); err != nil {
-		s.Pages.Error(w, r, form.Status(err))
+	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	key, ok := s.Pages.FormKey(w, r)
@@ -110,12 +107,17 @@ func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New ticket", newTicketPage(f))
 		return
 	}
-	id, err := s.createTicket(r.Context(), auth.UserFrom(r.Context()), key, f.Subject, f.Body)
+	ctx := r.Context()
+	var id string
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) (err error) {
+		id, err = CreateTicket(ctx, tx, auth.UserFrom(ctx), key, f.Subject, f.Body)
+		return err
+	})
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	s.Pages.Flash(w, r, "success", "Your ticket "+ShortRef(id)+" was filed. We will reply here and by email.")

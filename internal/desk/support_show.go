@@ -2,11 +2,9 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
@@ -75,18 +73,13 @@ func (s *Service) SupportTicketShow(w http.ResponseWriter, r *http.Request) {
 // renderMyTicket loads the {id} ticket for the signed-in customer into v and renders it
 // with status; another customer's ticket, or none, is a 404.
 func (s *Service) renderMyTicket(w http.ResponseWriter, r *http.Request, status int, v supportTicketView) {
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok {
 		return
 	}
 	t, thread, err := portalTicketWithThread(r.Context(), s.DB, auth.UserFrom(r.Context()).ID, id)
-	if errors.Is(err, db.ErrNotFound) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	v.Ticket, v.Thread, v.Now = t, thread, s.now()

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/jackc/pgx/v5"
 
@@ -109,10 +110,11 @@ WHERE id = $1`
 const insertStatusChangeSQL = `
 INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) VALUES ($1, $2, $3, $4)`
 
-// apply writes ch to the locked ticket cur in tx: the message, the ticket with its clock
-// bookkeeping and a new version, the status history, the emails (requester and new
-// assignee, never an internal note) and the live queues' event.
-func (s *Service) apply(ctx context.Context, tx pgx.Tx, cur lockedTicket, ch change) error {
+// applyChange writes ch to the ticket cur, locked in tx: the message, the ticket with its
+// clock bookkeeping and a new version, the status history, the emails (requester and new
+// assignee, never an internal note; their links under base, none when nil) and the live
+// queues' event.
+func applyChange(ctx context.Context, tx pgx.Tx, base *url.URL, cur lockedTicket, ch change) error {
 	if ch.Body != "" {
 		if _, err := tx.Exec(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal); err != nil {
 			return db.Translate(err)
@@ -126,7 +128,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, cur lockedTicket, ch cha
 			return db.Translate(err)
 		}
 	}
-	msgs, err := s.emailsFor(cur, ch)
+	msgs, err := ticketEmails(base, cur, ch)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
 )
 
@@ -48,7 +50,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	// 3h10m go by while pending; the requester answers and the ticket is open again,
 	// its resolution deadline moved by exactly the pause.
 	f.age(id, 3*time.Hour+10*time.Minute)
-	if err := f.s.reply(ctx, f.customer, "", id, "Here it is: ERR_LOCKED."); err != nil {
+	if err := f.reply(f.customer, id, "Here it is: ERR_LOCKED."); err != nil {
 		t.Fatal(err)
 	}
 	x = f.facts(id)
@@ -97,7 +99,7 @@ func TestStatusTransitionsAndClockBookkeeping(t *testing.T) {
 	}
 
 	// Closed is final, for the requester and for the desk.
-	if err := f.s.reply(ctx, f.customer, "", id, "One more thing"); !errors.Is(err, ErrClosed) {
+	if err := f.reply(f.customer, id, "One more thing"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("reply to a closed ticket: %v", err)
 	}
 	if err := f.update(f.agent, id, ticketForm{Body: "note", Internal: true, Status: StatusClosed, Priority: "normal"}); !errors.Is(err, ErrClosed) {
@@ -152,7 +154,7 @@ func TestRefusedChangesWriteNothing(t *testing.T) {
 	if err := f.update(f.agent2, id, ticketForm{Body: "First!", Status: StatusOpen, Priority: "normal", Errors: map[string]string{}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.updateTicket(ctx, f.agent, id, &stale); !errors.Is(err, ErrStale) {
+	if err := f.d.DB.InTx(ctx, func(tx pgx.Tx) error { return updateTicket(ctx, tx, nil, f.agent, id, &stale) }); !errors.Is(err, ErrStale) {
 		t.Fatalf("stale version: %v", err)
 	}
 	if n := f.count(`SELECT count(*) FROM ticket_messages WHERE ticket_id = $1`, id); n != 2 {
@@ -168,13 +170,12 @@ func TestRefusedChangesWriteNothing(t *testing.T) {
 func TestReplyReopensASolvedTicket(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
 	id := f.ticket("Invoice address", "Please update it.")
 	if err := f.update(f.agent, id, ticketForm{Body: "Done.", Status: StatusSolved, Priority: "normal", Errors: map[string]string{}}); err != nil {
 		t.Fatal(err)
 	}
 	f.age(id, 2*time.Hour)
-	if err := f.s.reply(ctx, f.customer, "", id, "It still shows the old one."); err != nil {
+	if err := f.reply(f.customer, id, "It still shows the old one."); err != nil {
 		t.Fatal(err)
 	}
 	x := f.facts(id)
@@ -182,7 +183,7 @@ func TestReplyReopensASolvedTicket(t *testing.T) {
 		t.Fatalf("reopened: %s solved %v paused since %v paused %d", x.Status, x.SolvedAt, x.PausedSince, x.PausedSecs)
 	}
 	// Someone else's ticket is not there for them.
-	if err := f.s.reply(ctx, f.other, "", id, "Me too"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.reply(f.other, id, "Me too"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another customer's reply: %v", err)
 	}
 }

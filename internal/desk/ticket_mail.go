@@ -3,6 +3,7 @@ package desk
 import (
 	"embed"
 	"errors"
+	"net/url"
 
 	"rapport/internal/mail"
 )
@@ -28,12 +29,12 @@ type ticketEmail struct {
 	Link      string // the ticket's page for the recipient, or "" without a base URL
 }
 
-// emailsFor composes the emails one change sends: the requester hears of a public reply
+// ticketEmails composes the emails one change sends: the requester hears of a public reply
 // from the desk and of their ticket being solved (one email when both happen at once);
 // a newly assigned agent hears of the assignment unless they assigned themselves.
 // Nothing here ever reads an internal note: the only body quoted is ch.Body, and only
-// when it is public.
-func (s *Service) emailsFor(cur lockedTicket, ch change) ([]mail.Message, error) {
+// when it is public. Links are under base (none when nil).
+func ticketEmails(base *url.URL, cur lockedTicket, ch change) ([]mail.Message, error) {
 	var out []mail.Message
 	var err error
 	add := func(name, to string, e ticketEmail) {
@@ -41,7 +42,7 @@ func (s *Service) emailsFor(cur lockedTicket, ch change) ([]mail.Message, error)
 		out, err = append(out, m), errors.Join(err, e2)
 	}
 	e := ticketEmail{Ref: ShortRef(cur.ID), Subject: cur.Subject, Requester: cur.RequesterName, Actor: ch.Actor.Name,
-		Priority: ch.Priority, Status: ch.Status, Link: s.link("/support/tickets/" + cur.ID)}
+		Priority: ch.Priority, Status: ch.Status, Link: link(base, "/support/tickets/"+cur.ID)}
 	fromDesk := ch.Actor.ID != cur.RequesterID
 	e.Solved = ch.Status == StatusSolved && cur.Status != StatusSolved
 	switch {
@@ -52,8 +53,16 @@ func (s *Service) emailsFor(cur lockedTicket, ch change) ([]mail.Message, error)
 		add("ticket_solved", cur.RequesterEmail, e)
 	}
 	if ch.Assignee != nil && ch.Assignee.ID != ch.Actor.ID {
-		e.Assignee, e.Link = ch.Assignee.Name, s.link("/desk/tickets/"+cur.ID)
+		e.Assignee, e.Link = ch.Assignee.Name, link(base, "/desk/tickets/"+cur.ID)
 		add("ticket_assigned", ch.Assignee.Email, e)
 	}
 	return out, err
+}
+
+// link is the absolute URL of path under base for an email, or "" without a base.
+func link(base *url.URL, path string) string {
+	if base == nil {
+		return ""
+	}
+	return base.String() + path
 }

@@ -53,7 +53,7 @@ func TestTicketEmailWording(t *testing.T) {
 						"It is in your queue in Rapport (assignee: mine).\n"}}},
 		{"self-assigned note", base, change{Actor: jordan, Body: "SECRET", Internal: true, Status: StatusOpen, Priority: PriorityLow, Assignee: &agent{ID: "agent"}}, nil},
 	} {
-		got, err := (&Service{BaseURL: c.base}).emailsFor(cur, c.ch)
+		got, err := ticketEmails(c.base, cur, c.ch)
 		if err != nil || len(got) != len(c.want) {
 			t.Errorf("%s: %d emails (%v), want %d: %+v", c.name, len(got), err, len(c.want), got)
 			continue

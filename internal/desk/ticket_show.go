@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
@@ -162,18 +161,13 @@ func (s *Service) TicketShow(w http.ResponseWriter, r *http.Request) {
 // holds what the agent typed (after an error) and only its version is refreshed.
 func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, status int, v deskTicketView, keepForm bool) {
 	ctx := r.Context()
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok {
 		return
 	}
 	d, err := loadDeskTicket(ctx, s.DB, id)
-	if errors.Is(err, db.ErrNotFound) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 		return
 	}
 	t, msgs := d.deskTicket, d.Thread

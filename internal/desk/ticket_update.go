@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/auth"
@@ -83,63 +83,57 @@ func (f *ticketForm) validateAgainst(cur lockedTicket) {
 // in the form.
 var errInvalid = errors.New("invalid form")
 
-// updateTicket applies f to ticket id as actor in one transaction. It returns ErrStale
-// when the ticket changed after f was loaded, ErrClosed for a closed ticket and
-// errInvalid with f.Errors filled; in each case nothing is written. A repeat of the
-// form's key (claimed with the lock) writes nothing either, and returns a *form.Repeat.
-func (s *Service) updateTicket(ctx context.Context, actor *auth.User, id string, f *ticketForm) error {
+// updateTicket applies f to ticket id as actor in tx (it locks the ticket; emails link
+// under base). It returns ErrStale when the ticket changed after f was loaded, ErrClosed
+// for a closed ticket and errInvalid with f.Errors filled; in each case it writes
+// nothing, and the caller rolls back. A repeat of the form's key (claimed with the lock)
+// writes nothing either, and returns a *form.Repeat.
+func updateTicket(ctx context.Context, tx pgx.Tx, base *url.URL, actor *auth.User, id string, f *ticketForm) error {
 	claim := form.Claim{UserID: actor.ID, Key: f.Key, To: "/desk/tickets/" + id}
-	return s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		cur, err := lockTicket(ctx, tx, id, nil, claim)
-		if err != nil {
+	cur, err := lockTicket(ctx, tx, id, nil, claim)
+	if err != nil {
+		return err
+	}
+	if cur.Status == StatusClosed {
+		return ErrClosed
+	}
+	if cur.Version != f.Version {
+		return ErrStale
+	}
+	f.validateAgainst(cur)
+	ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
+	if strings.TrimSpace(f.Body) != "" {
+		ch.Body = f.Body
+	}
+	if f.AssigneeID != "" {
+		a, err := assignableAgent(ctx, tx, f.AssigneeID)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			f.Errors.Add("assignee_id", "Choose an agent from the list: that person cannot take tickets.")
+		case err != nil:
 			return err
-		}
-		if cur.Status == StatusClosed {
-			return ErrClosed
-		}
-		if cur.Version != f.Version {
-			return ErrStale
-		}
-		f.validateAgainst(cur)
-		ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
-		if strings.TrimSpace(f.Body) != "" {
-			ch.Body = f.Body
-		}
-		if f.AssigneeID != "" {
-			a, err := assignableAgent(ctx, tx, f.AssigneeID)
-			switch {
-			case errors.Is(err, db.ErrNotFound):
-				f.Errors.Add("assignee_id", "Choose an agent from the list: that person cannot take tickets.")
-			case err != nil:
-				return err
-			case f.AssigneeID != deref(cur.AssigneeID):
-				ch.Assignee = &a
-				if f.Team == "" || f.Team == deref(cur.Team) {
-					f.Team = deref(a.Team)
-				}
+		case f.AssigneeID != deref(cur.AssigneeID):
+			ch.Assignee = &a
+			if f.Team == "" || f.Team == deref(cur.Team) {
+				f.Team = deref(a.Team)
 			}
-			ch.AssigneeID = &f.AssigneeID
 		}
-		if !f.Errors.OK() {
-			return errInvalid
-		}
-		if f.Team != "" {
-			ch.Team = &f.Team
-		}
-		return s.apply(ctx, tx, cur, ch)
-	})
+		ch.AssigneeID = &f.AssigneeID
+	}
+	if !f.Errors.OK() {
+		return errInvalid
+	}
+	if f.Team != "" {
+		ch.Team = &f.Team
+	}
+	return applyChange(ctx, tx, base, cur, ch)
 }
 
 // TicketUpdate saves the desk's form on a ticket (POST /desk/tickets/{id}): a reply or
 // internal note and the status, priority, assignee and team, in one transaction.
 func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	if !db.ValidUUID(id) {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	}
-	if err := form.Parse(w, r); err != nil {
-		s.Pages.Error(w, r, form.Status(err))
+	id, ok := s.Pages.PathID(w, r, "id")
+	if !ok || !s.Pages.ParseForm(w, r) {
 		return
 	}
 	if _, ok := s.Pages.FormKey(w, r); !ok {
@@ -153,14 +147,15 @@ func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := f
-	err := s.updateTicket(r.Context(), auth.UserFrom(r.Context()), id, &f)
+	ctx := r.Context()
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		return updateTicket(ctx, tx, s.BaseURL, auth.UserFrom(ctx), id, &f)
+	})
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}
 	v.Form = f
 	switch {
-	case errors.Is(err, db.ErrNotFound):
-		s.Pages.Error(w, r, http.StatusNotFound)
 	case errors.Is(err, ErrClosed):
 		v.Problem = "This ticket is closed: it can no longer be changed or answered."
 		s.renderDeskTicket(w, r, http.StatusConflict, v, true)
@@ -171,7 +166,7 @@ func (s *Service) TicketUpdate(w http.ResponseWriter, r *http.Request) {
 		v.Form.Team = before.Team
 		s.renderDeskTicket(w, r, http.StatusUnprocessableEntity, v, true)
 	case err != nil:
-		s.Pages.ServerError(w, r, err)
+		s.Pages.Fail(w, r, err)
 	default:
 		s.Pages.Flash(w, r, "success", savedMessage(before))
 		httpx.Redirect(w, r, "/desk/tickets/"+id)

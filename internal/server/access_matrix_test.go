@@ -591,10 +591,10 @@ func TestAccessMatrix(t *testing.T) {
 		// key shows while it is pending), a wrong and a right first code, new recovery
 		// codes and turning it off, each with the visitor's own password. The second step
 		// is for a pending sign-in only: without one, sign in; signed in, home.
-		{method: "GET", path: "/account", cells: row(in, ok("cust-a@example.com").without("Two-step", "two-step"),
-			ok("cust-b@example.com").without("Two-step", "two-step"), ok("rep-a@example.com", "Set up two-step sign-in"),
-			ok("rep-b@example.com", "Set up two-step sign-in"), ok("agent@example.com", "Set up two-step sign-in"),
-			ok("admin@example.com", "Set up two-step sign-in"))},
+		{method: "GET", path: "/account", cells: row(in, ok("cust-a@example.com", "Active sessions", "This device").without("Two-step", "two-step"),
+			ok("cust-b@example.com", "Active sessions", "This device").without("Two-step", "two-step"), ok("rep-a@example.com", "Set up two-step sign-in", "This device"),
+			ok("rep-b@example.com", "Set up two-step sign-in", "This device"), ok("agent@example.com", "Set up two-step sign-in", "This device"),
+			ok("admin@example.com", "Set up two-step sign-in", "This device"))},
 		{method: "POST", path: "/account/preferences", form: func(*mxActor) url.Values { return url.Values{"time_zone": {"Europe/Berlin"}} },
 			wrote: func(ac *mxActor) int {
 				return n(`SELECT count(*) FROM "user" WHERE id = $1 AND time_zone = 'Europe/Berlin'`, ac.user.ID)
@@ -603,6 +603,11 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "POST", path: "/account/preferences", form: func(*mxActor) url.Values { return url.Values{"time_zone": {"Mars/Base"}} },
 			cells: row(in, is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity),
 				is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity), is(http.StatusUnprocessableEntity))},
+		// Active sessions: customer B's session, which nobody else may sign out (and B
+		// signs out only other sessions): everyone is told it ended already, and B's
+		// later cells show it did not. The session store is outside the fingerprint.
+		{method: "POST", path: "/account/sessions/" + w.a.sessionID(t, w.custB.b) + "/signout", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, to("/account"), to("/account"), to("/account"), to("/account"), to("/account"), to("/account"))},
 		{method: "GET", path: "/account/two-step", cells: row(in, no, no, ok(`action="/account/two-step/setup"`).without("twostep-key"),
 			ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`), ok(`action="/account/two-step/setup"`))},
 		{method: "POST", path: "/account/two-step/setup", form: func(*mxActor) url.Values { return url.Values{} },
@@ -654,8 +659,11 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "POST", path: "/admin/users/" + w.adm.user.ID + "/two-step/reset", form: func(*mxActor) url.Values { return url.Values{} },
 			cells: row(in, no, no, no, no, no, no)},
 
-		// Last, as they change the visitors' sessions: a new password (the session goes
-		// on under a new token), then signing out.
+		// Last, as they change the visitors' sessions: signing out everywhere else (the
+		// fresh sessions of the rows above), a new password (the session goes on under a
+		// new token), then signing out.
+		{method: "POST", path: "/account/sessions/signout-others", form: func(*mxActor) url.Values { return url.Values{} },
+			cells: row(in, to("/account"), to("/account"), to("/account"), to("/account"), to("/account"), to("/account"))},
 		{method: "POST", path: "/account/password",
 			form: func(*mxActor) url.Values {
 				return url.Values{"current_password": {testPassword}, "password": {"a brand new passphrase"}}

@@ -96,7 +96,7 @@ func newBenchEnv(b *testing.B) (*benchEnv, error) {
 		return nil, err
 	}
 	a := &app{t: b, db: &testenv.Database{Name: d.Name, DB: pool}, now: time.Now()}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{Now: a.clock})
 	a.srv = httptest.NewServer(s.Handler())
 	return &benchEnv{a: a, counter: counter}, nil
 }

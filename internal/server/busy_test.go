@@ -34,7 +34,7 @@ func TestSaturatedPoolAnswers503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), small, server.Options{SessionCleanup: -1})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), small, server.Options{})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	defer s.Close()
@@ -52,7 +52,9 @@ func TestSaturatedPoolAnswers503(t *testing.T) {
 	}
 	readyz.Body.Close()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/signin", nil)
-	req.AddCookie(&http.Cookie{Name: "rapport_session", Value: "some-session-token"})
+	// A well-formed token (43 base64url characters), so the session lookup needs the
+	// pool; a cookie that cannot be a token is not looked up at all.
+	req.AddCookie(&http.Cookie{Name: "rapport_session", Value: "c29tZS1zZXNzaW9uLXRva2VuLW9mLTMyLWJ5dGVzISE"})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

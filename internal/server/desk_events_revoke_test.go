@@ -28,7 +28,7 @@ func replica(t *testing.T, a *app, extra map[string]string) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{SessionCleanup: -1, Now: r.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{Now: r.clock})
 	r.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(func() { r.srv.Close(); s.Close() })
 	return r

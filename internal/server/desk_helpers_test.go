@@ -39,7 +39,7 @@ func newDeskAppWith(t testing.TB, extra map[string]string, configure func(*http.
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d.DB, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d.DB, server.Options{Now: a.clock})
 	a.srv = httptest.NewUnstartedServer(s.Handler())
 	if configure != nil {
 		configure(a.srv.Config)

@@ -97,7 +97,7 @@ func (a *app) replicaApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{Now: a.clock})
 	r := &app{t: t, db: a.db, now: a.now}
 	r.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(func() { r.srv.Close(); s.Close() })

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"html"
 	"io"
@@ -77,7 +78,7 @@ func newAppEnv(t testing.TB, extra map[string]string) *app {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := server.New(cfg, log, d.DB, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, log, d.DB, server.Options{Now: a.clock})
 	a.srv = httptest.NewServer(s.Handler())
 	a.metrics = httptest.NewServer(s.MetricsHandler())
 	t.Cleanup(func() { a.srv.Close(); a.metrics.Close(); s.Close() })
@@ -286,9 +287,21 @@ func (a *app) count(t testing.TB, sql string, args ...any) int {
 // users is the number of rows in "user".
 func (a *app) users(t testing.TB) int { return a.count(t, `SELECT count(*) FROM "user"`) }
 
-// sessionRows is the number of rows in scs's store for token.
+// sessionRows is the number of session rows for token (the store keys them by the
+// token's SHA-256: sessionHash).
 func (a *app) sessionRows(t testing.TB, token string) int {
-	return a.count(t, `SELECT count(*) FROM sessions WHERE token = $1`, token)
+	return a.count(t, `SELECT count(*) FROM auth_session WHERE token_hash = $1`, sessionHash(token))
+}
+
+// sessionHash is what the session store keeps of a cookie's token: its SHA-256 (of an
+// unreadable token, a hash no row has).
+func sessionHash(token string) []byte {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		b = []byte("not a token: " + token)
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
 
 // useSession makes the browser present token as its session cookie.

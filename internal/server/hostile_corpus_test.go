@@ -887,6 +887,7 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"GET", "/admin/mailboxes/{id}/messages/1"}, {"GET", "/admin/mailboxes/{id}/messages/1/raw"},
 		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}"},
 		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}/raw"},
+		{"POST", "/account/sessions/{id}/signout"},
 	}
 	type job struct{ method, path, what string }
 	var jobs []job

@@ -59,7 +59,7 @@ func TestHostileSignUpIsRefusedCleanly(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM account`); n != 0 {
 		t.Errorf("hostile sign-ups wrote %d accounts", n)
 	}
-	if n := a.count(t, `SELECT count(*) FROM sessions`); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session`); n != 0 {
 		t.Errorf("hostile sign-ups wrote %d sessions", n)
 	}
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -53,37 +52,4 @@ func TestIdleTimeoutIsConfigurable(t *testing.T) {
 	wantStatus(t, "after 29 minutes", b.get("/desk"), http.StatusOK)
 	a.advance(31 * time.Minute)
 	wantRedirect(t, "31 idle minutes later", b.get("/desk"), "/signin?next=%2Fdesk")
-}
-
-// A session saved before sessions.seen_at existed keeps its idle clock in its data: it
-// still works, still times out, and its next save fills the column.
-func TestSessionFromBeforeTheSeenColumn(t *testing.T) {
-	t.Parallel()
-	a := newApp(t)
-	a.user("customer", "old@example.com")
-	b := a.browser()
-	b.signIn("old@example.com")
-	token := b.sessionCookie()
-	ctx := context.Background()
-	if _, err := a.db.DB.Exec(ctx, `UPDATE sessions SET seen_at = NULL WHERE token = $1`, token); err != nil {
-		t.Fatal(err)
-	}
-	wantStatus(t, "a visit at once", b.get("/support"), http.StatusOK)
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE token = $1 AND seen_at IS NULL`, token); n != 1 {
-		t.Fatal("a visit within the minute saved the old session")
-	}
-	a.advance(2 * time.Hour)
-	wantStatus(t, "two hours later", b.get("/support"), http.StatusOK)
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE token = $1 AND seen_at >= $2`, token, a.clock().Add(-time.Minute)); n != 1 {
-		t.Fatal("the old session's next save did not fill seen_at")
-	}
-
-	// And one that stays idle past the timeout ends.
-	other := a.browser()
-	other.signIn("old@example.com")
-	if _, err := a.db.DB.Exec(ctx, `UPDATE sessions SET seen_at = NULL WHERE token = $1`, other.sessionCookie()); err != nil {
-		t.Fatal(err)
-	}
-	a.advance(13 * time.Hour)
-	wantRedirect(t, "13 idle hours", other.get("/support"), "/signin?next=%2Fsupport")
 }

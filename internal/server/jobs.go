@@ -5,14 +5,18 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"rapport/internal/auth"
 	"rapport/internal/crm/activity"
 	"rapport/internal/desk/mailbox"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
 )
 
-// formKeysPurgeEvery is how often expired one-time form keys are deleted.
-const formKeysPurgeEvery = 10 * time.Minute
+// How often expired one-time form keys, and sessions past their lifetime, are deleted.
+const (
+	formKeysPurgeEvery = 10 * time.Minute
+	sessionsPurgeEvery = 10 * time.Minute
+)
 
 // activityMailEvery is how often the morning emails and the reminders of planned
 // activities due are looked for: a reminder goes out within this of its time.
@@ -32,6 +36,7 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &activity.ReminderWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
 	river.AddWorker(w, &mailbox.PollDueWorker{DB: s.db, Log: s.log, Env: s.mailbox.SyncEnv})
 	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
+	river.AddWorker(w, &auth.PurgeSessionsWorker{DB: s.db, Log: s.log})
 
 	return jobs.Registry{
 		Workers: w,
@@ -40,6 +45,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("activity_digest", activityMailEvery, func() river.JobArgs { return activity.DigestArgs{} }),
 			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
 			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
+			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
 		},
 	}
 }

@@ -28,7 +28,7 @@ func TestServerJobsPurgeFormKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := server.New(cfg, log, w.a.db.DB, server.Options{SessionCleanup: -1})
+	s := server.New(cfg, log, w.a.db.DB, server.Options{})
 	t.Cleanup(s.Close)
 	r, err := jobs.New(w.a.db.DB.Pool, log, s.Jobs(), jobs.Options{Poll: 100 * time.Millisecond})
 	if err != nil {

@@ -54,6 +54,13 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/desk/events", s.desk.EventsStream)
 	})
 
+	// The account page: its session lookup also reads the user's active sessions, in
+	// the same one statement (auth.SessionListing).
+	r.Group(func(r chi.Router) {
+		r.Use(bounded, s.auth.SessionListing, noStore, s.auth.RequireUser, s.auth.RequireEnrolment)
+		r.Get("/account", s.auth.AccountShow)
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(bounded, s.auth.Session, noStore)
 
@@ -80,10 +87,12 @@ func (s *Server) Handler() http.Handler {
 			// has not set it up, reaches only its set-up (the first three routes of the
 			// two-step group below) until they have.
 			r.Use(s.auth.RequireUser, s.auth.RequireEnrolment)
-			r.Get("/account", s.auth.AccountShow)
 			r.Post("/account/preferences", s.auth.PreferencesUpdate)
 			r.Get("/account/password", s.auth.PasswordChangeShow)
 			r.Post("/account/password", s.auth.PasswordChangeSubmit)
+			// Active sessions, listed on /account (below): sign one out, or all but this one.
+			r.Post("/account/sessions/{id}/signout", s.auth.SessionSignOut)
+			r.Post("/account/sessions/signout-others", s.auth.OtherSessionsSignOut)
 
 			// Two-step sign-in (internal/auth), for staff: customers get 403.
 			r.Group(func(r chi.Router) {

@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
@@ -36,7 +34,6 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	db       *db.DB
-	sessions *scs.SessionManager
 	pages    *httpx.Pages
 	auth     *auth.Service
 	crm      *crm.Service
@@ -52,12 +49,9 @@ type Server struct {
 
 // Options tune a Server for tests; the zero value is production.
 type Options struct {
-	// SessionCleanup is how often expired sessions are deleted (default 10m; <0
-	// disables). Other clean-ups are jobs (Jobs), run by the binary, not by New.
-	SessionCleanup time.Duration
 	// HasherSlots bounds concurrent password hashes (default: number of CPUs).
 	HasherSlots int
-	// Now is the clock for session idle checks (tests move it).
+	// Now is the clock sessions are timed by (tests move it).
 	Now func() time.Time
 	// metrics, when set, is the collector already tracing the pool's statements.
 	metrics *metrics
@@ -65,15 +59,7 @@ type Options struct {
 
 // New builds the application on an open pool.
 func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
-	cleanup := opts.SessionCleanup
-	if cleanup == 0 {
-		cleanup = 10 * time.Minute
-	} else if cleanup < 0 {
-		cleanup = 0
-	}
-	sessions := auth.NewSessions(d, cfg.Secure(), cfg.SessionLifetime, cfg.SessionIdle, cleanup, cfg.DBAcquireTimeout+2*time.Second, opts.Now)
 	pages := &httpx.Pages{Log: log, Secure: cfg.Secure()}
-	sessions.ErrorFunc = pages.ServerError
 	m := opts.metrics
 	if m == nil {
 		m = newMetrics()
@@ -87,10 +73,12 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, db: d, sessions: sessions, pages: pages, metrics: m,
+		cfg: cfg, log: log, db: d, pages: pages, metrics: m,
 		auth: &auth.Service{
-			DB: d, Sessions: sessions, Hasher: auth.NewHasher(opts.HasherSlots), Pages: pages, Log: log,
-			BaseURL: cfg.BaseURL, Idle: cfg.SessionIdle, TrustProxy: cfg.TrustProxy, Now: opts.Now, Secrets: box,
+			DB: d, Hasher: auth.NewHasher(opts.HasherSlots), Pages: pages, Log: log,
+			BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Now: opts.Now, Secrets: box,
+			Sessions: auth.SessionSettings{Secure: cfg.Secure(), Lifetime: cfg.SessionLifetime, Idle: cfg.SessionIdle,
+				Wait: cfg.DBAcquireTimeout + 2*time.Second},
 		},
 	}
 	s.crm = &crm.Service{DB: d, Pages: pages, Log: log}
@@ -98,7 +86,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.live = live.New(cfg.DirectURL, log, desk.EventsChannel)
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL}
 	s.audit = &audit.Service{DB: d, Pages: pages}
-	s.mailbox = mailbox.NewService(d, pages, log, box, s.desk, cfg)
+	s.mailbox = mailbox.NewService(d, pages, log, box, cfg)
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
 }
@@ -111,10 +99,9 @@ func (s *Server) MetricsHandler() http.Handler {
 	return mux
 }
 
-// Close ends open event streams and stops the sessions' clean-up.
+// Close ends open event streams.
 func (s *Server) Close() {
 	s.live.Close()
-	auth.StopCleanup(s.sessions)
 }
 
 // Run serves until ctx is cancelled (SIGTERM), then answers 503 on /readyz for

@@ -20,7 +20,7 @@ func TestEndedSessionsAreDeletedAndExplained(t *testing.T) {
 	phone, laptop := a.browser(), a.browser()
 	phone.signIn("rep@example.com")
 	laptop.signIn("rep@example.com")
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE user_id = $1`, rep.ID); n != 2 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session WHERE user_id = $1`, rep.ID); n != 2 {
 		t.Fatalf("two signed-in browsers: %d session rows with the user, want 2", n)
 	}
 
@@ -28,7 +28,7 @@ func TestEndedSessionsAreDeletedAndExplained(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("change password: %d", r.status)
 	}
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE user_id = $1`, rep.ID); n != 1 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session WHERE user_id = $1`, rep.ID); n != 1 {
 		t.Fatalf("after a password change: %d session rows, want 1 (this browser's)", n)
 	}
 	r = phone.get("/crm")
@@ -42,7 +42,7 @@ func TestEndedSessionsAreDeletedAndExplained(t *testing.T) {
 	if r := boss.post("/admin/users/"+rep.ID+"/deactivate", url.Values{}); r.status != http.StatusSeeOther {
 		t.Fatalf("deactivate: %d", r.status)
 	}
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE user_id = $1`, rep.ID); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session WHERE user_id = $1`, rep.ID); n != 0 {
 		t.Fatalf("after deactivation: %d session rows, want 0", n)
 	}
 	if r := laptop.get("/crm"); r.status != http.StatusSeeOther {

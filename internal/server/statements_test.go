@@ -153,6 +153,8 @@ func TestStatementBudget(t *testing.T) {
 		// The account overview and two-step page read the user's two-step state (1).
 		{who: rep, path: "/account", max: 2, want: "Set up two-step sign-in"},
 		{who: cust, path: "/account", max: 1, want: "customer1@example.com"},
+		// The list of active sessions comes with the session itself (SessionListing).
+		{who: agent, path: "/account", max: 2, want: "Active sessions"},
 		{who: rep, path: "/account/two-step", max: 2, want: `action="/account/two-step/setup"`},
 
 		// The customer portal.
@@ -294,8 +296,14 @@ func TestStatementBudget(t *testing.T) {
 			}},
 		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 2,
 			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
-		// Signed out: the sign-in page looks up the session cookie the browser still sends.
-		{who: admin, post: "/signout", flash: "You have been signed out.", max: 1,
+		// Signing sessions out, from the account page, which reads the list with the
+		// session (SessionListing): none other to end, and one that ended already.
+		{who: cust, post: "/account/sessions/signout-others", flash: "You were signed in nowhere else.", max: 1,
+			form: func() url.Values { return url.Values{} }},
+		{who: cust, post: "/account/sessions/" + db.NewUUID() + "/signout", flash: "That session had ended already.", max: 1,
+			form: func() url.Values { return url.Values{} }},
+		// Signed out: sign-out drops the cookie, so the sign-in page looks nothing up.
+		{who: admin, post: "/signout", flash: "You have been signed out.", max: 0,
 			form: func() url.Values { return url.Values{} }},
 	}
 	for _, p := range afterPosts {
@@ -323,11 +331,11 @@ func TestStatementBudget(t *testing.T) {
 	token := browsers[agent].sessionCookie()
 	a.advance(2 * time.Minute)
 	seenBy := a.clock().Add(-time.Second)
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE token = $1 AND seen_at >= $2`, token, seenBy); n != 0 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session WHERE token_hash = $1 AND seen_at >= $2`, sessionHash(token), seenBy); n != 0 {
 		t.Fatalf("the session was seen in the future")
 	}
 	e.check(t, browsers[agent], agent, "/desk", 3, "", 0, "Queue")
-	if n := a.count(t, `SELECT count(*) FROM sessions WHERE token = $1 AND seen_at >= $2`, token, seenBy); n != 1 {
+	if n := a.count(t, `SELECT count(*) FROM auth_session WHERE token_hash = $1 AND seen_at >= $2`, sessionHash(token), seenBy); n != 1 {
 		t.Errorf("a view two minutes later did not move the session's seen_at")
 	}
 	e.check(t, browsers[agent], agent, "/desk", 3, "", 0, "Queue")
@@ -341,8 +349,8 @@ type stmtApp struct {
 
 // newStmtApp starts Rapport as newDeskApp does, on its own pool traced by a stmtProbe.
 // The test's set-up goes through a.db.DB, another pool, which the probe never sees. The
-// test server runs no mail worker (only server.Run starts one), no session clean-up
-// (SessionCleanup -1), and no LISTEN session unless /desk/events is open (and that one
+// test server runs no mail worker (only server.Run starts one), no jobs (the session purge is
+// one), and no LISTEN session unless /desk/events is open (and that one
 // is a connection of its own, untraced); the probe also checks that nothing else runs
 // on its pool while a request is measured.
 func newStmtApp(t *testing.T) *stmtApp {
@@ -365,7 +373,7 @@ func newStmtApp(t *testing.T) *stmtApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{Now: a.clock})
 	a.srv = httptest.NewServer(probe.wrap(s.Handler()))
 	t.Cleanup(func() { a.srv.Close(); s.Close() })
 	return &stmtApp{a: a, probe: probe}

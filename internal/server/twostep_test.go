@@ -435,7 +435,7 @@ func TestTwoStepAdminReset(t *testing.T) {
 	for _, c := range []*browser{b, other} {
 		wantRedirect(t, "the rep's session after the reset", c.get("/crm"), "/signin?next=%2Fcrm")
 	}
-	if n := a.count(t, `SELECT (SELECT count(*) FROM user_twostep WHERE user_id = $1) + (SELECT count(*) FROM twostep_recovery_code WHERE user_id = $1) + (SELECT count(*) FROM sessions WHERE user_id = $1)`, rep.ID); n != 0 {
+	if n := a.count(t, `SELECT (SELECT count(*) FROM user_twostep WHERE user_id = $1) + (SELECT count(*) FROM twostep_recovery_code WHERE user_id = $1) + (SELECT count(*) FROM auth_session WHERE user_id = $1 OR pending_user_id = $1)`, rep.ID); n != 0 {
 		t.Errorf("%d rows of the rep's two-step sign-in or sessions left", n)
 	}
 	if n := a.count(t, `SELECT count(*) FROM audit_log WHERE action = 'twostep.reset' AND target_id = $1 AND actor_id = $2`, rep.ID, adminU.ID); n != 1 {
@@ -483,7 +483,7 @@ func TestTwoStepWithoutSecretKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{SessionCleanup: -1, Now: a.clock})
+	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a.db.DB, server.Options{Now: a.clock})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); s.Close() })
 	keyless := &app{t: t, db: a.db, srv: srv, now: a.clock()}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"rapport/internal/db"
-	"rapport/internal/desk"
 	"rapport/internal/testenv"
 )
 
@@ -29,7 +28,7 @@ func TestPollChildProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &Poller{DB: d, Box: testBox(t), Desk: &desk.Service{DB: d, Log: log}, Log: log, MaxPerPoll: 10}
+	p := &Poller{DB: d, Box: testBox(t), Log: log, MaxPerPoll: 10}
 	fmt.Println("child polling")
 	for {
 		if _, err := p.Poll(context.Background(), id); err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"rapport/internal/desk"
 	"rapport/internal/secret"
 	"rapport/internal/testenv"
 )
@@ -46,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	box := testBox(t)
 	f := &fixture{t: t, d: d, imap: im}
-	f.p = &Poller{DB: d.DB, Box: box, Desk: &desk.Service{DB: d.DB, Log: log}, Log: log,
+	f.p = &Poller{DB: d.DB, Box: box, Log: log,
 		OwnAddresses: []string{"no-reply@rapport.test"}}
 	mb, err := Create(context.Background(), d.DB, box, "", Settings{Address: "support@rapport.test", Host: im.Host, Port: im.Port,
 		Security: SecurityNone, Username: im.User, Password: im.Password, Folder: "INBOX", Team: "Tier 1", PollSecs: 30, Enabled: true}, false)

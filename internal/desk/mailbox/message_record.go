@@ -228,7 +228,7 @@ func (p *Poller) decide(ctx context.Context, tx pgx.Tx, mb *Mailbox, rowID int64
 		if err != nil {
 			return outcome{}, err
 		}
-		err = p.Desk.MailReply(ctx, sp, requester, ticketID, body)
+		err = desk.RequesterReply(ctx, sp, requester, "", ticketID, body)
 		switch {
 		case err == nil:
 			if err := sp.Commit(ctx); err != nil {

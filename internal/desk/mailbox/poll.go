@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
-	"rapport/internal/desk"
 	"rapport/internal/desk/inbound"
 	"rapport/internal/secret"
 )
@@ -18,7 +17,6 @@ import (
 type Poller struct {
 	DB   *db.DB
 	Box  *secret.Box // opens the mailbox passwords; nil: SECRET_KEY unset, nothing is polled
-	Desk *desk.Service
 	Log  *slog.Logger
 	// Limits bound a message (the zero value: 25 MB a message, 10 MB a file).
 	Limits inbound.Limits

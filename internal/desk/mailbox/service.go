@@ -7,7 +7,6 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/db"
-	"rapport/internal/desk"
 	"rapport/internal/httpx"
 	"rapport/internal/secret"
 )
@@ -24,13 +23,13 @@ type Service struct {
 }
 
 // NewService builds the service and its poller from the configuration.
-func NewService(d *db.DB, pages *httpx.Pages, log *slog.Logger, box *secret.Box, dk *desk.Service, cfg *config.Config) *Service {
+func NewService(d *db.DB, pages *httpx.Pages, log *slog.Logger, box *secret.Box, cfg *config.Config) *Service {
 	var own []string
 	if a, err := netmail.ParseAddress(cfg.SMTP.From); err == nil {
 		own = append(own, a.Address)
 	}
 	s := &Service{DB: d, Pages: pages, Log: log, Box: box,
-		Poller: &Poller{DB: d, Box: box, Desk: dk, Log: log, OwnAddresses: own}}
+		Poller: &Poller{DB: d, Box: box, Log: log, OwnAddresses: own}}
 	if cfg.Inbound != nil {
 		fallback := ""
 		if len(own) > 0 {
