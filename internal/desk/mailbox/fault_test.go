@@ -74,13 +74,25 @@ func TestPollKilled(t *testing.T) {
 		t.Fatalf("after the kill: %d tickets for %d recorded messages", got, killedAt)
 	}
 
-	// Postgres restarts during the next poll.
+	// Postgres restarts during the next poll. (The killed child's claim may still be
+	// held for a moment, until the pooler sees its connection gone: a busy poll tries
+	// again.)
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.p.Poll(context.Background(), f.mb.ID)
-		done <- err
+		for {
+			res, err := f.p.Poll(context.Background(), f.mb.ID)
+			if err != nil || !res.Busy {
+				done <- err
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}()
+	deadline = time.Now().Add(time.Minute)
 	for f.count(`SELECT count(*) FROM inbound_messages`) < killedAt+20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the poll after the kill recorded nothing within a minute (%d recorded)", f.count(`SELECT count(*) FROM inbound_messages`))
+		}
 		time.Sleep(2 * time.Millisecond)
 	}
 	if err := testenv.RestartPostgres(); err != nil {
