@@ -15,9 +15,9 @@ import (
 
 // Poller fetches support mailboxes and files what they hold.
 type Poller struct {
-	DB   *db.DB
-	Box  *secret.Box // opens the mailbox passwords; nil: SECRET_KEY unset, nothing is polled
-	Log  *slog.Logger
+	DB  *db.DB
+	Box *secret.Box // opens the mailbox passwords; nil: SECRET_KEY unset, nothing is polled
+	Log *slog.Logger
 	// Limits bound a message (the zero value: 25 MB a message, 10 MB a file).
 	Limits inbound.Limits
 	// OwnAddresses are Rapport's sending addresses (SMTP_FROM's): mail from them is a loop.
