@@ -3,10 +3,16 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -32,9 +38,11 @@ import (
 
 // dovecot is the binary's running server, or its start-up error.
 type dovecot struct {
-	dir  string
-	port int
-	cmd  *exec.Cmd
+	dir     string
+	port    int // plaintext and STARTTLS
+	tlsPort int // TLS from the first byte (imaps)
+	certPEM []byte
+	cmd     *exec.Cmd
 	// password is every mailbox's: a static passdb, so that a mailbox exists the moment
 	// its name is made up (a passwd-file is re-read by its mtime, in whole seconds, and
 	// missed users added in the same second). Each mailbox is still its own user.
@@ -101,6 +109,22 @@ func startDovecot() *dovecot {
 		d.err = err
 		return d
 	}
+	if d.tlsPort, err = freePort(); err != nil {
+		d.err = err
+		return d
+	}
+	if d.certPEM, err = writeTestCert(dir); err != nil {
+		d.err = err
+		return d
+	}
+	if cred != nil {
+		for _, f := range []string{"cert.pem", "key.pem"} {
+			if err := os.Chown(filepath.Join(dir, f), int(cred.Uid), int(cred.Gid)); err != nil {
+				d.err = err
+				return d
+			}
+		}
+	}
 	var pw [12]byte
 	_, _ = rand.Read(pw[:])
 	d.password = hex.EncodeToString(pw[:])
@@ -110,9 +134,13 @@ state_dir = %[1]s/state
 instance_name = rapport-test-%[5]d
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A refused login answers at once (the default waits 2 s, against guessing).
+auth_failure_delay = 0
 log_path = %[1]s/dovecot.log
 default_login_user = %[2]s
 default_internal_user = %[2]s
@@ -137,7 +165,8 @@ service imap-login {
     port = %[4]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[9]d
   }
 }
 service anvil {
@@ -146,7 +175,7 @@ service anvil {
 protocol imap {
   mail_max_userip_connections = 200
 }
-`, dir, run.Username, group, d.port, os.Getpid(), run.Uid, run.Gid, d.password)
+`, dir, run.Username, group, d.port, os.Getpid(), run.Uid, run.Gid, d.password, d.tlsPort)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		d.err = err
@@ -186,6 +215,34 @@ protocol imap {
 	}
 }
 
+// writeTestCert makes a self-signed certificate for 127.0.0.1 and localhost, valid a
+// day, as cert.pem and key.pem in dir, and returns the certificate's PEM.
+func writeTestCert(dir string) ([]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rapport test imap"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+		return nil, err
+	}
+	return certPEM, os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600)
+}
+
 // greets reports whether an IMAP server answers on port with its OK greeting.
 func greets(port int) bool {
 	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
@@ -213,7 +270,9 @@ func stopDovecot() {
 // Mailbox is a throwaway IMAP account on the test server, made for one test.
 type Mailbox struct {
 	Host     string // 127.0.0.1
-	Port     int
+	Port     int    // plaintext, and STARTTLS
+	TLSPort  int    // TLS from the first byte
+	CertPEM  []byte // the server's self-signed certificate (for 127.0.0.1), to trust in a test
 	User     string
 	Password string
 	Folder   string // INBOX
@@ -232,7 +291,7 @@ func NewMailbox(t testing.TB) *Mailbox {
 	d.seq++
 	name := fmt.Sprintf("box%d", d.seq)
 	d.mu.Unlock()
-	return &Mailbox{Host: "127.0.0.1", Port: d.port, User: name, Password: d.password, Folder: "INBOX"}
+	return &Mailbox{Host: "127.0.0.1", Port: d.port, TLSPort: d.tlsPort, CertPEM: d.certPEM, User: name, Password: d.password, Folder: "INBOX"}
 }
 
 // Addr is host:port.
