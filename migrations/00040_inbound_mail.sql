@@ -66,6 +66,8 @@ CREATE UNIQUE INDEX inbound_messages_once_idx ON inbound_messages (message_id)
 -- The admin's list of a mailbox's decisions (newest first) and its quarantine.
 CREATE INDEX inbound_messages_mailbox_idx ON inbound_messages (mailbox_id, id DESC);
 CREATE INDEX inbound_messages_quarantine_idx ON inbound_messages (mailbox_id, id DESC) WHERE state = 'quarantined';
+-- A ticket's mail, for the agent's list of its originals (and the foreign key's SET NULL).
+CREATE INDEX inbound_messages_ticket_idx ON inbound_messages (ticket_id, id) WHERE ticket_id IS NOT NULL;
 -- A sender's messages in the last minute (the flood rule).
 CREATE INDEX inbound_messages_sender_idx ON inbound_messages (from_addr, received_at);
 

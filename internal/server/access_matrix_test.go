@@ -562,6 +562,10 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM sla_policies WHERE id = $1 AND name = $2`, w.policy, "Policy by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+		// A ticket's original email: agents and admins (like the ticket); a message of no
+		// ticket, or another's, is a 404.
+		{method: "GET", path: deskTA + "/mail", cells: row(in, no, no, no, no, ok("This ticket has no email"), ok("This ticket has no email"))},
+		{method: "GET", path: deskTA + "/mail/" + inMsg, cells: row(in, no, no, no, no, nf, nf)},
 		// Support mailboxes: admins only. The original downloads as an attachment.
 		{method: "GET", path: "/admin/mailboxes", cells: row(in, no, no, no, no, no, ok("support@example.com"))},
 		{method: "GET", path: "/admin/mailboxes/new", cells: row(in, no, no, no, no, no, ok(`name="password"`))},

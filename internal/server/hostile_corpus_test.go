@@ -884,6 +884,8 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"POST", "/crm/activities/{id}/undo"}, {"POST", "/crm/activities/{id}/delete"},
 		{"POST", "/admin/activity-types/{id}"}, {"GET", "/calendar/{id}"}, {"GET", "/calendar/{id}.ics"},
 		{"GET", "/admin/mailboxes/{id}"}, {"POST", "/admin/mailboxes/{id}"},
+		{"GET", "/desk/tickets/{id}/mail"}, {"GET", "/desk/tickets/{id}/mail/1"},
+		{"GET", "/desk/tickets/00000000-0000-0000-0000-000000000000/mail/{id}"},
 		{"GET", "/admin/mailboxes/{id}/messages/1"}, {"GET", "/admin/mailboxes/{id}/messages/1/raw"},
 		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}"},
 		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}/raw"},

@@ -179,6 +179,9 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/reports", s.desk.ReportShow)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
+				// The originals of a ticket's email (internal/desk/mailbox).
+				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
+				r.Get("/desk/tickets/{id}/mail/{mid}", s.mailbox.TicketMailRaw)
 			})
 
 			// Administration.

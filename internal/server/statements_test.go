@@ -225,6 +225,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
 		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
 		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
+		// A ticket's original email: the ticket and its mail with each original's start, one statement.
+		{who: agent, path: "/desk/tickets/" + ticket + "/mail", max: 2, want: "This ticket has no email"},
 		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
 		{who: agent, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
 		{who: agent, path: "/account/password", max: 1, want: `name="current_password"`},

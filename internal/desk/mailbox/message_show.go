@@ -100,6 +100,12 @@ func (s *Service) MessageRaw(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, db.ErrNotFound)
 		return
 	}
+	s.download(w, r, mid)
+}
+
+// download sends the original of inbound message mid as an attachment, never inline:
+// it is whatever the sender wrote.
+func (s *Service) download(w http.ResponseWriter, r *http.Request, mid int64) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", `attachment; filename="message-`+strconv.FormatInt(mid, 10)+`.eml"`)

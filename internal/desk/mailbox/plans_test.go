@@ -30,6 +30,8 @@ func TestMailboxQueryPlans(t *testing.T) {
 		        CASE WHEN g % 20 = 0 THEN 'quarantined' WHEN g % 3 = 0 THEN 'ignored' ELSE 'ticket' END, '',
 		        now() - (200000 - g) * interval '1 minute'
 		 FROM mailboxes m, generate_series(1, CASE WHEN m.username = 'm1' THEN 2000 ELSE 66000 END) g`,
+		`UPDATE inbound_messages i SET ticket_id = t.id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM tickets) t
+		 WHERE i.state = 'ticket' AND i.id % 20000 = t.n`,
 		`INSERT INTO inbound_message_raw (inbound_id, seq, data) SELECT id, 0, '\x00' FROM inbound_messages`,
 		`INSERT INTO ticket_mail_ids (message_id, ticket_id) SELECT 'thread-' || g, (SELECT id FROM tickets ORDER BY id LIMIT 1) FROM generate_series(1, 200000) g`,
 		`ANALYZE`,
@@ -44,6 +46,10 @@ func TestMailboxQueryPlans(t *testing.T) {
 	// The small mailbox beside three big ones: a page of it must not walk the others'.
 	if err := d.DB.QueryRow(ctx, `SELECT i.mailbox_id::text, max(i.id) FROM inbound_messages i JOIN mailboxes m ON m.id = i.mailbox_id
 		WHERE m.username = 'm1' GROUP BY 1`).Scan(&mb, &msg); err != nil {
+		t.Fatal(err)
+	}
+	var ticket string
+	if err := d.DB.QueryRow(ctx, `SELECT ticket_id::text FROM inbound_messages WHERE ticket_id IS NOT NULL LIMIT 1`).Scan(&ticket); err != nil {
 		t.Fatal(err)
 	}
 	type stmt struct {
@@ -66,6 +72,7 @@ func TestMailboxQueryPlans(t *testing.T) {
             ORDER BY a.n LIMIT 1`, []any{[]string{"thread-5", "thread-77"}}, "ticket_mail_ids_pkey"},
 		{"a message's page", messageSQL, []any{mb, msg}, "inbound_message_raw_pkey"},
 		{"the mailbox list", listSQL, nil, "inbound_messages_quarantine_idx"},
+		{"a ticket's mail", ticketMailSQL, []any{ticket}, "inbound_messages_ticket_idx"},
 	}
 	check := func(q pgx.Tx, wantFail bool) int {
 		failures := 0
