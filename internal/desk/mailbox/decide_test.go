@@ -26,17 +26,19 @@ func TestPollReplies(t *testing.T) {
 		mail("dana@example.com", "Re: Re: Printer on fire", "r2@example.com", "Out now.", "References: <nope@x> <r1@example.com>"),
 		mail("dana@example.com", "Thanks [#"+ref+"]", "r3@example.com", "Thanks!"),
 		mail("eve@example.com", "Hijack [#"+ref+"]", "r4@example.com", "Me too"),
+		mail("dana@example.com", "From my phone", "r6@example.com", "Via the token.", "Cc: Support <support+"+ticket+"@rapport.test>"),
 	)
 	f.poll()
 	if got := f.str(`SELECT string_agg(state || ':' || reason, ' / ' ORDER BY uid) FROM inbound_messages WHERE uid > 1`); got !=
 		"reply:answers ticket #"+ref+" (its In-Reply-To or References) / "+
 			"reply:answers ticket #"+ref+" (its In-Reply-To or References) / "+
 			"reply:answers ticket #"+ref+" (the [#"+ref+"] tag in its subject) / "+
-			"ticket:a new ticket" {
+			"ticket:a new ticket / "+
+			"reply:answers ticket #"+ref+" (its +token reply address)" {
 		t.Fatalf("decisions: %s", got)
 	}
 	if got := f.str(`SELECT string_agg(body, ' | ' ORDER BY created_at) FROM ticket_messages WHERE ticket_id = $1`, ticket); got !=
-		"It is on fire. | Still burning. | Out now. | Thanks!" {
+		"It is on fire. | Still burning. | Out now. | Thanks! | Via the token." {
 		t.Fatalf("thread: %s", got)
 	}
 	if got := f.str(`SELECT status FROM tickets WHERE id = $1`, ticket); got != "open" {

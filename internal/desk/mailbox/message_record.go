@@ -341,15 +341,13 @@ func answers(ctx context.Context, tx pgx.Tx, mb *Mailbox, m *inbound.Message) (s
 		}
 	}
 	if tok := m.ReplyToken(mb.Address); db.ValidUUID(tok) {
-		{
-			var id string
-			err := tx.QueryRow(ctx, `SELECT id::text FROM tickets WHERE id = $1`, tok).Scan(&id)
-			if err == nil {
-				return id, "its +token reply address", nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return "", "", db.Translate(err)
-			}
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id::text FROM tickets WHERE id = $1`, tok).Scan(&id)
+		if err == nil {
+			return id, "its +token reply address", nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return "", "", db.Translate(err)
 		}
 	}
 	if sm := refTag.FindStringSubmatch(m.Subject); sm != nil {
