@@ -31,8 +31,12 @@ build: ## Build the binary into bin/rapport
 # Without DATABASE_URL, .ci/devdb.sh starts (or reuses) a Postgres cluster in .data/pg.
 # Without SECRET_KEY, a key made on the first run is kept in .data/secret-key (git-ignored):
 # the same key every run, so sealed two-step secrets stay readable.
-run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the demo, serve
+# DEMO=0 skips the demo: an empty database of its own (rapport_company), set up in the
+# browser at /setup as a new company would.
+DEMO ?= 1
+run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the demo (DEMO=0: empty, /setup), serve
 	@devdb=; \
+	if [[ "$(DEMO)" == 0 ]]; then export DEVDB_NAME=rapport_company; fi; \
 	if [[ -z "$${DATABASE_URL:-}" ]]; then \
 		devdb=1; \
 		.ci/devdb.sh start; \
@@ -47,20 +51,26 @@ run: build ## Start a local Postgres if DATABASE_URL is unset, migrate, seed the
 	fi; \
 	export BASE_URL="$${BASE_URL:-http://localhost:$${PORT:-8080}}"; \
 	$(BIN) migrate up; \
-	$(BIN) seed; \
-	echo; \
-	echo "Rapport: $$BASE_URL"; \
-	echo; \
-	echo "  Role      Email                   Password"; \
-	echo "  admin     admin@example.com       rapport-demo"; \
-	echo "  sales     sales1@example.com      rapport-demo"; \
-	echo "  sales     sales2@example.com      rapport-demo"; \
-	echo "  agent     agent1@example.com      rapport-demo"; \
-	echo "  agent     agent2@example.com      rapport-demo"; \
-	echo "  customer  customer1@example.com   rapport-demo"; \
-	echo "  customer  customer2@example.com   rapport-demo"; \
-	echo "  customer  customer3@example.com   rapport-demo"; \
-	echo; \
+	if [[ "$(DEMO)" == 0 ]]; then \
+		echo; \
+		echo "Rapport: $$BASE_URL (no demo data: open $$BASE_URL/setup to create your company and its first admin)"; \
+		echo; \
+	else \
+		$(BIN) seed; \
+		echo; \
+		echo "Rapport: $$BASE_URL"; \
+		echo; \
+		echo "  Role      Email                   Password"; \
+		echo "  admin     admin@example.com       rapport-demo"; \
+		echo "  sales     sales1@example.com      rapport-demo"; \
+		echo "  sales     sales2@example.com      rapport-demo"; \
+		echo "  agent     agent1@example.com      rapport-demo"; \
+		echo "  agent     agent2@example.com      rapport-demo"; \
+		echo "  customer  customer1@example.com   rapport-demo"; \
+		echo "  customer  customer2@example.com   rapport-demo"; \
+		echo "  customer  customer3@example.com   rapport-demo"; \
+		echo; \
+	fi; \
 	if [[ -n "$$devdb" ]]; then echo "Postgres keeps running after Ctrl-C; make db-stop stops it."; echo; fi; \
 	exec $(BIN) serve
 

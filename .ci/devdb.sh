@@ -7,8 +7,11 @@
 #   .ci/devdb.sh status   say whether it runs
 #   .ci/devdb.sh url      print the connection URL
 #
-# DEVDB_PORT changes the port (default 54329). initdb and postgres refuse to run as
-# root, so as root the cluster belongs to the `postgres` user and runs through runuser.
+# DEVDB_PORT changes the port (default 54329), DEVDB_NAME the database (default rapport;
+# `make run DEMO=0` uses rapport_company, left empty for the first run at /setup).
+# initdb and postgres refuse to run as root, so as root the cluster belongs to the
+# `postgres` user and runs through runuser; when that user cannot reach the checkout
+# (under /root, say), the cluster lives in /var/lib/rapport-devdb/<checkout's checksum>.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +20,17 @@ pgdata=$data_dir/pg
 sockdir=$data_dir/run
 logfile=$data_dir/pg.log
 port=${DEVDB_PORT:-54329}
-dbname=rapport
+dbname=${DEVDB_NAME:-rapport}
+[[ $dbname =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "devdb: DEVDB_NAME must be a plain lower-case name" >&2; exit 2; }
+
+# As root, the cluster must be where the postgres user can go: a checkout under a
+# private folder (/root) gets its cluster outside it.
+if [[ $EUID -eq 0 ]] && getent passwd postgres >/dev/null && ! runuser -u postgres -- test -x "$root"; then
+	data_dir=/var/lib/rapport-devdb/$(echo "$root" | cksum | cut -d' ' -f1)
+	pgdata=$data_dir/pg
+	sockdir=$data_dir/run
+	logfile=$data_dir/pg.log
+fi
 
 die() {
 	echo "devdb: $*" >&2
@@ -28,7 +41,7 @@ note() { echo "devdb: $*" >&2; }
 # as_owner runs a command as the cluster's owner: postgres when we are root, else us.
 as_owner() {
 	if [[ $EUID -eq 0 ]]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -91,26 +104,28 @@ prepare_dirs() {
 		getent passwd postgres >/dev/null ||
 			die "running as root: initdb and postgres refuse root, and there is no 'postgres' user to run them as (install the postgresql package, or run make as a normal user)"
 		chown postgres: "$pgdata" "$sockdir" "$logfile"
+		[[ $data_dir == "$root/.data" ]] || chmod 755 "$data_dir" "$(dirname "$data_dir")"
 		runuser -u postgres -- test -w "$pgdata" ||
-			die "the postgres user cannot reach $pgdata (a parent folder is private, e.g. /root); clone the repository somewhere postgres can traverse, or run as a normal user"
+			die "the postgres user cannot reach $pgdata; run as a normal user, or set DATABASE_URL to a database you have"
+		[[ $data_dir == "$root/.data" ]] || note "the postgres user cannot enter $root: the cluster lives in $data_dir"
 	fi
 }
 
 start() {
 	find_bin
 	if running; then
-		note "reusing the cluster in .data/pg (port $(live_port))"
+		note "reusing the cluster in $pgdata (port $(live_port))"
 	else
 		prepare_dirs
 		if [[ ! -f $pgdata/PG_VERSION ]]; then
-			note "creating a cluster in .data/pg with $bin/initdb"
+			note "creating a cluster in $pgdata with $bin/initdb"
 			as_owner "$bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C >>"$logfile" 2>&1 ||
 				die "initdb failed; see $logfile"
 		fi
 		if port_taken; then
 			die "port $port on 127.0.0.1 is already in use by another program; pick another with DEVDB_PORT=<port> make run"
 		fi
-		note "starting postgres on 127.0.0.1:$port (log: .data/pg.log)"
+		note "starting postgres on 127.0.0.1:$port (log: $logfile)"
 		as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 start \
 			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$sockdir" >/dev/null ||
 			{
@@ -141,9 +156,9 @@ stop() {
 	find_bin
 	if running; then
 		as_owner "$bin/pg_ctl" -D "$pgdata" -m fast -w -t 60 stop >/dev/null
-		note "stopped the cluster in .data/pg"
+		note "stopped the cluster in $pgdata"
 	else
-		note "the cluster in .data/pg is not running"
+		note "the cluster in $pgdata is not running"
 	fi
 }
 

@@ -70,7 +70,7 @@ func NavFor(role string) []NavItem {
 }
 
 var (
-	crmNav = []NavItem{{"Pipeline", "/crm"}, {"Activities", ActivitiesHref}, {"Overview", "/crm/overview"}, {"Deals", "/crm/deals"},
+	crmNav = []NavItem{{"Pipeline", "/crm"}, {"Activities", ActivitiesHref}, {"Overview", "/crm/overview"}, {"Forecast", "/crm/forecast"}, {"Deals", "/crm/deals"},
 		{"Contacts", "/crm/contacts"}, {"Companies", "/crm/companies"}, {"Import", "/crm/import"}}
 	deskNav = []NavItem{{"Queue", "/desk"}, {"Reports", "/desk/reports"}}
 )

@@ -23,7 +23,6 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/db"
 	"rapport/internal/form"
-	"rapport/internal/jobs"
 	"rapport/internal/seed"
 	"rapport/internal/server"
 )
@@ -31,7 +30,12 @@ import (
 const usage = `usage: rapport <command>
 
   serve                                   run the web server
-  migrate up|down|status                  apply, roll back one, or list migrations (direct URL)
+  migrate up|down|status                  apply, roll back one, or list migrations (direct URL);
+                                          up adopts a seed-stack database it finds
+  migrate adopt [--dry-run] [--admin EMAIL]
+                                          adopt a seed-stack database (Better Auth + Drizzle):
+                                          --dry-run prints the plan and changes nothing,
+                                          --admin makes that user the first admin
   seed [--scale N]                        load the demo data, or N units of benchmark data
   user create --email E --name N --role R [--team T]
                                           create a user; the password is read from stdin
@@ -76,20 +80,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		}
 		return server.Run(ctx, cfg, log)
 	case "migrate":
-		if len(args) != 2 {
-			return errors.New("usage: rapport migrate up|down|status")
+		if len(args) < 2 {
+			return errors.New("usage: rapport migrate up|down|status|adopt [--dry-run] [--admin EMAIL]")
 		}
 		if cfg.DirectURLFallback {
 			log.Warn("DATABASE_URL_UNPOOLED is not set: migrating over DATABASE_URL without goose's session lock; run one migrator at a time")
 		}
-		if err := db.Migrate(ctx, cfg.DirectURL, args[1], !cfg.DirectURLFallback, stdout); err != nil {
-			return err
-		}
-		// River's tables (internal/jobs) follow ours up; down and status are goose's.
-		if args[1] == "up" {
-			return jobs.Migrate(ctx, cfg.DirectURL, stdout)
-		}
-		return nil
+		return migrateCmd(ctx, cfg, args[1], args[2:], stdout)
 	case "seed":
 		return seedCmd(ctx, cfg, args[1:], stdout)
 	case "user":

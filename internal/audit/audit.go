@@ -50,6 +50,12 @@ const (
 	SLAPolicyUpdated  Action = "sla.update"
 	PipelineCreated   Action = "pipeline.create"
 	PipelineRenamed   Action = "pipeline.rename"
+	StageCreated      Action = "pipeline.stage_create"
+	StageUpdated      Action = "pipeline.stage_update"
+	StageReordered    Action = "pipeline.stage_reorder"
+	StageDeleted      Action = "pipeline.stage_delete" // its deals moved to another stage first
+	LostReasonCreated Action = "lost_reason.create"
+	LostReasonDeleted Action = "lost_reason.delete"
 	AgentTeamsChanged Action = "agent.update"
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
@@ -57,6 +63,8 @@ const (
 	// Support mailboxes (internal/desk/mailbox).
 	MailboxCreated Action = "mailbox.create"
 	MailboxUpdated Action = "mailbox.update" // settings, password, enabled or disabled
+	// First run (/setup): the first admin and the workspace's defaults.
+	WorkspaceSetUp Action = "workspace.setup"
 )
 
 // Actions is every action, in the order the page's filter lists them.
@@ -66,7 +74,8 @@ var Actions = []Action{
 	UserCreated, UserSignedUp, UserUpdated, RoleChanged, UserDeactivated, UserReactivated,
 	TwoStepEnrolled, TwoStepDisabled, TwoStepReset, TwoStepPassed, TwoStepFailed, TwoStepRecovery, TwoStepCodes, TwoStepRequired,
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
-	ActivityTypeCreated, ActivityTypeUpdated,
+	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
+	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated,
 }
 
@@ -87,7 +96,7 @@ type Entry struct {
 	ActorID     string
 	ActorEmail  string
 	Action      Action
-	TargetType  string // "user", "sla_policy", "pipeline", "agent"
+	TargetType  string // "user", "sla_policy", "pipeline", "lost_reason"
 	TargetID    string
 	TargetLabel string
 	Before      any

@@ -33,6 +33,13 @@ var actionLabels = map[Action]string{
 	AgentTeamsChanged:   "Agent's team changed",
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
+	WorkspaceSetUp:      "Workspace set up",
+	StageCreated:        "Pipeline stage added",
+	StageUpdated:        "Pipeline stage changed",
+	StageReordered:      "Pipeline stages reordered",
+	StageDeleted:        "Pipeline stage removed",
+	LostReasonCreated:   "Lost reason added",
+	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
 }
@@ -49,13 +56,14 @@ func (a Action) Label() string {
 const (
 	TargetUser         = "user" // an account; an agent's team is its user's too
 	TargetSLAPolicy    = "sla_policy"
-	TargetPipeline     = "pipeline"
+	TargetPipeline     = "pipeline" // its stages' changes too
 	TargetActivityType = "activity_type"
+	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -67,6 +75,8 @@ func targetTypeLabel(t string) string {
 		return "Pipeline"
 	case TargetActivityType:
 		return "Activity type"
+	case TargetLostReason:
+		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
 	}
@@ -87,6 +97,13 @@ var fieldLabels = map[string]string{
 	"link":                "Link",
 	"email_verified":      "Email confirmed",
 	"state":               "Shown or hidden",
+	"stage":               "Stage",
+	"kind":                "Counts as",
+	"probability":         "Win probability (%)",
+	"rotting_days":        "Rotting after (days)",
+	"moved_to":            "Deals moved to",
+	"deals_moved":         "Deals moved",
+	"order":               "Order",
 	"address":             "Address",
 	"host":                "Server",
 	"port":                "Port",

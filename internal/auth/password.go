@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -43,6 +44,9 @@ func (hasherBusy) Busy() bool { return true }
 type Hasher struct {
 	slots chan struct{}
 	dummy string // a real hash, verified against for unknown emails (same timing)
+	// legacy is set once a Better Auth hash has been verified (an adopted database):
+	// from then on a refusal also pays for a dummy scrypt check (see Verify).
+	legacy atomic.Bool
 }
 
 // NewHasher allows slots concurrent hashes (default: the number of CPUs).
@@ -81,24 +85,59 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return encode(argonMemoryKiB, argonTime, argonThreads, salt, key), nil
 }
 
-// Verify reports whether password matches encoded. An empty encoded (unknown user)
-// is checked against a dummy hash so the answer takes as long as a real one.
+// ErrUnknownHash means the stored hash is in no format Rapport knows (neither its
+// argon2id nor an adopted Better Auth scrypt hash). The password was refused after the
+// same work as a real check; the caller logs it (it is the data's fault, not the user's).
+var ErrUnknownHash = errors.New("password hash in an unknown format")
+
+// Verify reports whether password matches encoded: Rapport's argon2id or an adopted
+// Better Auth hash (password_scrypt.go). An empty encoded (unknown user) is checked
+// against a dummy hash so the answer takes as long as a real one. Once a Better Auth
+// hash has been seen, every refusal costs both algorithms, so that the time of a wrong
+// password does not tell an adopted account from an unknown email or a rehashed one.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
 	real := encoded != ""
 	if !real {
 		encoded = h.dummy
 	}
-	p, err := decode(encoded)
+	if isBetterAuth(encoded) {
+		h.legacy.Store(true)
+		if err := h.acquire(ctx); err != nil {
+			return false, err
+		}
+		defer h.release()
+		if verifyBetterAuth(password, encoded) {
+			return true, nil
+		}
+		h.argon(password, h.dummy)
+		return false, nil
+	}
+	_, err := decode(encoded)
 	if err != nil {
-		return false, err
+		real, encoded = false, h.dummy
 	}
 	if err := h.acquire(ctx); err != nil {
 		return false, err
 	}
 	defer h.release()
+	ok := h.argon(password, encoded) && real
+	if !ok && h.legacy.Load() {
+		verifyBetterAuth(password, betterAuthDummy)
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", ErrUnknownHash, err)
+	}
+	return ok, nil
+}
+
+// argon reports whether password matches encoded, an argon2id hash decode accepts.
+func (h *Hasher) argon(password, encoded string) bool {
+	p, err := decode(encoded)
+	if err != nil {
+		return false
+	}
 	key := argon2.IDKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-	ok := subtle.ConstantTimeCompare(key, p.key) == 1
-	return ok && real, nil
+	return subtle.ConstantTimeCompare(key, p.key) == 1
 }
 
 // NeedsRehash reports whether encoded was made with weaker parameters than today's.

@@ -55,7 +55,7 @@ func (s *Service) PasswordChangeSubmit(w http.ResponseWriter, r *http.Request) {
 			s.Pages.ServerError(w, r, err)
 			return
 		}
-		ok, err := s.Hasher.Verify(ctx, current, hash)
+		ok, err := s.verifyPassword(ctx, current, hash, u.ID)
 		if err != nil {
 			s.giveBack(ctx, counters)
 			s.Pages.ServerError(w, r, err)

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/db"
 	"rapport/internal/httpx"
 	"rapport/internal/secret"
@@ -67,6 +69,11 @@ type Service struct {
 	Secrets *secret.Box
 	// Now is the clock sessions are timed by; tests move it.
 	Now func() time.Time
+	// Provision makes the workspace's defaults in the first run's transaction (a
+	// pipeline, a team, SLA policies: packages auth may not import) and says what it made.
+	Provision func(ctx context.Context, tx pgx.Tx, admin *User) ([]string, error)
+
+	setup setupGate
 }
 
 func (s *Service) now() time.Time {

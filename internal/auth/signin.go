@@ -72,7 +72,11 @@ func (s *Service) SignInSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ok, err := s.Hasher.Verify(ctx, password, hash)
+	var uid string
+	if u != nil {
+		uid = u.ID
+	}
+	ok, err := s.verifyPassword(ctx, password, hash, uid)
 	if err != nil {
 		// Nothing was tried (the hasher was busy): the attempt must not count.
 		s.giveBack(ctx, counters)
@@ -102,6 +106,7 @@ func (s *Service) SignInSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Render(w, r, http.StatusForbidden, "Sign in", signInPage(f))
 		return
 	}
+	s.rehash(ctx, u.ID, password, hash)
 	if u.TwoStep {
 		if err := s.awaitSecondStep(w, r, u, f.Next); err != nil {
 			s.Pages.ServerError(w, r, err)

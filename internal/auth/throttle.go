@@ -44,6 +44,10 @@ var (
 	// five "you already have an account" messages an hour). Every attempt counts.
 	signUpAddress = rule{Name: "signup-address", Limit: 30, Window: time.Hour}
 	signUpEmail   = rule{Name: "signup-email", Limit: 5, Window: time.Hour}
+
+	// First-run setup, per client address: every valid attempt counts (it hashes a
+	// password), and a fresh install has few reasons to send more than a handful.
+	setupAddress = rule{Name: "setup-address", Limit: 10, Window: 15 * time.Minute}
 )
 
 // rule is a named limit: Limit attempts per key within a fixed Window that starts at the

@@ -89,7 +89,7 @@ func (s *Service) confirmPassword(w http.ResponseWriter, r *http.Request, u *Use
 		s.giveBack(ctx, counters)
 		return "", 0, err
 	}
-	ok, err := s.Hasher.Verify(ctx, password, hash)
+	ok, err := s.verifyPassword(ctx, password, hash, u.ID)
 	if err != nil {
 		s.giveBack(ctx, counters)
 		return "", 0, err

@@ -4,25 +4,35 @@ import (
 	"context"
 	"net/url"
 	"time"
+
+	"rapport/internal/crm/activity"
+	"rapport/internal/httpx"
 )
 
-// boardQuery is the board's query string, read and checked: pipeline, owner_id
-// ("mine" by default for reps), close_from and close_to (dates, inclusive).
+// boardQuery is the board's query string, read and checked: pipeline, owner_id ("mine"
+// by default for reps), q (a word of the title), rotting (only rotting deals),
+// close_from and close_to (dates, inclusive), closed (show the won and lost columns),
+// next (the next activity: overdue, or none planned).
 type boardQuery struct {
 	Pipelines []Pipeline
 	Pipeline  *Pipeline // nil when there is no pipeline at all
 	Owners    []Owner
 	Owner     string
+	Query     string
+	Rotting   bool
+	Next      NextFilter
+	Closed    bool
 	CloseFrom string
 	CloseTo   string
 	DateError string
 	filter    BoardFilter
 }
 
-// readBoardQuery loads the pipelines and owners (one statement) and reads the filter
-// from q. An unknown pipeline falls back to the first; unreadable dates are ignored with
-// a message.
-func (s *Service) readBoardQuery(ctx context.Context, q url.Values) (boardQuery, error) {
+// readBoardQuery loads the pipelines with their stages and the owners (one statement)
+// and reads the filter from q. An unknown pipeline falls back to the first; unreadable
+// dates are ignored with a message. The columns are the pipeline's open stages, and
+// its won and lost stages when closed is set.
+func (s *Service) readBoardQuery(ctx context.Context, q url.Values, now time.Time) (boardQuery, error) {
 	var bq boardQuery
 	choices, err := LoadChoices(ctx, s.DB)
 	if err != nil {
@@ -33,10 +43,20 @@ func (s *Service) readBoardQuery(ctx context.Context, q url.Values) (boardQuery,
 	if bq.Pipeline == nil && len(bq.Pipelines) > 0 {
 		bq.Pipeline = &bq.Pipelines[0]
 	}
+	bq.Closed = q.Get("closed") == "1"
+	bq.Rotting = q.Get("rotting") == "1"
+	bq.filter.Rotting, bq.filter.Now = bq.Rotting, now
+	bq.Next = readNextFilter(q.Get("next"))
+	bq.filter.Next, bq.filter.Today = bq.Next, activity.Today(now, httpx.Location(ctx))
 	if bq.Pipeline != nil {
-		bq.filter.PipelineID = bq.Pipeline.ID
+		if bq.Closed {
+			bq.filter.Stages = bq.Pipeline.Stages
+		} else {
+			bq.filter.Stages = bq.Pipeline.OpenStages()
+		}
 	}
 	bq.Owner, bq.filter.OwnerID = ownerFilter(ctx, q.Get("owner_id"))
+	bq.Query, bq.filter.Search = search(q.Get("q"))
 	bq.CloseFrom, bq.CloseTo = q.Get("close_from"), q.Get("close_to")
 	if bq.CloseFrom != "" {
 		if d, ok := parseDate(bq.CloseFrom); ok {
@@ -63,6 +83,18 @@ func (bq boardQuery) values() url.Values {
 		v.Set("pipeline", bq.Pipeline.ID)
 	}
 	v.Set("owner_id", bq.Owner)
+	if bq.filter.Search != nil {
+		v.Set("q", bq.Query)
+	}
+	if bq.Rotting {
+		v.Set("rotting", "1")
+	}
+	if bq.Next != NextAny {
+		v.Set("next", string(bq.Next))
+	}
+	if bq.Closed {
+		v.Set("closed", "1")
+	}
 	if bq.filter.CloseFrom != nil {
 		v.Set("close_from", bq.CloseFrom)
 	}
@@ -70,4 +102,11 @@ func (bq boardQuery) values() url.Values {
 		v.Set("close_to", bq.CloseTo)
 	}
 	return v
+}
+
+// filtered reports whether the board shows fewer deals than the pipeline's whole open
+// (or closed) set: the header then says the totals are the filter's.
+func (bq boardQuery) filtered() bool {
+	f := bq.filter
+	return f.Search != nil || f.Rotting || f.Next != NextAny || f.CloseFrom != nil || f.CloseBefore != nil
 }

@@ -38,23 +38,33 @@ func TestBoardTotalsAndCards(t *testing.T) {
 		}
 		return out
 	}
-	whole := board(BoardFilter{PipelineID: s.pipe})
+	stages := s.stages(s.pipe)
+	all := BoardFilter{Stages: stages, Now: time.Now()}
+	whole := board(all)
 	totals := totalsOf(whole)
-	want := []StageTotal{{"lead", 30, 3_000}, {"qualified", 1, 5_000}, {"won", 1, 7_000}, {"lost", 0, 0}}
-	if fmt.Sprint(totals) != fmt.Sprint(want) {
-		t.Fatalf("totals %v, want %v", totals, want)
+	// Weighted by the default stages' probabilities: lead 20 %, qualified 50 %, won 100 %.
+	var got []string
+	for _, tt := range totals {
+		got = append(got, fmt.Sprintf("%s %d %d %d", tt.Stage.Name, tt.Count, tt.AmountCents, tt.WeightedCents))
 	}
-	totals = totalsOf(board(BoardFilter{PipelineID: s.pipe, OwnerID: &s.other.ID}))
+	if want := "[Lead 30 3000 600 Qualified 1 5000 2500 Won 1 7000 7000 Lost 0 0 0]"; fmt.Sprint(got) != want {
+		t.Fatalf("totals %v, want %v", got, want)
+	}
+	mine := all
+	mine.OwnerID = &s.other.ID
+	totals = totalsOf(board(mine))
 	if totals[0].Count != 0 || totals[1].Count != 1 {
 		t.Fatalf("their totals %v", totals)
 	}
 	from, before := day(2030, 1, 5), day(2030, 1, 11)
-	totals = totalsOf(board(BoardFilter{PipelineID: s.pipe, CloseFrom: &from, CloseBefore: &before}))
+	dated := all
+	dated.CloseFrom, dated.CloseBefore = &from, &before
+	totals = totalsOf(board(dated))
 	if totals[0].Count != 6 || totals[0].AmountCents != 600 || totals[1].Count != 0 || totals[2].Count != 0 {
 		t.Fatalf("closing 5–10 January: %v", totals)
 	}
 
-	cards, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, Stages, Cursor{}, 25)
+	cards, err := BoardCards(s.ctx, s.db.DB, all, Cursor{}, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +94,9 @@ func TestBoardTotalsAndCards(t *testing.T) {
 	}
 	// "Show more" continues the column after its last card.
 	last := cards[24]
-	more, err := BoardCards(s.ctx, s.db.DB, BoardFilter{PipelineID: s.pipe}, []Stage{StageLead}, Cursor{Key: last.StageChangedAt, ID: last.ID}, 25)
+	leads := all
+	leads.Stages = stages[:1]
+	more, err := BoardCards(s.ctx, s.db.DB, leads, Cursor{Key: last.StageChangedAt, ID: last.ID}, 25)
 	if err != nil || len(more) != 5 || more[0].Title != "Lead 04" || more[4].Title != "Lead 00" {
 		t.Fatalf("more: %d, %v", len(more), err)
 	}
@@ -163,6 +175,9 @@ func TestPipelinesStore(t *testing.T) {
 	pipes, err := ListPipelines(f.ctx, f.db.DB)
 	if err != nil || len(pipes) != 2 || pipes[0].Name != "Inbound" {
 		t.Fatalf("pipelines %+v, %v", pipes, err)
+	}
+	if len(pipes[0].Stages) != 4 || pipes[0].Stages[0].Name != "Lead" || pipes[0].Stages[3].Kind != StageLost {
+		t.Fatalf("a new pipeline's stages: %+v", pipes[0].Stages)
 	}
 	choices, err := LoadChoices(f.ctx, f.db.DB)
 	if err != nil || fmt.Sprint(choices.Pipelines) != fmt.Sprint(pipes) || len(choices.Owners) != 1 ||

@@ -9,9 +9,9 @@ import (
 	"rapport/internal/db"
 )
 
-// Choices are the reference lists the CRM's pages and forms offer: every pipeline,
-// oldest first (the first is the board's default), and everyone a record can be
-// assigned to, by name.
+// Choices are the reference lists the CRM's pages and forms offer: every pipeline with
+// its stages, oldest first (the first is the board's default), and everyone a record
+// can be assigned to, by name.
 type Choices struct {
 	Pipelines []Pipeline
 	Owners    []Owner
@@ -21,9 +21,9 @@ type Choices struct {
 // with its kind. Rows rather than JSON arrays: a couple of hundred owners decode as fast
 // as they did from a statement of their own.
 const choiceRowsSQL = `
-(SELECT 'pipeline' AS kind, p.id::text AS id, p.name, p.created_at FROM (` + listPipelinesSQL + `) p)
+(SELECT 'pipeline' AS kind, p.id::text AS id, p.name, p.created_at, p.stages FROM (` + listPipelinesSQL + `) p)
 UNION ALL
-(SELECT 'owner', o.id, o.name, NULL FROM (` + ownersSQL + `) o)`
+(SELECT 'owner', o.id, o.name, NULL, NULL FROM (` + ownersSQL + `) o)`
 
 // choicesOrder puts each kind in its list's order: pipelines by creation, owners (who
 // have no created_at here) by name.
@@ -34,10 +34,11 @@ const choicesSQL = choiceRowsSQL + choicesOrder
 
 // choiceRow is a row of choiceRowsSQL, or of a statement that adds other kinds to it.
 type choiceRow struct {
-	Kind      string     `db:"kind"`
-	ID        string     `db:"id"`
-	Name      string     `db:"name"`
-	CreatedAt *time.Time `db:"created_at"`
+	Kind      string          `db:"kind"`
+	ID        string          `db:"id"`
+	Name      string          `db:"name"`
+	CreatedAt *time.Time      `db:"created_at"`
+	Stages    []PipelineStage `db:"stages"` // a pipeline's, in board order
 }
 
 // collectChoices reads the rows of a choices statement into the lists, and returns the
@@ -52,7 +53,7 @@ func collectChoices(rows pgx.Rows) (Choices, []choiceRow, error) {
 	for _, r := range list {
 		switch {
 		case r.Kind == "pipeline" && r.CreatedAt != nil:
-			c.Pipelines = append(c.Pipelines, Pipeline{ID: r.ID, Name: r.Name, CreatedAt: *r.CreatedAt})
+			c.Pipelines = append(c.Pipelines, Pipeline{ID: r.ID, Name: r.Name, CreatedAt: *r.CreatedAt, Stages: r.Stages})
 		case r.Kind == "owner":
 			c.Owners = append(c.Owners, Owner{ID: r.ID, Name: r.Name})
 		default:

@@ -20,8 +20,8 @@ WITH claim AS (
     SELECT $9, $10, $11 WHERE $10 <> ''
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 )
-INSERT INTO deals (id, title, contact_id, pipeline_id, owner_id, amount_cents, close_date, stage)
-SELECT $1::uuid, $2, $3::uuid, $4::uuid, $5, $6::bigint, $7::timestamptz, $8
+INSERT INTO deals (id, title, contact_id, pipeline_id, owner_id, amount_cents, close_date, stage, stage_id, probability)
+SELECT $1::uuid, $2, $3::uuid, $4::uuid, $5, $6::bigint, $7::timestamptz, $8, $12::uuid, $13::smallint
 WHERE $10 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id`
 
@@ -34,7 +34,7 @@ func CreateDeal(ctx context.Context, q db.Querier, d DealFields) (string, error)
 // statement: a repeat of the key creates nothing and returns a *form.Repeat.
 func createDeal(ctx context.Context, q db.Querier, claim form.Claim, id string, d DealFields) (string, error) {
 	err := q.QueryRow(ctx, createDealSQL, id, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, d.Stage,
-		claim.UserID, string(claim.Key), claim.To).Scan(&id)
+		claim.UserID, string(claim.Key), claim.To, d.StageID, d.Probability).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", claim.Repeated(ctx, q)
 	}
@@ -46,7 +46,7 @@ func createDeal(ctx context.Context, q db.Querier, claim form.Claim, id string, 
 func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), Stage: StageLead, OwnerID: auth.UserFrom(ctx).ID,
+	f := dealForm{Contact: q.Get("contact_id"), PipelineID: q.Get("pipeline_id"), OwnerID: auth.UserFrom(ctx).ID,
 		Key: form.NewKey()}
 	if err := s.loadChoices(ctx, &f); err != nil {
 		s.Pages.Fail(w, r, err)
@@ -54,6 +54,9 @@ func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 	}
 	if findPipeline(f.Pipelines, f.PipelineID) == nil && len(f.Pipelines) > 0 {
 		f.PipelineID = f.Pipelines[0].ID
+	}
+	if st := findPipeline(f.Pipelines, f.PipelineID).FirstOf(StageLead); st != nil {
+		f.StageID = st.ID
 	}
 	s.Pages.Render(w, r, http.StatusOK, "New deal", dealFormPage(f))
 }
@@ -83,6 +86,12 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 		id, err = createDeal(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: dealPath(id)}, id, f.fields)
 		if s.Pages.Repeated(w, r, err) {
 			return
+		}
+		if f.vanished(err) { // nothing was written, the key not claimed: the form can be sent again
+			if err = s.loadChoices(ctx, &f); err == nil {
+				s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New deal", dealFormPage(f))
+				return
+			}
 		}
 	}
 	if err != nil {

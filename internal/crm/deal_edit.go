@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,20 +13,65 @@ import (
 )
 
 // The owner scope and the version check are in the statement: a rep's update of
-// someone else's deal, or a save against another version, changes no row.
+// someone else's deal, or a save against another version, changes no row. $12 and $13
+// are the deal's new stage and its kind when it moves to another pipeline (NULL: its
+// stage stays); a new stage starts its time in stage.
 const updateDealSQL = `
 UPDATE deals SET title = $3, contact_id = $4, pipeline_id = $5, owner_id = $6, amount_cents = $7, close_date = $8,
-       version = version + 1, updated_at = now(), updated_by = $9
+       probability = $11::smallint, version = version + 1, updated_at = now(), updated_by = $9,
+       stage_changed_at = CASE WHEN $12::uuid IS DISTINCT FROM stage_id AND $12::uuid IS NOT NULL
+                               THEN clock_timestamp() ELSE stage_changed_at END,
+       stage_id = coalesce($12::uuid, stage_id), stage = coalesce($13::text, stage)
 WHERE id = $1 AND ($2::boolean OR owner_id = $9) AND ($10::integer = 0 OR version = $10)`
+
+// dealPipelineMoveSQL records the stage change of a deal that moved to another pipeline
+// ($1), from the stage it was locked in ($2 its kind, $4 its id, $5 its name) to the
+// one it is in now, by $3, at the time the update gave it. (The update's foreign key
+// check holds the new stage: it cannot be removed before this commits.)
+const dealPipelineMoveSQL = `
+INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, actor_id, from_stage_id, to_stage_id, from_name, to_name, changed_at)
+SELECT d.id, $2, d.stage, $3, $4::uuid, d.stage_id, $5, s.name, d.stage_changed_at
+FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id WHERE d.id = $1`
 
 const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
 
-// UpdateDeal saves a deal's fields (not its stage), reassigning it when OwnerID
-// changes, if it still is at version (0: whatever its version). Only its owner or an
-// admin may: ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when
-// someone saved it since version.
-func UpdateDeal(ctx context.Context, q db.Querier, by Actor, id string, version int, d DealFields) error {
-	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID, version)
+// UpdateDeal saves a deal's fields, reassigning it when OwnerID changes, if it still is
+// at version (0: whatever its version). Its stage changes only when it moves to another
+// pipeline with the stage it takes there (StageID, with Stage its kind): that move is in
+// its stage history, in the same transaction. (Without StageID a new pipeline gets the
+// first stage of the deal's kind there, the trigger's mapping for the seeds' writers.)
+// Only its owner or an admin may: ErrForbidden otherwise, db.ErrNotFound when there is
+// none, ErrStale when someone saved it since version.
+func UpdateDeal(ctx context.Context, d *db.DB, by Actor, id string, version int, f DealFields) error {
+	if f.StageID == nil {
+		return updateDeal(ctx, d, by, id, version, f, nil, nil)
+	}
+	return d.InTx(ctx, func(tx pgx.Tx) error {
+		var title, stageName, pipelineID string
+		var stage Stage
+		var stageID *string
+		var allowed bool
+		if err := tx.QueryRow(ctx, lockDealSQL, id, by.Admin, by.ID).Scan(&title, &stage, &stageID, &stageName, &pipelineID, &allowed); err != nil {
+			return db.Translate(err)
+		}
+		if !allowed {
+			return ErrForbidden
+		}
+		kind := string(f.Stage)
+		if err := updateDeal(ctx, tx, by, id, version, f, f.StageID, &kind); err != nil {
+			return err
+		}
+		if stageID != nil && *stageID == *f.StageID {
+			return nil
+		}
+		_, err := tx.Exec(ctx, dealPipelineMoveSQL, id, stage, by.ID, stageID, stageName)
+		return db.Translate(err)
+	})
+}
+
+func updateDeal(ctx context.Context, q db.Querier, by Actor, id string, version int, d DealFields, stageID, kind *string) error {
+	tag, err := q.Exec(ctx, updateDealSQL, id, by.Admin, d.Title, d.ContactID, d.PipelineID, d.OwnerID, d.AmountCents, d.CloseDate, by.ID,
+		version, d.Probability, stageID, kind)
 	if err != nil {
 		return db.Translate(err)
 	}
@@ -58,14 +104,23 @@ func loadDealForEdit(ctx context.Context, q db.Querier, id string) (*dealForEdit
 // dealFormOf is the form filled in with the deal.
 func dealFormOf(d *DealRow) dealForm {
 	return dealForm{ID: d.ID, Title: d.Title, Contact: d.ContactEmail, PipelineID: d.PipelineID, OwnerID: d.OwnerID,
-		Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage}
+		Amount: AmountInput(d.AmountCents), CloseDate: dateInput(d.CloseDate), Stage: d.Stage, Probability: probabilityInput(d.Probability)}
 }
 
 // editFields are the form's fields for the collision check.
 func (f *dealForm) editFields() []formField {
 	return []formField{{"title", "Title", f.Title}, {"contact_id", "Contact", f.Contact},
 		{"pipeline_id", "Pipeline", f.PipelineID}, {"amount", "Amount (USD)", f.Amount},
-		{"close_date", "Expected close date", f.CloseDate}, {"owner_id", "Owner", f.OwnerID}}
+		{"close_date", "Expected close date", f.CloseDate}, {"probability", "Win probability (%)", f.Probability},
+		{"owner_id", "Owner", f.OwnerID}}
+}
+
+// probabilityInput is a deal's own win probability as the form shows it ("" for none).
+func probabilityInput(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
 }
 
 // show is a deal field's value on the 409 page: pipelines and owners by name.
@@ -115,23 +170,33 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		s.badVersion(w, r)
 		return
 	}
-	err := f.Validate(ctx, s.DB)
+	// The deal as it is: whether the form moves it to another pipeline. Someone else's
+	// deal is refused whatever was typed.
+	cur, err := DealByID(ctx, s.DB, id)
+	if err == nil && !ActorFrom(ctx).CanChange(cur.OwnerID) {
+		err = ErrForbidden
+	}
+	if err == nil {
+		f.Current = cur
+		err = f.Validate(ctx, s.DB)
+	}
 	if err == nil && !f.Errors.OK() {
-		// Someone else's deal is refused whatever was typed (a valid form would be
-		// refused by the update's own scope).
-		var d *DealRow
-		if d, err = DealByID(ctx, s.DB, id); err == nil && !ActorFrom(ctx).CanChange(d.OwnerID) {
-			err = ErrForbidden
-		}
-		if err == nil {
-			if err = s.loadChoices(ctx, &f); err == nil {
-				s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit deal", dealFormPage(f))
-				return
-			}
+		if err = s.loadChoices(ctx, &f); err == nil {
+			s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit deal", dealFormPage(f))
+			return
 		}
 	}
 	if err == nil {
 		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields)
+		if f.vanished(err) {
+			if err = s.loadChoices(ctx, &f); err == nil {
+				if f.NewPipeline != nil { // point at the choices as loaded again
+					f.NewPipeline = findPipeline(f.Pipelines, f.PipelineID)
+				}
+				s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Edit deal", dealFormPage(f))
+				return
+			}
+		}
 	}
 	if errors.Is(err, ErrStale) {
 		var d *dealForEdit

@@ -113,11 +113,14 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 			s.Pages.Fail(w, r, err)
 			return
 		}
-		s.streamCSV(w, r, "deals.csv", []string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at"}, rows,
+		// The seeds' columns first, then the deal's own stage, status and reason.
+		s.streamCSV(w, r, "deals.csv", []string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at",
+			"stage_id", "stage_name", "status", "probability", "closed_at", "lost_reason", "lost_note"}, rows,
 			func(row pgx.CollectableRow) ([]string, error) {
 				d, err := pgx.RowToStructByName[DealListRow](row)
 				return []string{d.ID, d.ContactID, d.PipelineID, d.OwnerID, d.Title, csvInt(d.AmountCents), string(d.Stage),
-					csvOptTime(d.CloseDate), csvTime(d.CreatedAt)}, err
+					csvOptTime(d.CloseDate), csvTime(d.CreatedAt), deref(d.StageID), d.StageName, d.Stage.Status(),
+					csvOptInt(d.Probability), csvOptTime(d.ClosedAt), deref(d.LostReason), deref(d.LostNote)}, err
 			})
 		return
 	}

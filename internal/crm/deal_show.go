@@ -18,8 +18,12 @@ type TimelineEntry struct {
 	ID        string    `db:"id"`
 	Type      string    `db:"type"` // call, email or note (activities)
 	Body      string    `db:"body"`
-	FromStage Stage     `db:"from_stage"` // stage changes
+	FromStage Stage     `db:"from_stage"` // stage changes: the seeds' values
 	ToStage   Stage     `db:"to_stage"`
+	FromName  string    `db:"from_name"` // the stages' names when the deal moved ("" before 00050)
+	ToName    string    `db:"to_name"`
+	Reason    string    `db:"lost_reason"` // a move into lost: why
+	Note      string    `db:"lost_note"`
 	At        time.Time `db:"at"`
 	ActorName string    `db:"actor_name"`
 	// A log entry written by a planned activity (internal/crm/activity): "done" or
@@ -31,17 +35,19 @@ type TimelineEntry struct {
 // Each branch reads its own (deal_id, time) index backwards and stops at the limit;
 // the merge then keeps the newest. The keyset (at, id) continues an older page.
 const dealTimelineSQL = `
-SELECT t.kind, t.id, t.type, t.body, t.from_stage, t.to_stage, t.at, u.name AS actor_name, t.planned_event, t.planned_label
+SELECT t.kind, t.id, t.type, t.body, t.from_stage, t.to_stage, t.from_name, t.to_name, t.lost_reason, t.lost_note,
+       t.at, u.name AS actor_name, t.planned_event, t.planned_label
 FROM (
     (SELECT 'activity' AS kind, a.id, a.type, coalesce(a.body, '') AS body, '' AS from_stage, '' AS to_stage,
-            a.occurred_at AS at, a.actor_id, coalesce(a.planned_event, '') AS planned_event,
-            coalesce(a.planned_label, '') AS planned_label
+            '' AS from_name, '' AS to_name, '' AS lost_reason, '' AS lost_note, a.occurred_at AS at, a.actor_id,
+            coalesce(a.planned_event, '') AS planned_event, coalesce(a.planned_label, '') AS planned_label
      FROM activities a
      WHERE a.deal_id = $1 AND ($2::timestamptz IS NULL OR (a.occurred_at, a.id) < ($2, $3::uuid))
      ORDER BY a.occurred_at DESC, a.id DESC
      LIMIT $4)
     UNION ALL
-    (SELECT 'stage', s.id, '', '', s.from_stage, s.to_stage, s.changed_at, s.actor_id, '', ''
+    (SELECT 'stage', s.id, '', '', s.from_stage, s.to_stage, coalesce(s.from_name, ''), coalesce(s.to_name, ''),
+            coalesce(s.lost_reason, ''), coalesce(s.lost_note, ''), s.changed_at, s.actor_id, '', ''
      FROM deal_stage_changes s
      WHERE s.deal_id = $1 AND ($2::timestamptz IS NULL OR (s.changed_at, s.id) < ($2, $3::uuid))
      ORDER BY s.changed_at DESC, s.id DESC
@@ -64,17 +70,21 @@ func DealTimeline(ctx context.Context, q db.Querier, dealID string, before Curso
 	return list, db.Translate(err)
 }
 
-// dealShowRow is a deal with its open planned activities.
+// dealShowRow is a deal with its pipeline's stages, for its page's stage control, and
+// its open planned activities.
 type dealShowRow struct {
 	DealRow
+	Stages  []PipelineStage    `db:"stages"`
 	Planned []activity.Planned `db:"planned"`
 }
 
-// dealShowSQL is DealByID with the deal's open planned activities, in one statement.
-const dealShowSQL = `SELECT ` + dealRowColumns + `, ` + activity.DealPlannedSQL + ` AS planned ` + dealRowJoins + ` WHERE d.id = $1`
+// dealShowSQL is DealByID with the deal's pipeline's stages and its open planned
+// activities, in one statement.
+const dealShowSQL = `SELECT ` + dealRowColumns + `, ` + stagesOfSQL + ` AS stages, ` + activity.DealPlannedSQL + ` AS planned ` +
+	dealRowJoins + ` WHERE d.id = $1`
 
-// dealShow loads what the deal page shows of the deal: the deal and its planned
-// activities.
+// dealShow loads what the deal page shows of the deal: the deal, its pipeline's stages
+// and its planned activities.
 func dealShow(ctx context.Context, q db.Querier, id string) (*dealShowRow, error) {
 	rows, err := q.Query(ctx, dealShowSQL, id)
 	if err != nil {
@@ -88,6 +98,7 @@ func dealShow(ctx context.Context, q db.Querier, id string) (*dealShowRow, error
 type dealPage struct {
 	Deal      *DealRow
 	Planned   []activity.Planned
+	Moves     string // the stage control's options
 	Timeline  []TimelineEntry
 	Older     string // link to older entries, "" at the start
 	Newest    bool   // the page starts at the newest entry
@@ -132,7 +143,8 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	p := dealPage{Deal: d, Planned: shown.Planned, CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
+	p := dealPage{Deal: d, Planned: shown.Planned, Moves: stageSelect(shown.Stages, deref(d.StageID)),
+		CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
 	if p.Form.Errors == nil {
 		p.Form.Errors = form.Errors{}
 	}

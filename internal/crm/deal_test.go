@@ -79,7 +79,7 @@ func TestDealCreateAndUpdate(t *testing.T) {
 	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, 3, edit); !errors.Is(err, ErrStale) {
 		t.Fatalf("stale version: %v", err)
 	}
-	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, id, "won"); err != nil {
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, id, MoveTo{Kind: StageWon}); err != nil {
 		t.Fatal(err)
 	}
 	if err := UpdateDeal(s.ctx, s.db.DB, s.admin, id, 4, edit); err != nil {
@@ -93,8 +93,8 @@ func TestMoveDealRecordsTheChange(t *testing.T) {
 	id := s.deal("Starter", s.jane, s.pipe, s.rep, "lead", 100, nil)
 	s.exec(`UPDATE deals SET stage_changed_at = now() - interval '5 days' WHERE id = $1`, id)
 
-	m, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, "qualified")
-	if err != nil || !m.Moved || m.From != "lead" || m.To != "qualified" || m.Title != "Starter" {
+	m, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, MoveTo{Kind: StageQualified})
+	if err != nil || !m.Moved || m.From != "lead" || m.To.Kind != "qualified" || m.Title != "Starter" {
 		t.Fatalf("move: %+v, %v", m, err)
 	}
 	d, _ := DealByID(s.ctx, s.db.DB, id)
@@ -106,20 +106,20 @@ func TestMoveDealRecordsTheChange(t *testing.T) {
 	}
 
 	// The same stage again: nothing changes, nothing is recorded.
-	if m, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, "qualified"); err != nil || m.Moved {
+	if m, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, MoveTo{Kind: StageQualified}); err != nil || m.Moved {
 		t.Fatalf("same stage: %+v, %v", m, err)
 	}
-	if _, err := MoveDeal(s.ctx, s.db.DB, s.other, id, "won"); !errors.Is(err, ErrForbidden) {
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.other, id, MoveTo{Kind: StageWon}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("another rep: %v", err)
 	}
-	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, id, "won"); err != nil {
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, id, MoveTo{Kind: StageWon}); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
-	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, noCompany, "won"); !errors.Is(err, db.ErrNotFound) {
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.admin, noCompany, MoveTo{Kind: StageWon}); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
 	// One transaction: a history row that cannot be written leaves the deal as it was.
-	if _, err := MoveDeal(s.ctx, s.db.DB, Actor{ID: "no-such-user", Admin: true}, id, "lost"); err == nil {
+	if _, err := MoveDeal(s.ctx, s.db.DB, Actor{ID: "no-such-user", Admin: true}, id, MoveTo{Kind: StageLost, Reason: "Price"}); err == nil {
 		t.Fatal("a move by a user that does not exist succeeded")
 	}
 	if d, _ := DealByID(s.ctx, s.db.DB, id); d.Stage != "won" {
@@ -150,7 +150,7 @@ func TestActivitiesAndTimeline(t *testing.T) {
 	if err := LogActivity(s.ctx, s.db.DB, s.admin, noCompany, "note", "x"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown deal: %v", err)
 	}
-	if _, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, "qualified"); err != nil {
+	if _, err := MoveDeal(s.ctx, s.db.DB, s.rep, id, MoveTo{Kind: StageQualified}); err != nil {
 		t.Fatal(err)
 	}
 	if err := LogActivity(s.ctx, s.db.DB, s.admin, id, "email", "Sent the proposal"); err != nil {

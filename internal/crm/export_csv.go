@@ -82,3 +82,10 @@ func csvOptTime(t *time.Time) string {
 }
 
 func csvInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+func csvOptInt(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}

@@ -28,13 +28,16 @@ type Import struct {
 	Creates   int64      `db:"creates"`
 	Matches   int64      `db:"matches"`
 	Rejects   int64      `db:"rejects"`
+	// Columns is what each header of the file became; Source the tool recognised.
+	Columns []ImportColumn `db:"columns"`
+	Source  string         `db:"source"`
 }
 
 // Rows is the number of data rows in the file.
 func (i *Import) Rows() int64 { return i.Creates + i.Matches + i.Rejects }
 
 const importByIDSQL = `
-SELECT i.id, i.kind, i.filename, i.status, i.created_at, i.applied_at,
+SELECT i.id, i.kind, i.filename, i.status, i.created_at, i.applied_at, i.columns, i.source,
        count(*) FILTER (WHERE r.action = 'create') AS creates,
        count(*) FILTER (WHERE r.action = 'match') AS matches,
        count(*) FILTER (WHERE r.action = 'reject') AS rejects

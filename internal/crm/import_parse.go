@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"rapport/internal/form"
 )
 
 // ImportKind is what a CSV file holds.
@@ -25,13 +27,6 @@ const (
 	MaxImportRows  = 100_000
 )
 
-// importColumns are the headers each kind understands (named after the seeds' columns);
-// the first is required. Other columns are ignored and listed in the preview.
-var importColumns = map[ImportKind][]string{
-	ImportCompanies: {"name", "domain"},
-	ImportContacts:  {"email", "name", "company_id", "domain", "owner_id"},
-}
-
 // ImportRow is one data line of a file, its cells trimmed, as typed.
 type ImportRow struct {
 	Line      int // 1-based line of the file where the record starts
@@ -47,7 +42,14 @@ type ImportFile struct {
 	Kind    ImportKind
 	Rows    []ImportRow
 	Ignored []string // headers that are not columns of this kind
+	// Columns is what each header became, in the file's order (at most maxColumns);
+	// Source the tool whose export it looks like ("" for none).
+	Columns []ImportColumn
+	Source  string
 }
+
+// maxColumns bounds the columns a preview lists (a file may have more; they are ignored).
+const maxColumns = 100
 
 // ImportError is a problem with the whole file, in a sentence for the person.
 type ImportError struct{ Msg string }
@@ -65,7 +67,7 @@ func fileError(format string, args ...any) error {
 // UTF-8, NUL bytes, more than MaxImportBytes or MaxImportRows, a malformed quote, a
 // missing required column. Cells are checked one by one later, per row.
 func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
-	cols, ok := importColumns[kind]
+	fields, ok := importFields[kind]
 	if !ok {
 		return nil, fileError("Choose what the file holds: companies or contacts.")
 	}
@@ -98,24 +100,39 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 	}
 	index := map[string]int{}
 	f := &ImportFile{Kind: kind}
+	normal := make([]string, len(header))
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if h == "company_domain" {
-			h = "domain"
+		normal[i] = normalHeader(h)
+	}
+	f.Source = recogniseSource(normal)
+	for i, h := range normal {
+		field := mapHeader(kind, h)
+		if len(f.Columns) < maxColumns {
+			f.Columns = append(f.Columns, ImportColumn{Header: excerpt(form.Clean(strings.TrimSpace(header[i]))), Field: field, Note: ignoredNotes[h]})
 		}
-		if !contains(cols, h) {
+		if field == "" {
 			if h != "" {
 				f.Ignored = append(f.Ignored, h)
 			}
 			continue
 		}
-		if _, dup := index[h]; dup {
-			return nil, fileError("The column %s appears twice in the first line.", h)
+		if j, dup := index[field]; dup {
+			if normal[j] == h {
+				return nil, fileError("The column %s appears twice in the first line.", h)
+			}
+			return nil, fileError("The columns %q and %q both give the %s: keep one.", strings.TrimSpace(header[j]), strings.TrimSpace(header[i]), field)
 		}
-		index[h] = i
+		index[field] = i
 	}
-	if _, ok := index[cols[0]]; !ok {
-		return nil, fileError("The first line must name the columns, and %s is missing: expected %s.", cols[0], strings.Join(cols, ", "))
+	required := fields[0].field
+	if _, ok := index[required]; !ok {
+		var names []string
+		for _, fl := range fields {
+			if !partField[fl.field] {
+				names = append(names, fl.field)
+			}
+		}
+		return nil, fileError("The first line must name the columns, and %s is missing: expected %s.", required, strings.Join(names, ", "))
 	}
 	cell := func(rec []string, col string) string {
 		if i, ok := index[col]; ok && i < len(rec) {
@@ -134,6 +151,12 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 		line, _ := cr.FieldPos(0)
 		row := ImportRow{Line: line, Name: cell(rec, "name"), Domain: cell(rec, "domain"), Email: cell(rec, "email"),
 			CompanyID: cell(rec, "company_id"), OwnerID: cell(rec, "owner_id")}
+		if row.Name == "" {
+			row.Name = strings.TrimSpace(cell(rec, "first name") + " " + cell(rec, "last name"))
+		}
+		if row.Domain == "" {
+			row.Domain = websiteDomain(cell(rec, "website"))
+		}
 		if row == (ImportRow{Line: line}) {
 			continue
 		}
@@ -154,13 +177,4 @@ func csvError(err error) error {
 		return fileError("Line %d is not valid CSV (%v). Check its quotes.", pe.StartLine, pe.Err)
 	}
 	return fileError("The file is not valid CSV.")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

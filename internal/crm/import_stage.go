@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -121,7 +122,8 @@ SELECT $1, line, name, domain, email, coalesce(company_ref::text, ''), owner, co
        match_id
 FROM resolved`
 
-const createImportSQL = `INSERT INTO crm_imports (owner_id, kind, filename) VALUES ($1, $2, $3) RETURNING id`
+const createImportSQL = `
+INSERT INTO crm_imports (owner_id, kind, filename, columns, source) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id`
 
 // An import waits a day for its confirmation; older ones, anyone's, are dropped.
 const dropOldImportsSQL = `DELETE FROM crm_imports WHERE created_at < now() - interval '1 day'`
@@ -152,14 +154,21 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, claim form.Claim, file
 		if _, err := tx.Exec(ctx, dropOldImportsSQL); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, createImportSQL, by.ID, string(f.Kind), filename).Scan(&id); err != nil {
+		columns, err := json.Marshal(f.Columns)
+		if err != nil {
+			return err
+		}
+		if f.Columns == nil {
+			columns = []byte("[]")
+		}
+		if err := tx.QueryRow(ctx, createImportSQL, by.ID, string(f.Kind), filename, string(columns), f.Source).Scan(&id); err != nil {
 			return err
 		}
 		claim.To = importPath(id)
 		if err := claim.Take(ctx, tx); err != nil {
 			return err
 		}
-		var err error
+
 		if f.Kind == ImportCompanies {
 			_, err = tx.Exec(ctx, stageCompaniesSQL, id, lines, names, domains, reasons)
 		} else {

@@ -221,9 +221,9 @@ func exportURL(path string, q url.Values) string {
 // names, by id ($1) or domain ($2): the unused lookup is folded away.
 const listChoicesSQL = choiceRowsSQL + `
 UNION ALL
-(SELECT 'company', co.id::text, co.name, NULL FROM companies co WHERE co.id = $1::uuid)
+(SELECT 'company', co.id::text, co.name, NULL, NULL FROM companies co WHERE co.id = $1::uuid)
 UNION ALL
-(SELECT 'company', co.id::text, co.name, NULL FROM companies co WHERE co.domain = $2::text)` + choicesOrder
+(SELECT 'company', co.id::text, co.name, NULL, NULL FROM companies co WHERE co.domain = $2::text)` + choicesOrder
 
 // loadListChoices loads the owners and pipelines a list's filters offer and resolves its
 // company filter (ref, as typed) in one statement. It returns the company id to filter

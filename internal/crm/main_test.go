@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"rapport/internal/auth"
+	"rapport/internal/form"
 	"rapport/internal/testenv"
 )
 
@@ -93,3 +96,32 @@ func (f *fixture) deal(title, contactID, pipelineID string, owner Actor, stage S
 func ptr[T any](v T) *T { return &v }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// stages are a pipeline's stages in board order.
+func (f *fixture) stages(pipelineID string) []PipelineStage {
+	f.t.Helper()
+	pipes, err := ListPipelines(f.ctx, f.db.DB)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	p := findPipeline(pipes, pipelineID)
+	if p == nil {
+		f.t.Fatalf("no pipeline %s", pipelineID)
+	}
+	return p.Stages
+}
+
+// addStage adds an open stage through CreateStage.
+func (f *fixture) addStage(pipelineID, name string, kind Stage, probability int, rotting *int) string {
+	f.t.Helper()
+	var id string
+	err := f.db.DB.InTx(f.ctx, func(tx pgx.Tx) error {
+		var err error
+		id, err = CreateStage(f.ctx, tx, form.Claim{}, pipelineID, stageFields{Name: name, Kind: kind, Probability: probability, RottingDays: rotting})
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}

@@ -10,16 +10,26 @@ import (
 	"rapport/web"
 )
 
-// Pipeline is a named sales pipeline deals move through.
+// Pipeline is a named sales pipeline deals move through, with its stages in board
+// order.
 type Pipeline struct {
-	ID        string    `db:"id"`
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at"`
+	ID        string          `db:"id"`
+	Name      string          `db:"name"`
+	CreatedAt time.Time       `db:"created_at"`
+	Stages    []PipelineStage `db:"stages"`
 }
 
-const listPipelinesSQL = `SELECT id, name, created_at FROM pipelines ORDER BY created_at, name, id`
+// stagesOfSQL is a pipeline p's stages as a JSON array in board order: a handful of rows
+// of a small table, read by its (pipeline_id, position) index.
+const stagesOfSQL = `coalesce((SELECT json_agg(s ORDER BY ` + stageOrder + `) FROM (
+    SELECT s.id, s.pipeline_id, s.name, s.kind, s.position, s.probability, s.rotting_days
+    FROM pipeline_stages s WHERE s.pipeline_id = p.id) s), '[]')`
 
-// ListPipelines returns every pipeline, oldest first: the first is the board's default.
+const listPipelinesSQL = `SELECT p.id, p.name, p.created_at, ` + stagesOfSQL + ` AS stages
+FROM pipelines p ORDER BY p.created_at, p.name, p.id`
+
+// ListPipelines returns every pipeline with its stages, oldest first: the first is the
+// board's default.
 func ListPipelines(ctx context.Context, q db.Querier) ([]Pipeline, error) {
 	rows, err := q.Query(ctx, listPipelinesSQL)
 	if err != nil {
@@ -47,4 +57,42 @@ func findPipeline(pipes []Pipeline, id string) *Pipeline {
 		}
 	}
 	return nil
+}
+
+// Stage is the pipeline's stage id, nil when it has none of that id.
+func (p *Pipeline) Stage(id string) *PipelineStage {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Stages {
+		if p.Stages[i].ID == id {
+			return &p.Stages[i]
+		}
+	}
+	return nil
+}
+
+// FirstOf is the pipeline's first stage of kind (every pipeline has one of each), nil
+// when it has none.
+func (p *Pipeline) FirstOf(kind Stage) *PipelineStage {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Stages {
+		if p.Stages[i].Kind == kind {
+			return &p.Stages[i]
+		}
+	}
+	return nil
+}
+
+// OpenStages are the pipeline's open stages, in board order.
+func (p *Pipeline) OpenStages() []PipelineStage {
+	var out []PipelineStage
+	for _, s := range p.Stages {
+		if s.Kind.Open() {
+			out = append(out, s)
+		}
+	}
+	return out
 }

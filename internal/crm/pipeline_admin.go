@@ -26,7 +26,7 @@ type PipelineStats struct {
 }
 
 const pipelineStatsSQL = `
-SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM deals d WHERE d.pipeline_id = p.id) AS deals
+SELECT p.id, p.name, p.created_at, ` + stagesOfSQL + ` AS stages, (SELECT count(*) FROM deals d WHERE d.pipeline_id = p.id) AS deals
 FROM pipelines p
 ORDER BY p.created_at, p.name, p.id`
 
@@ -172,23 +172,15 @@ func (s *Service) PipelineCreate(w http.ResponseWriter, r *http.Request) {
 	s.renderPipelines(w, r, http.StatusUnprocessableEntity, f)
 }
 
-// PipelineEdit shows the rename form (GET /admin/pipelines/{id}).
+// PipelineEdit is a pipeline's page (GET /admin/pipelines/{id}): its name, its
+// stages with their deals, and the forms to rename it and to add, edit, reorder and
+// remove stages. One statement.
 func (s *Service) PipelineEdit(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.Pages.PathID(w, r, "id")
 	if !ok {
 		return
 	}
-	pipes, err := ListPipelines(r.Context(), s.DB)
-	if err != nil {
-		s.Pages.Fail(w, r, err)
-		return
-	}
-	p := findPipeline(pipes, id)
-	if p == nil {
-		s.Pages.Error(w, r, http.StatusNotFound)
-		return
-	}
-	s.Pages.Render(w, r, http.StatusOK, "Rename "+p.Name, pipelineRenamePage(pipelineForm{ID: id, Name: p.Name}))
+	s.renderPipelineEdit(w, r, http.StatusOK, id, pipelineEditPage{})
 }
 
 // PipelineUpdate renames a pipeline (POST /admin/pipelines/{id}).
@@ -222,5 +214,5 @@ func (s *Service) PipelineUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.Pages.Render(w, r, http.StatusUnprocessableEntity, "Rename pipeline", pipelineRenamePage(f))
+	s.renderPipelineEdit(w, r, http.StatusUnprocessableEntity, id, pipelineEditPage{Rename: f})
 }

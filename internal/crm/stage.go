@@ -1,8 +1,6 @@
 package crm
 
 import (
-	"html"
-	"strings"
 	"time"
 
 	"rapport/web"
@@ -43,38 +41,29 @@ func (s Stage) Label() string {
 // Open reports whether a deal in stage s is still being worked.
 func (s Stage) Open() bool { return s == StageLead || s == StageQualified }
 
+// Status is a deal's status in a stage of kind s: "open", "won" or "lost".
+func (s Stage) Status() string {
+	if s == StageWon || s == StageLost {
+		return string(s)
+	}
+	return "open"
+}
+
+// dealStatus is Status for people: Open, Won or Lost.
+func dealStatus(s Stage) string {
+	switch s.Status() {
+	case "won":
+		return "Won"
+	case "lost":
+		return "Lost"
+	}
+	return "Open"
+}
+
 // CanMoveTo reports whether a deal in stage s may be moved to stage to: to any stage,
 // in any order (a lost deal can come back, a won one can be reopened), since the board
 // is a rep's picture of the pipeline; every move is recorded with who and when.
 func (s Stage) CanMoveTo(to Stage) bool { return to.Valid() }
-
-// stageTexts is stages as the text[] parameter of the board's statements.
-func stageTexts(stages []Stage) []string {
-	out := make([]string, len(stages))
-	for i, st := range stages {
-		out[i] = string(st)
-	}
-	return out
-}
-
-// stageSelectOptions is the <option> list of the move control for a deal in each stage,
-// built once: the board has a move control on each of its hundred cards. The labels
-// are constants, escaped here all the same. An unknown stage selects nothing.
-var stageSelectOptions = func() map[Stage]string {
-	m := make(map[Stage]string, len(Stages))
-	for _, current := range Stages {
-		var b strings.Builder
-		for _, st := range Stages {
-			b.WriteString(`<option value="` + html.EscapeString(string(st)) + `"`)
-			if st == current {
-				b.WriteString(" selected")
-			}
-			b.WriteString(">" + html.EscapeString(st.Label()) + "</option>")
-		}
-		m[current] = b.String()
-	}
-	return m
-}()
 
 func stageOptions(withAll bool) []web.Option {
 	var o []web.Option

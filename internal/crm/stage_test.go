@@ -19,7 +19,7 @@ func TestStagesMatchTheSchema(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	for _, c := range []string{"deals_stage_check", "deal_stage_changes_from_check", "deal_stage_changes_to_check"} {
+	for _, c := range []string{"deals_stage_check", "deal_stage_changes_from_check", "deal_stage_changes_to_check", "pipeline_stages_kind_check"} {
 		var want []string
 		if err := f.db.DB.QueryRow(f.ctx, `SELECT array_agg(v ORDER BY v) FROM regexp_matches(
 			(SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1), '''([^'']*)''', 'g') m(v)`, c).Scan(&want); err != nil {

@@ -100,6 +100,10 @@ func TestTranslate(t *testing.T) {
 	if !db.Check(err, "user_email_lowercase_check") {
 		t.Fatalf("upper-case email: got %v", err)
 	}
+	_, err = d.DB.Exec(ctx, `INSERT INTO calendar_feeds (user_id, token_hash) VALUES ('nobody', sha256('x'))`)
+	if !db.ForeignKey(err, "calendar_feeds_user_id_fkey") || db.ForeignKey(err, "other") || db.Unique(err, "") {
+		t.Fatalf("a missing user: got %v", err)
+	}
 }
 
 // A saturated pool makes a request wait a bounded time and then fail with ErrBusy.

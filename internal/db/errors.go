@@ -50,6 +50,10 @@ func Unique(err error, constraint string) bool { return isConstraint(err, "23505
 // Check reports whether err is a CHECK violation of the named constraint (any, if empty).
 func Check(err error, constraint string) bool { return isConstraint(err, "23514", constraint) }
 
+// ForeignKey reports whether err is a foreign-key violation of the named constraint
+// (any, if empty): a row referred to went away meanwhile (or never was).
+func ForeignKey(err error, constraint string) bool { return isConstraint(err, "23503", constraint) }
+
 func isConstraint(err error, code, constraint string) bool {
 	var ce *ConstraintError
 	if !errors.As(Translate(err), &ce) {

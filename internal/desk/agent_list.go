@@ -60,9 +60,10 @@ func assignableAgent(ctx context.Context, q db.Querier, id string) (agent, error
 	return a, db.Translate(err)
 }
 
-// teamsSQL is the teams agents belong to, for the queue's team filter.
+// teamsSQL is the teams (made at first run, or by an admin) and those agents belong
+// to, for the queue's team filter.
 const teamsSQL = `
-SELECT DISTINCT team FROM agents WHERE team IS NOT NULL AND team <> '' ORDER BY team`
+SELECT name FROM teams UNION SELECT team FROM agents WHERE team IS NOT NULL AND team <> '' ORDER BY 1`
 
 // teamsOf is the distinct teams of agents, sorted, plus extra when it is not among them.
 func teamsOf(agents []agent, extra string) []string {

@@ -91,8 +91,13 @@ func demoCRM(ctx context.Context, tx pgx.Tx, added *tally) error {
 	added.add("deals", tag.RowsAffected())
 	// A closed deal has been won or lost since its close date, not since it was created:
 	// the overview's "won and lost this month" counts from there.
-	if _, err = tx.Exec(ctx, `UPDATE deals SET stage_changed_at = close_date
+	if _, err = tx.Exec(ctx, `UPDATE deals SET stage_changed_at = close_date, closed_at = close_date
 		WHERE title = ANY($1) AND stage IN ('won', 'lost') AND close_date < now() AND stage_changed_at <> close_date`, titles); err != nil {
+		return fmt.Errorf("deals: %w", err)
+	}
+	// A lost deal says why (the first of the admin's default reasons, 00051).
+	if _, err = tx.Exec(ctx, `UPDATE deals SET lost_reason = 'Went with a competitor'
+		WHERE title = ANY($1) AND stage = 'lost' AND lost_reason IS NULL`, titles); err != nil {
 		return fmt.Errorf("deals: %w", err)
 	}
 	if tag, err = tx.Exec(ctx, demoInsertActivities, acts.titles, acts.pipes, acts.types, acts.bodies, actHours); err != nil {

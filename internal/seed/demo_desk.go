@@ -32,7 +32,7 @@ WHERE NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m
 
 // demoDesk loads the SLA policies and the customers' tickets with their threads.
 func demoDesk(ctx context.Context, tx pgx.Tx, added *tally) error {
-	n, err := ensureSLAPolicies(ctx, tx)
+	n, err := EnsureSLAPolicies(ctx, tx)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func Scale(ctx context.Context, d *db.DB, h *auth.Hasher, n int, out io.Writer) 
 	fmt.Fprintf(out, "scale: added %s in %s (%d transactions)\n", added, since(start), len(parts))
 
 	t := time.Now()
-	if _, err := d.Exec(ctx, `ANALYZE "user", account, agents, companies, contacts, deals, activities, deal_stage_changes,
+	if _, err := d.Exec(ctx, `ANALYZE "user", account, agents, companies, contacts, pipeline_stages, deals, activities, deal_stage_changes,
 		planned_activities, tickets, ticket_messages, ticket_status_changes`); err != nil {
 		return fmt.Errorf("seed scale: analyze: %w", err)
 	}
@@ -110,7 +110,13 @@ func scaleSetup(ctx context.Context, tx pgx.Tx, p scalePlan, maxConns int32) ([]
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ensureSLAPolicies(ctx, tx); err != nil {
+	if _, err := tx.Exec(ctx, scaleStages, []string{pipes["Inbound"], pipes["Enterprise"]}); err != nil {
+		return nil, fmt.Errorf("stages: %w", err)
+	}
+	if _, err := tx.Exec(ctx, scaleRotting, []string{pipes["Inbound"], pipes["Enterprise"]}); err != nil {
+		return nil, fmt.Errorf("stages: %w", err)
+	}
+	if _, err := EnsureSLAPolicies(ctx, tx); err != nil {
 		return nil, err
 	}
 	var companyBase, contactBase int64
@@ -184,6 +190,7 @@ func scaleData(ctx context.Context, tx pgx.Tx, p scalePart, added *tally) error 
 		{"contacts", scaleContacts, []any{p.run, p.contactBase, p.companies, p.sales, p.contacts}},
 		{"deals", scaleDeals, []any{p.run, p.contacts, p.sales, p.deals, p.pipes[0], p.pipes[1], p.pipes[2]}},
 		{"activities", scaleActivities, []any{p.run, p.deals}},
+		{"qualified deals spread over the stages", scaleDealStages, []any{p.run, p.deals}},
 		{"deal stage changes", scaleStagePaths, []any{p.run, p.deals}},
 		{"planned activities", scalePlanned, []any{p.run, p.deals}},
 		{"deals' next activities", scaleNextActivities, []any{p.run, p.deals}},

@@ -119,33 +119,72 @@ CROSS JOIN LATERAL (SELECT 1 + hh.h % 19 AS cnt) c
 CROSS JOIN LATERAL generate_series(1, c.cnt) k
 CROSS JOIN LATERAL (SELECT (hh.h + k) % 3 AS t, (hh.h / 3 + k) % 4 AS v) tv`
 
+// scaleStages: $1 pipeline ids. Three more qualified stages after the four every
+// pipeline starts with (00050), as a Pipedrive pipeline has them; once per pipeline.
+const scaleStages = `
+INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability, rotting_days)
+SELECT p.id, v.name, 'qualified', (SELECT max(s.position) FROM pipeline_stages s WHERE s.pipeline_id = p.id) + v.n, v.probability, v.rot
+FROM unnest($1::uuid[]) AS p(id)
+CROSS JOIN (VALUES (1, 'Demo scheduled', 60, 14), (2, 'Proposal made', 75, 21), (3, 'Negotiation', 90, 30)) AS v(n, name, probability, rot)
+ON CONFLICT (pipeline_id, lower(name)) DO NOTHING`
+
+// scaleRotting: $1 pipeline ids. Their first stages rot too.
+const scaleRotting = `
+UPDATE pipeline_stages SET rotting_days = CASE kind WHEN 'lead' THEN 30 ELSE 21 END
+WHERE pipeline_id = ANY($1::uuid[]) AND kind IN ('lead', 'qualified') AND rotting_days IS NULL AND name IN ('Lead', 'Qualified')`
+
+// scaleDealStages: $1 run, $2 deals. The qualified deals are spread evenly over their
+// pipeline's qualified stages (the insert put each in the first stage of its kind).
+const scaleDealStages = `
+WITH picks AS (
+    SELECT md5($1::text || ':dl:' || g)::uuid AS id, hashint4(g # 61) & 2147483647 AS h
+    FROM generate_series(1, $2::int) g
+), ranked AS (
+    SELECT s.id, s.pipeline_id, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY s.pipeline_id) AS k
+    FROM pipeline_stages s
+    WHERE s.kind = 'qualified'
+    WINDOW w AS (PARTITION BY s.pipeline_id ORDER BY s.position, s.id)
+)
+UPDATE deals d SET stage_id = r.id
+FROM picks p, ranked r
+WHERE d.id = p.id AND d.stage = 'qualified' AND r.pipeline_id = d.pipeline_id AND r.n = p.h % r.k AND d.stage_id <> r.id`
+
 // scaleStagePaths: $1 run, $2 deals. How the deals past lead got there, by their owner,
 // as internal/crm's MoveDeal records it: a qualified deal was qualified some time
 // between its creation and now; a won deal was qualified, then won on its close date;
 // a lost one likewise, or (40%) lost straight from lead. The deals_stage_since_created
 // trigger dated every new deal's stage at its creation, so the deals past lead are
-// updated once here, to their last change.
+// updated once here, to their last change (and a closed one's close time). Each change
+// names its stages as MoveDeal does: the deal's own for its last change, the first of
+// the kind in its pipeline for an earlier one.
 const scaleStagePaths = `
-WITH moved AS (
+WITH firsts AS (
+    SELECT DISTINCT ON (pipeline_id, kind) pipeline_id, kind, id, name
+    FROM pipeline_stages ORDER BY pipeline_id, kind, position, id
+), moved AS (
     UPDATE deals d SET
         stage_changed_at = CASE WHEN d.stage = 'qualified'
                                 THEN d.created_at + (now() - d.created_at) * (0.05 + 0.9 * x.f)
-                                ELSE d.close_date END
+                                ELSE d.close_date END,
+        closed_at = CASE WHEN d.stage IN ('won', 'lost') THEN d.close_date END
     FROM generate_series(1, $2::int) g
     CROSS JOIN LATERAL (
         SELECT ((hashint4(g # 53) & 2147483647) % 1000) / 1000.0 AS f,
                (hashint4(g # 59) & 2147483647) % 100 < 40 AS direct
     ) x
     WHERE d.id = md5($1::text || ':dl:' || g)::uuid AND d.stage <> 'lead'
-    RETURNING d.id, d.owner_id, d.stage, d.created_at, d.stage_changed_at, x.f,
+    RETURNING d.id, d.owner_id, d.stage, d.stage_id, d.pipeline_id, d.created_at, d.stage_changed_at, x.f,
               d.stage = 'won' OR (d.stage = 'lost' AND NOT x.direct) AS via_qualified
 )
-INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, actor_id, changed_at)
-SELECT m.id, c.from_stage, c.to_stage, m.owner_id, c.at
+INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, actor_id, changed_at, from_stage_id, to_stage_id, from_name, to_name)
+SELECT m.id, c.from_stage, c.to_stage, m.owner_id, c.at, fs.id, coalesce(ms.id, ts.id), fs.name, coalesce(ms.name, ts.name)
 FROM moved m
 CROSS JOIN LATERAL (VALUES
     (true, 'lead', 'qualified', m.created_at + (m.stage_changed_at - m.created_at) * (0.1 + 0.8 * m.f)),
     (true, 'qualified', m.stage, m.stage_changed_at),
     (false, 'lead', m.stage, m.stage_changed_at)
 ) c (via_qualified, from_stage, to_stage, at)
+JOIN firsts fs ON fs.pipeline_id = m.pipeline_id AND fs.kind = c.from_stage
+JOIN firsts ts ON ts.pipeline_id = m.pipeline_id AND ts.kind = c.to_stage
+LEFT JOIN pipeline_stages ms ON c.to_stage = m.stage AND ms.id = m.stage_id
 WHERE c.via_qualified = m.via_qualified`

@@ -76,6 +76,16 @@ func TestScale(t *testing.T) {
 	if n := count(t, q, `SELECT count(DISTINCT p.name || d.stage) FROM deals d JOIN pipelines p ON p.id = d.pipeline_id`); n != 12 {
 		t.Errorf("%d (pipeline, stage) pairs have deals, want all 12", n)
 	}
+	// Inbound and Enterprise have their own stages (three more qualified ones), each with
+	// deals; Partner keeps the four it started with.
+	if got := set(t, q, `SELECT p.name || ':' || count(*) FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id
+		GROUP BY p.name ORDER BY p.name`); got != "Enterprise:7,Inbound:7,Partner:4" {
+		t.Errorf("stages per pipeline: %s", got)
+	}
+	zero(t, q, "stages without deals", `SELECT count(*) FROM pipeline_stages s WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.stage_id = s.id)`)
+	zero(t, q, "deals whose stage is not of their kind", `SELECT count(*) FROM deals d LEFT JOIN pipeline_stages s ON s.id = d.stage_id
+		WHERE s.id IS NULL OR s.kind <> d.stage OR s.pipeline_id <> d.pipeline_id`)
+	some(t, q, "rotting stages", `SELECT count(*) FROM pipeline_stages WHERE rotting_days IS NOT NULL`)
 	zero(t, q, "deals closing beyond ±90 days", `SELECT count(*) FROM deals WHERE close_date NOT BETWEEN now() - interval '91 days' AND now() + interval '91 days'`)
 	zero(t, q, "deals created outside the last year", `SELECT count(*) FROM deals WHERE created_at NOT BETWEEN now() - interval '366 days' AND now()`)
 	some(t, q, "overdue open deals", `SELECT count(*) FROM deals WHERE stage IN ('lead', 'qualified') AND close_date < now()`)
@@ -199,7 +209,18 @@ func checkStagePaths(t *testing.T, q db.Querier) {
 		   OR (h.last AND (h.to_stage <> d.stage OR h.changed_at <> d.stage_changed_at))`)
 	zero(t, q, "leads not in their stage since created", `SELECT count(*) FROM deals WHERE stage = 'lead' AND stage_changed_at <> created_at`)
 	zero(t, q, "won or lost deals not closed on their close date", `SELECT count(*) FROM deals
-		WHERE stage IN ('won', 'lost') AND stage_changed_at <> close_date`)
+		WHERE stage IN ('won', 'lost') AND (stage_changed_at <> close_date OR closed_at IS DISTINCT FROM close_date)`)
+	zero(t, q, "stage changes whose stages do not follow on", `
+		SELECT count(*) FROM (
+		    SELECT s.*, lag(s.to_stage_id) OVER w AS prev_to, lead(s.id) OVER w IS NULL AS last
+		    FROM deal_stage_changes s
+		    WINDOW w AS (PARTITION BY s.deal_id ORDER BY s.changed_at, s.id)
+		) h JOIN deals d ON d.id = h.deal_id
+		JOIN pipeline_stages f ON f.id = h.from_stage_id JOIN pipeline_stages o ON o.id = h.to_stage_id
+		WHERE (h.prev_to IS NOT NULL AND h.from_stage_id <> h.prev_to) OR (h.last AND h.to_stage_id <> d.stage_id)
+		   OR f.kind <> h.from_stage OR o.kind <> h.to_stage OR f.name <> h.from_name OR o.name <> h.to_name
+		   OR f.pipeline_id <> d.pipeline_id OR o.pipeline_id <> d.pipeline_id`)
+	zero(t, q, "stage changes without their stages", `SELECT count(*) FROM deal_stage_changes WHERE from_stage_id IS NULL OR to_stage_id IS NULL`)
 	if got := set(t, q, `SELECT DISTINCT from_stage || '>' || to_stage FROM deal_stage_changes ORDER BY 1`); got != "lead>lost,lead>qualified,qualified>lost,qualified>won" {
 		t.Errorf("stage changes: %s", got)
 	}

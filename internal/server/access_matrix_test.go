@@ -96,6 +96,25 @@ func TestAccessMatrix(t *testing.T) {
 		return url.Values{"address": {"support@example.com"}, "host": {"imap.example.com"}, "port": {"993"}, "security": {"tls"},
 			"username": {user}, "password": {"pw"}, "folder": {"INBOX"}, "team": {team}, "poll": {"60"}, "enabled": {"1"}}
 	}
+	str := func(sql string, args ...any) string {
+		var v string
+		if err := w.a.db.DB.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return v
+	}
+	stageOf := func(kind string) string {
+		return str(`SELECT id::text FROM pipeline_stages WHERE pipeline_id = $1 AND kind = $2 ORDER BY position LIMIT 1`, w.pipe, kind)
+	}
+	leadStage, qualifiedStage := stageOf("lead"), stageOf("qualified")
+	doomed := str(`INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability) VALUES ($1, 'Doomed', 'qualified', 99, 30) RETURNING id::text`, w.pipe)
+	timing := str(`SELECT id::text FROM crm_lost_reasons WHERE label = 'Timing'`)
+	stagesOf, leadPath := "/admin/pipelines/"+w.pipe, "/admin/pipelines/"+w.pipe+"/stages/"+leadStage
+	audited := func(action string) func(*mxActor) int {
+		return func(ac *mxActor) int {
+			return n(`SELECT count(*) FROM audit_log WHERE action = $1 AND actor_id = $2`, action, ac.user.ID)
+		}
+	}
 	email := func(ac *mxActor) string {
 		if ac.user == nil {
 			return "victim@example.com"
@@ -233,6 +252,10 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "GET", path: "/crm?owner_id=any&pipeline=" + w.pipe, cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
 		{method: "GET", path: "/crm/column?stage=lead&owner_id=any&pipeline=" + w.pipe, cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
 		{method: "GET", path: "/crm/overview", cells: row(in, no, no, ok(), ok(), no, ok())},
+		{method: "GET", path: "/crm/forecast", cells: row(in, no, no, ok("Forecast"), ok("Forecast"), no, ok("Forecast"))},
+		{method: "GET", path: "/crm/forecast.csv", cells: row(in, no, no, ok("weighted_cents"), ok("weighted_cents"), no, ok("weighted_cents"))},
+		{method: "GET", path: "/crm?owner_id=any&closed=1&rotting=1&q=DEAL&pipeline=" + w.pipe, cells: row(in, no, no, ok(), ok(), no, ok())},
+		{method: "GET", path: "/crm/column?owner_id=any&pipeline=" + w.pipe + "&stage_id=" + leadStage, cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB), no, ok(mxDealA, mxDealB))},
 		{method: "GET", path: "/crm/companies", cells: row(in, no, no, ok("Acme"), ok("Acme"), no, ok("Acme"))},
 		{method: "GET", path: "/crm/companies.csv", cells: row(in, no, no, ok("acme.com"), ok("acme.com"), no, ok("acme.com"))},
 		{method: "GET", path: "/crm/companies/new", cells: row(in, no, no, ok(), ok(), no, ok())},
@@ -349,6 +372,25 @@ func TestAccessMatrix(t *testing.T) {
 			form:  func(ac *mxActor) url.Values { return url.Values{"stage": {stageBy(ac)}} },
 			wrote: moves(dB),
 			cells: row(in, no, no, no, wr("/crm/deals/"+dB), no, wr("/crm/deals/"+dB))},
+		// Won, lost and reopened, from the card or the deal page (deal A is won: the
+		// admin's move above). Only its owner and an admin; the admin's second go finds
+		// the deal where the rep left it and changes nothing.
+		{method: "GET", path: "/crm/deals/" + dA + "/lost", cells: row(in, no, no, ok("Why was it lost?"), no, no, ok("Why was it lost?"))},
+		{method: "GET", path: "/crm/deals/" + dB + "/lost", cells: row(in, no, no, no, ok("Why was it lost?"), no, ok("Why was it lost?"))},
+		{method: "POST", path: "/crm/deals/" + dA + "/reopen", form: func(*mxActor) url.Values { return url.Values{"next": {"/crm"}} },
+			wrote: moves(dA), cells: row(in, no, no, wr("/crm"), no, no, is(http.StatusConflict))},
+		{method: "POST", path: "/crm/deals/" + dA + "/won", form: func(*mxActor) url.Values { return url.Values{"next": {"/crm"}} },
+			wrote: moves(dA), cells: row(in, no, no, wr("/crm"), no, no, to("/crm"))},
+		{method: "POST", path: "/crm/deals/" + dA + "/lost",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"reason": {"other"}, "note": {"Lost by " + ac.name}, "next": {"/crm"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM deals WHERE id = $1 AND lost_note = $2`, dA, "Lost by "+ac.name)
+			},
+			cells: row(in, no, no, wr("/crm"), no, no, to("/crm"))},
+		{method: "POST", path: "/crm/deals/" + dA + "/lost", form: func(*mxActor) url.Values { return url.Values{"reason": {""}} },
+			cells: row(in, no, no, is(http.StatusUnprocessableEntity), no, no, is(http.StatusUnprocessableEntity))},
 		{method: "POST", path: logDA,
 			form: func(ac *mxActor) url.Values {
 				return url.Values{"type": {"call"}, "body": {"Logged on A by " + ac.name}}
@@ -528,6 +570,41 @@ func TestAccessMatrix(t *testing.T) {
 			cells: row(in, no, no, no, no, no, nf)},
 		{method: "POST", path: "/admin/activity-types/Not-A-Key!", form: func(*mxActor) url.Values { return url.Values{"label": {"x"}} },
 			cells: row(in, no, no, no, no, no, nf)},
+		// A pipeline's stages and the lost reasons: the admin's alone.
+		{method: "POST", path: stagesOf + "/stages",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"stage_name": {"Stage by " + ac.name}, "kind": {"qualified"}, "probability": {"40"}, "rotting_days": {"10"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM pipeline_stages WHERE pipeline_id = $1 AND name = $2`, w.pipe, "Stage by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr(stagesOf))},
+		{method: "GET", path: leadPath, cells: row(in, no, no, no, no, no, ok("Edit stage"))},
+		{method: "POST", path: leadPath,
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"stage_name": {"Lead by " + ac.name}, "kind": {"lead"}, "probability": {"15"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM pipeline_stages WHERE id = $1 AND name = $2`, leadStage, "Lead by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr(stagesOf))},
+		{method: "POST", path: "/admin/pipelines/" + w.pipe + "/stages/" + qualifiedStage + "/reorder",
+			form: func(*mxActor) url.Values { return url.Values{"direction": {"up"}} }, wrote: audited("pipeline.stage_reorder"),
+			cells: row(in, no, no, no, no, no, wr(stagesOf))},
+		{method: "GET", path: "/admin/pipelines/" + w.pipe + "/stages/" + doomed + "/delete", cells: row(in, no, no, no, no, no, ok("Remove stage"))},
+		{method: "POST", path: "/admin/pipelines/" + w.pipe + "/stages/" + doomed + "/delete",
+			form: func(*mxActor) url.Values { return url.Values{} }, wrote: audited("pipeline.stage_delete"),
+			cells: row(in, no, no, no, no, no, wr(stagesOf))},
+		{method: "GET", path: "/admin/lost-reasons", cells: row(in, no, no, no, no, no, ok("Went with a competitor"))},
+		{method: "POST", path: "/admin/lost-reasons",
+			form: func(ac *mxActor) url.Values { return url.Values{"label": {"Reason by " + ac.name}} },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM crm_lost_reasons WHERE label = $1`, "Reason by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/lost-reasons"))},
+		{method: "POST", path: "/admin/lost-reasons/" + timing + "/delete",
+			form: func(*mxActor) url.Values { return url.Values{} }, wrote: audited("lost_reason.delete"),
+			cells: row(in, no, no, no, no, no, wr("/admin/lost-reasons"))},
 		{method: "GET", path: "/admin/agents", cells: row(in, no, no, no, no, no, ok("agent@example.com"))},
 		{method: "POST", path: "/admin/agents",
 			form: func(ac *mxActor) url.Values {
@@ -702,7 +779,9 @@ func TestAccessMatrix(t *testing.T) {
 	// The audit log holds each admin change the matrix accepted, as the admin's, and no
 	// change it refused (the fingerprint leaves the log out: sign-ins write to it).
 	adminActions := []string{"user.create", "user.role", "agent.update", "user.deactivate", "user.reactivate",
-		"pipeline.create", "pipeline.rename", "sla.create", "sla.update", "activity_type.create", "activity_type.update"}
+		"pipeline.create", "pipeline.rename", "sla.create", "sla.update", "activity_type.create", "activity_type.update",
+		"pipeline.stage_create", "pipeline.stage_update", "pipeline.stage_reorder", "pipeline.stage_delete",
+		"lost_reason.create", "lost_reason.delete"}
 	if k := n(`SELECT count(*) FROM audit_log WHERE action = ANY($1) AND actor_id IS DISTINCT FROM $2`, adminActions, w.adm.user.ID); k != 0 {
 		t.Errorf("%d admin changes in the audit log are not the admin's", k)
 	}

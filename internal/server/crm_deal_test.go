@@ -22,7 +22,7 @@ func TestCRMDealCreate(t *testing.T) {
 	if got, _ := inputValue(form, "contact_id"); got != "jane@acme.com" {
 		t.Errorf("contact pre-filled as %q", got)
 	}
-	mustContain(t, form, `<option value="lead" selected>Lead</option>`, `<option value="`+w.pipe+`" selected>Inbound</option>`)
+	mustContain(t, form, `<select id="f-stage_id" name="stage_id">`, `" selected>Lead</option>`, `<option value="`+w.pipe+`" selected>Inbound</option>`)
 
 	for amount, cents := range map[string]int64{"12,500": 1_250_000, "12500.50": 1_250_050, "$1,250.5": 125_050, "": 0} {
 		title := "Deal [" + amount + "]"
@@ -74,7 +74,7 @@ func TestCRMDealValidation(t *testing.T) {
 	}
 	r := w.repB.post("/crm/deals", url.Values{"title": {"T"}, "contact_id": {"jane@acme.com"}, "pipeline_id": {"nope"}, "owner_id": {w.agent.ID}, "stage": {"closed"}})
 	wantStatus(t, "selects", r, http.StatusUnprocessableEntity)
-	for field, msg := range map[string]string{"pipeline_id": "Choose a pipeline.", "owner_id": "Choose an owner from the list: a sales rep or an admin.", "stage": "Choose a stage."} {
+	for field, msg := range map[string]string{"pipeline_id": "Choose a pipeline.", "owner_id": "Choose an owner from the list: a sales rep or an admin.", "stage_id": "Choose a stage."} {
 		if got := fieldError(r, field); got != msg {
 			t.Errorf("beside %s: %q", field, got)
 		}

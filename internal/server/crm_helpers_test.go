@@ -124,7 +124,7 @@ func (b *browser) postFile(path string, fields map[string]string, field, filenam
 // columnStats is a board column's count and total as shown, like "3|$1,200".
 func columnStats(t *testing.T, r response, stage string) string {
 	t.Helper()
-	re := regexp.MustCompile(`(?s)data-stage="` + stage + `".*?<span class="column-count">(\d+)</span>.*?<span class="column-total">([^<]*)</span>`)
+	re := regexp.MustCompile(`(?s)data-kind="` + stage + `".*?<span class="column-count">(\d+)</span>.*?<span class="column-total">([^<]*)</span>`)
 	m := re.FindStringSubmatch(r.body)
 	if m == nil {
 		t.Fatalf("no column %s on the board", stage)
@@ -134,7 +134,7 @@ func columnStats(t *testing.T, r response, stage string) string {
 
 // column is the HTML of a board column.
 func column(r response, stage string) string {
-	i := strings.Index(r.body, `data-stage="`+stage+`"`)
+	i := strings.Index(r.body, `data-kind="`+stage+`"`)
 	if i < 0 {
 		return ""
 	}

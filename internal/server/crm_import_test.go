@@ -161,3 +161,27 @@ func TestCRMImport50kContacts(t *testing.T) {
 		t.Fatalf("%d contacts at Acme", n)
 	}
 }
+
+// A HubSpot contacts export maps without manual work, and the preview says what each
+// column became, ignored ones out loud, headers shown escaped.
+func TestCRMImportHubSpotExport(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	file := "Record ID,First Name,Last Name,Email,Phone Number,<i>Notes</i>\n" +
+		"101,Ada,Lovelace,ada@engines.org,+44 20,x\n"
+	up := w.repB.postFile("/crm/import", map[string]string{"kind": "contacts"}, "file", "hubspot-contacts.csv", []byte(file))
+	if up.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", up.status, up.body)
+	}
+	preview := w.repB.get(up.location)
+	wantStatus(t, "preview", preview, http.StatusOK)
+	mustContain(t, preview, "Recognised as an export from <strong>HubSpot</strong>",
+		"<td>First Name</td><td>name (first part)</td>", "<td>Email</td><td>email</td>",
+		`<td>Phone Number</td><td class="muted">ignored (no phone field yet)</td>`,
+		"<td>&lt;i&gt;Notes&lt;/i&gt;</td>", "<td>Ada Lovelace</td>")
+	mustNotContain(t, preview, "<i>Notes</i>")
+	wantRedirect(t, "confirm", w.repB.post(up.location, nil), up.location)
+	if n := w.count(t, `SELECT count(*) FROM contacts WHERE email = 'ada@engines.org' AND name = 'Ada Lovelace'`); n != 1 {
+		t.Errorf("%d contacts imported from HubSpot's columns", n)
+	}
+}

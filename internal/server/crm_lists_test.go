@@ -128,7 +128,8 @@ func TestCRMExportCSV(t *testing.T) {
 		return recs
 	}
 	recs := read("/crm/deals.csv?owner_id=any&stage=qualified")
-	if got := strings.Join(recs[0], ","); got != "id,contact_id,pipeline_id,owner_id,title,amount_cents,stage,close_date,created_at" {
+	if got := strings.Join(recs[0], ","); got != "id,contact_id,pipeline_id,owner_id,title,amount_cents,stage,close_date,created_at,"+
+		"stage_id,stage_name,status,probability,closed_at,lost_reason,lost_note" {
 		t.Errorf("deal headers %s", got)
 	}
 	if len(recs) != 2 || recs[1][4] != `'=HYPERLINK("http://evil")` || recs[1][5] != "99" || recs[1][6] != "qualified" || recs[1][1] != w.jane {

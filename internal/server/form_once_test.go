@@ -168,6 +168,16 @@ func (w *onceWorld) forms() []onceForm {
 		{name: "pipeline", as: w.adminB, path: "/admin/pipelines", count: `SELECT count(*) FROM pipelines`,
 			body: func(i int) url.Values { return url.Values{"name": {fmt.Sprintf("Once pipeline %d", i)}} },
 			bad:  func(int) url.Values { return url.Values{"name": {""}} }},
+		{name: "pipeline stage", as: w.adminB, path: "/admin/pipelines/" + w.pipe + "/stages", count: `SELECT count(*) FROM pipeline_stages`,
+			body: func(i int) url.Values {
+				return url.Values{"stage_name": {fmt.Sprintf("Once stage %d", i)}, "kind": {"qualified"}, "probability": {"50"}}
+			},
+			bad: func(int) url.Values {
+				return url.Values{"stage_name": {"Bad"}, "kind": {"qualified"}, "probability": {"101"}}
+			}},
+		{name: "lost reason", as: w.adminB, path: "/admin/lost-reasons", count: `SELECT count(*) FROM crm_lost_reasons`,
+			body: func(i int) url.Values { return url.Values{"label": {fmt.Sprintf("Once reason %d", i)}} },
+			bad:  func(int) url.Values { return url.Values{"label": {""}} }},
 		{name: "SLA policy", as: w.adminB, path: "/admin/sla", count: `SELECT count(*) FROM sla_policies`,
 			body: func(i int) url.Values {
 				return url.Values{"name": {fmt.Sprintf("Once policy %d", i)}, "priority": {"normal"},

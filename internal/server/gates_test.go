@@ -128,9 +128,9 @@ func TestNavigationByRole(t *testing.T) {
 	links := regexp.MustCompile(`<nav aria-label="Main"><ul>(.*?)</ul></nav>`)
 	for role, want := range map[auth.Role][]string{
 		auth.RoleCustomer: {"/support", "/support/new"},
-		auth.RoleSales:    {"/crm", "/crm/activities", "/crm/overview", "/crm/deals", "/crm/contacts", "/crm/companies", "/crm/import"},
+		auth.RoleSales:    {"/crm", "/crm/activities", "/crm/overview", "/crm/forecast", "/crm/deals", "/crm/contacts", "/crm/companies", "/crm/import"},
 		auth.RoleAgent:    {"/desk", "/desk/reports"},
-		auth.RoleAdmin: {"/crm", "/crm/activities", "/crm/overview", "/crm/deals", "/crm/contacts", "/crm/companies", "/crm/import",
+		auth.RoleAdmin: {"/crm", "/crm/activities", "/crm/overview", "/crm/forecast", "/crm/deals", "/crm/contacts", "/crm/companies", "/crm/import",
 			"/desk", "/desk/reports", "/admin"},
 	} {
 		a.user(role, string(role)+"@example.com")

@@ -67,7 +67,12 @@ func newApp(t testing.TB) *app { return newAppEnv(t, nil) }
 // newAppEnv is newApp with extra environment variables (BASE_URL, SESSION_IDLE_TIMEOUT, …).
 func newAppEnv(t testing.TB, extra map[string]string) *app {
 	t.Helper()
-	d := testenv.NewDB(t)
+	return newAppOn(t, testenv.NewDB(t), extra)
+}
+
+// newAppOn is newAppEnv on a database the test made (an adopted one, say).
+func newAppOn(t testing.TB, d *testenv.Database, extra map[string]string) *app {
+	t.Helper()
 	a := &app{t: t, db: d, now: time.Now()}
 	env := map[string]string{"DATABASE_URL": d.PooledURL(), "BASE_URL": "http://rapport.test", "SECRET_KEY": testenv.SecretKey()}
 	for k, v := range extra {

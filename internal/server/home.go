@@ -15,8 +15,3 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.Redirect(w, r, "/signin")
 }
-
-// adminHome lists what an admin manages.
-func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
-	s.pages.Render(w, r, http.StatusOK, "Admin", adminPage())
-}

@@ -46,6 +46,25 @@ func TestHostileCorpusFormsCRM(t *testing.T) {
 				"note": {fmt.Sprintf("%s %d", what, i)}, "due_date": {time.Now().UTC().Format(time.DateOnly)}, "assignee_id": {h.repU.ID}}
 		}
 	}
+	// Marked lost once per value: each value's path reopens the deal first (a plain
+	// update, as the seeds' stack could write it: the triggers clear the reason).
+	newDeal := func(title string) string {
+		id, err := crm.CreateDeal(context.Background(), h.a.db.DB, crm.DealFields{Title: title, ContactID: h.jane, PipelineID: h.pipe,
+			OwnerID: h.repU.ID, AmountCents: 100_000, Stage: "lead"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	lostDeal, lostChoice := newDeal("Lost for a reason"), newDeal("Lost for a choice")
+	reopened := func(deal string) func(int) string {
+		return func(int) string {
+			if _, err := h.a.db.DB.Exec(context.Background(), `UPDATE deals SET stage = 'lead' WHERE id = $1`, deal); err != nil {
+				t.Errorf("reopen %s: %v", deal, err) // off the test's goroutine: no Fatal
+			}
+			return "/crm/deals/" + deal + "/lost"
+		}
+	}
 	h.runForms(t, []hostileForm{
 		{name: "company name", as: rep, path: at("/crm/companies"), field: "name", kept: input("name"),
 			base:   func(int) url.Values { return url.Values{"domain": {""}} },
@@ -111,7 +130,20 @@ func TestHostileCorpusFormsCRM(t *testing.T) {
 		{name: "deal contact", as: rep, path: at("/crm/deals"), field: "contact_id", base: dealBase, choices: true},
 		{name: "deal pipeline", as: rep, path: at("/crm/deals"), field: "pipeline_id", base: dealBase, choices: true},
 		{name: "deal owner", as: rep, path: at("/crm/deals"), field: "owner_id", base: dealBase, choices: true},
-		{name: "deal stage", as: rep, path: at("/crm/deals"), field: "stage", base: dealBase, choices: true},
+		{name: "deal stage", as: rep, path: at("/crm/deals"), field: "stage", errID: "f-stage_id", base: dealBase, choices: true},
+		{name: "deal stage id", as: rep, path: at("/crm/deals"), field: "stage_id", base: dealBase, choices: true},
+		{name: "deal probability", as: rep, path: at("/crm/deals"), field: "probability", kind: asNumber, kept: input("probability"), base: dealBase,
+			stored: byID(`SELECT coalesce(probability::text, ''), id::text FROM deals WHERE id = $1`)},
+		{name: "lost reason", as: rep, path: reopened(lostChoice), field: "reason", base: func(int) url.Values { return url.Values{"note": {"Why"}} },
+			choices: true},
+		{name: "lost note", as: rep, path: reopened(lostDeal), field: "note", kind: asTypedRaw, kept: textarea("note"),
+			base: func(int) url.Values { return url.Values{"reason": {"other"}} },
+			stored: func(response, int) (string, string, bool) {
+				return h.one(`SELECT coalesce(lost_note, ''), id::text FROM deals WHERE id = $1`, lostDeal)
+			},
+			shows: func(*browser, string, int) []view {
+				return []view{page(h.rep, "/crm/deals/"+lostDeal)}
+			}},
 		{name: "contact company", as: rep, path: at("/crm/contacts"), field: "company_id", choices: true,
 			base: func(i int) url.Values {
 				return url.Values{"email": {fmt.Sprintf("contact-company-%d@example.com", i)}, "owner_id": {h.repU.ID}}
@@ -413,6 +445,63 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 					{h.rep, "/crm/deals/new?pipeline_id=" + id}, {h.admin, logOf(id)}}
 			}},
 	})
+	// A pipeline's stages (each case told apart by its rotting days) and the lost
+	// reasons (by being new).
+	stageBase := func(prefix string, rot int) func(int) url.Values {
+		return func(i int) url.Values {
+			return url.Values{"stage_name": {fmt.Sprintf("%s %d", prefix, i)}, "kind": {"qualified"}, "probability": {"40"},
+				"rotting_days": {fmt.Sprint(rot + i)}}
+		}
+	}
+	stageByRot := func(col string, rot int) func(response, int) (string, string, bool) {
+		return func(_ response, i int) (string, string, bool) {
+			return h.one(`SELECT `+col+`, id::text FROM pipeline_stages WHERE pipeline_id = $1 AND rotting_days = $2`, h.stagePipe, rot+i)
+		}
+	}
+	var reasons []string
+	if err := h.a.db.DB.QueryRow(context.Background(), `SELECT array_agg(id::text) FROM crm_lost_reasons`).Scan(&reasons); err != nil {
+		t.Fatal(err)
+	}
+	newReason := func(response, int) (string, string, bool) {
+		v, id, ok := h.one(`SELECT label, id::text FROM crm_lost_reasons WHERE NOT (id::text = ANY($1))`, reasons)
+		reasons = append(reasons, id)
+		return v, id, ok
+	}
+	var editStage string
+	if err := h.a.db.DB.QueryRow(context.Background(), `INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability)
+		VALUES ($1, 'Edit me', 'qualified', 50, 30) RETURNING id::text`, h.stagePipe2).Scan(&editStage); err != nil {
+		t.Fatal(err)
+	}
+	stagesAt := "/admin/pipelines/" + h.stagePipe + "/stages"
+	h.runForms(t, []hostileForm{
+		{name: "stage name", as: admin, path: at(stagesAt), field: "stage_name", kept: input("stage_name"), base: stageBase("Named", 1000),
+			stored: stageByRot("name", 1000),
+			shows: func(_ *browser, id string, _ int) []view {
+				return []view{{h.admin, "/admin/pipelines/" + h.stagePipe}, {h.admin, "/admin/pipelines/" + h.stagePipe + "/stages/" + id},
+					{h.rep, "/crm?pipeline=" + h.stagePipe}, {h.rep, "/crm/deals/new?pipeline_id=" + h.stagePipe}, {h.admin, logOf(h.stagePipe)}}
+			}},
+		{name: "stage kind", as: admin, path: at(stagesAt), field: "kind", base: stageBase("Kind", 1500), choices: true},
+		{name: "stage probability", as: admin, path: at(stagesAt), field: "probability", kind: asNumber, kept: input("probability"),
+			base: stageBase("Probable", 2000), stored: stageByRot("probability::text", 2000)},
+		{name: "stage rotting days", as: admin, path: at(stagesAt), field: "rotting_days", kind: asNumber, kept: input("rotting_days"),
+			base: func(i int) url.Values {
+				return url.Values{"stage_name": {fmt.Sprintf("Rotting stage %d", i)}, "kind": {"qualified"}, "probability": {"41"}}
+			},
+			stored: func(_ response, i int) (string, string, bool) {
+				return h.one(`SELECT coalesce(rotting_days::text, ''), id::text FROM pipeline_stages WHERE name = $1`, fmt.Sprintf("Rotting stage %d", i))
+			}},
+		{name: "stage name (edit)", as: admin, path: at("/admin/pipelines/" + h.stagePipe2 + "/stages/" + editStage), field: "stage_name",
+			kept: input("stage_name"), base: func(int) url.Values { return url.Values{"kind": {"qualified"}, "probability": {"30"}} },
+			stored: func(response, int) (string, string, bool) {
+				return h.one(`SELECT name, id::text FROM pipeline_stages WHERE id = $1`, editStage)
+			},
+			shows: func(*browser, string, int) []view {
+				return adminViews("/admin/pipelines/"+h.stagePipe2, "/admin/pipelines/"+h.stagePipe2+"/stages/"+editStage, logOf(h.stagePipe2))
+			}},
+		{name: "lost reason label", as: admin, path: at("/admin/lost-reasons"), field: "label", kept: input("label"),
+			base: func(int) url.Values { return url.Values{} }, stored: newReason,
+			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/lost-reasons", logOf(id)) }},
+	})
 	// Renaming: each value renames a pipeline of its own. Pipeline names are unique, so
 	// the ones created above (without deals) go first.
 	h.a.exec(t, `DELETE FROM pipelines WHERE id <> $1`, h.pipe)
@@ -608,9 +697,14 @@ func TestHostileCorpusQueryParameters(t *testing.T) {
 		fixed  url.Values
 		params []string
 	}{
-		{h.rep, "/crm", nil, []string{"pipeline", "owner_id", "close_from", "close_to"}},
+		{h.rep, "/crm", nil, []string{"pipeline", "owner_id", "close_from", "close_to", "q", "rotting", "closed"}},
+		{h.rep, "/crm", url.Values{"rotting": {"1"}, "closed": {"1"}}, []string{"q"}},
 		{h.rep, "/crm/column", url.Values{"stage": {"lead"}, "after": keyset["after"]},
-			[]string{"stage", "pipeline", "owner_id", "close_from", "close_to", "after"}},
+			[]string{"stage", "pipeline", "owner_id", "close_from", "close_to", "after", "q", "rotting"}},
+		{h.rep, "/crm/column", url.Values{"pipeline": {h.pipe}}, []string{"stage_id"}},
+		{h.rep, "/crm/forecast", nil, []string{"pipeline", "format"}},
+		{h.rep, "/crm/forecast.csv", nil, []string{"pipeline"}},
+		{h.rep, "/crm/deals/" + h.deal + "/lost", nil, []string{"next"}},
 		{h.rep, "/crm/overview", nil, []string{"owner_id"}},
 		{h.rep, "/crm/companies", keyset, []string{"q", "sort", "after"}},
 		{h.rep, "/crm/companies.csv", nil, []string{"q", "sort"}},
@@ -866,13 +960,19 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 	form := url.Values{"name": {"X"}, "title": {"X"}, "body": {"X"}, "type": {"note"}, "stage": {"won"}, "status": {"open"},
 		"priority": {"normal"}, "version": {"1"}, "role": {"sales"}, "team": {"Tier 1"}, "email": {"x@example.com"},
 		"first_response_mins": {"1"}, "resolve_mins": {"2"}, "contact_id": {"jane@acme.com"}, "pipeline_id": {h.pipe},
-		"owner_id": {h.repU.ID}, "amount": {"1"}}
+		"owner_id": {h.repU.ID}, "amount": {"1"}, "stage_name": {"X"}, "kind": {"lead"}, "probability": {"1"}, "direction": {"up"},
+		"reason": {"other"}, "note": {"X"}, "label": {"X"}}
 	routes := []struct{ method, path string }{
 		{"GET", "/support/tickets/{id}"}, {"POST", "/support/tickets/{id}/reply"},
 		{"GET", "/crm/companies/{id}"}, {"GET", "/crm/companies/{id}/edit"}, {"POST", "/crm/companies/{id}"},
 		{"GET", "/crm/contacts/{id}"}, {"GET", "/crm/contacts/{id}/edit"}, {"POST", "/crm/contacts/{id}"},
 		{"GET", "/crm/deals/{id}"}, {"GET", "/crm/deals/{id}/edit"}, {"POST", "/crm/deals/{id}"},
 		{"POST", "/crm/deals/{id}/stage"}, {"POST", "/crm/deals/{id}/activities"},
+		{"POST", "/crm/deals/{id}/won"}, {"GET", "/crm/deals/{id}/lost"}, {"POST", "/crm/deals/{id}/lost"}, {"POST", "/crm/deals/{id}/reopen"},
+		{"POST", "/admin/pipelines/{id}/stages"}, {"GET", "/admin/pipelines/" + h.pipe + "/stages/{id}"},
+		{"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}"}, {"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}/reorder"},
+		{"GET", "/admin/pipelines/" + h.pipe + "/stages/{id}/delete"}, {"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}/delete"},
+		{"POST", "/admin/lost-reasons/{id}/delete"},
 		{"GET", "/crm/import/{id}"}, {"POST", "/crm/import/{id}"},
 		{"GET", "/desk/tickets/{id}"}, {"POST", "/desk/tickets/{id}"},
 		{"GET", "/admin/users/{id}"}, {"POST", "/admin/users/{id}"},

@@ -83,21 +83,21 @@ func TestJourneyCRM(t *testing.T) {
 	card := `#deal-` + dealID
 	step("board",
 		chromedp.Navigate(a.srv.URL+"/crm"),
-		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-stage="lead"] `+card)),
+		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-kind="lead"] `+card)),
 	)
-	if got := text(`.board-column[data-stage="lead"] .column-stats`); got != "1 deal · $12,500" {
+	if got := text(`.board-column[data-kind="lead"] .column-stats`); got != "1 deal · $12,500 · $2,500 weighted" {
 		t.Fatalf("lead column before the drag: %q", got)
 	}
 	step("drag to qualified",
-		chromedp.DragAndDrop(chromedp.CSS(card), chromedp.CSS(`.board-column[data-stage="qualified"] .column-head`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('.board-column[data-stage="qualified"] .column-count').textContent === "1"
+		chromedp.DragAndDrop(chromedp.CSS(card), chromedp.CSS(`.board-column[data-kind="qualified"] .column-head`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.board-column[data-kind="qualified"] .column-count').textContent === "1"
 			&& !document.getElementById("board").hasAttribute("aria-busy")`),
-		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-stage="qualified"] `+card)),
+		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-kind="qualified"] `+card)),
 	)
-	if got := text(`.board-column[data-stage="lead"] .column-stats`); got != "0 deals · $0" {
+	if got := text(`.board-column[data-kind="lead"] .column-stats`); got != "0 deals · $0 · $0 weighted" {
 		t.Errorf("lead column after the drag: %q", got)
 	}
-	if got := text(`.board-column[data-stage="qualified"] .column-stats`); got != "1 deal · $12,500" {
+	if got := text(`.board-column[data-kind="qualified"] .column-stats`); got != "1 deal · $12,500 · $6,250 weighted" {
 		t.Errorf("qualified column after the drag: %q", got)
 	}
 	if got := text(`.flash`); got != "Acme – Starter plan, 25 seats moved from Lead to Qualified." {
@@ -118,18 +118,18 @@ func TestJourneyCRM(t *testing.T) {
 	}
 	step("show more",
 		chromedp.Navigate(a.srv.URL+"/crm"),
-		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-stage="lead"] .show-more`)),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.board-column[data-stage="lead"] .deal-card').length === 25`),
-		chromedp.Click(chromedp.CSS(`.board-column[data-stage="lead"] .show-more`)),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.board-column[data-stage="lead"] .deal-card').length === 30
-			&& !document.querySelector('.board-column[data-stage="lead"] .show-more')`),
+		chromedp.WaitVisible(chromedp.CSS(`.board-column[data-kind="lead"] .show-more`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.board-column[data-kind="lead"] .deal-card').length === 25`),
+		chromedp.Click(chromedp.CSS(`.board-column[data-kind="lead"] .show-more`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.board-column[data-kind="lead"] .deal-card').length === 30
+			&& !document.querySelector('.board-column[data-kind="lead"] .show-more')`),
 	)
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/crm") {
 		t.Errorf("Show more left the board for %s", loc)
 	}
 
 	step("log a call",
-		chromedp.Click(chromedp.CSS(`.board-column[data-stage="qualified"] `+card+` .deal-title`)),
+		chromedp.Click(chromedp.CSS(`.board-column[data-kind="qualified"] `+card+` .deal-title`)),
 		chromedp.WaitVisible(chromedp.CSS(`#f-body`)),
 		chromedp.SetValue(chromedp.CSS(`#f-type`), "call"),
 		chromedp.SendKeys(chromedp.CSS(`#f-body`), "Discovery call with Jane: budget confirmed."),

@@ -237,7 +237,7 @@ func (w *mxWorld) n(t testing.TB, sql string, args ...any) int { return w.a.coun
 var fingerprintTables = []string{`"user"`, "account", "verification", "companies", "contacts", "pipelines", "deals",
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
 	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings",
-	"planned_activities", "activity_types", "calendar_feeds", "activity_digests",
+	"planned_activities", "activity_types", "calendar_feeds", "activity_digests", "pipeline_stages", "crm_lost_reasons",
 	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids"}
 
 var fingerprintSQL = func() string {
@@ -542,6 +542,7 @@ type hostileWorld struct {
 	admin, rep, agent, cust                    *browser
 	repU, agentU, custU, teamU, team2U, staffU *auth.User
 	pipe, acme, jane, deal, sla                string
+	stagePipe, stagePipe2                      string    // pipelines whose stages the admin's corpus adds and edits
 	tickets                                    [5]string // one per desk form that writes to a ticket, one for refusals
 }
 
@@ -565,6 +566,12 @@ func newHostileWorld(t *testing.T) *hostileWorld {
 	ctx := context.Background()
 	var err error
 	if h.pipe, err = crm.CreatePipeline(ctx, a.db.DB, "Inbound"); err != nil {
+		t.Fatal(err)
+	}
+	if h.stagePipe, err = crm.CreatePipeline(ctx, a.db.DB, "Staged"); err != nil {
+		t.Fatal(err)
+	}
+	if h.stagePipe2, err = crm.CreatePipeline(ctx, a.db.DB, "Staged too"); err != nil {
 		t.Fatal(err)
 	}
 	domain := "acme.com"

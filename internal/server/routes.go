@@ -62,9 +62,12 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(bounded, s.auth.Session, noStore)
+		r.Use(bounded, s.auth.Session, noStore, s.auth.RequireSetUp)
 
 		r.Get("/", s.root)
+		// First run: the company and the first admin, while no admin exists (then 404).
+		r.Get("/setup", s.auth.SetupShow)
+		r.Post("/setup", s.auth.SetupSubmit)
 		r.Get("/signin", s.auth.SignInShow)
 		r.Post("/signin", s.auth.SignInSubmit)
 		// The second step of a sign-in with two-step sign-in on (anonymous: the session
@@ -123,6 +126,8 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/crm", s.crm.BoardShow)
 				r.Get("/crm/column", s.crm.BoardColumnShow)
 				r.Get("/crm/overview", s.crm.OverviewShow)
+				r.Get("/crm/forecast", s.crm.ForecastShow)
+				r.Get("/crm/forecast.csv", s.crm.ForecastShow)
 
 				r.Get("/crm/companies", s.crm.CompanyList)
 				r.Get("/crm/companies.csv", s.crm.CompanyList)
@@ -146,6 +151,10 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/crm/deals/{id}/edit", s.crm.DealEdit)
 				r.Post("/crm/deals/{id}", s.crm.DealUpdate)
 				r.Post("/crm/deals/{id}/stage", s.crm.DealMove)
+				r.Post("/crm/deals/{id}/won", s.crm.DealWin)
+				r.Get("/crm/deals/{id}/lost", s.crm.DealLostNew)
+				r.Post("/crm/deals/{id}/lost", s.crm.DealLose)
+				r.Post("/crm/deals/{id}/reopen", s.crm.DealReopen)
 				r.Post("/crm/deals/{id}/activities", s.crm.ActivityCreate)
 
 				// Planned activities (internal/crm/activity): planned on a deal by its owner
@@ -188,6 +197,7 @@ func (s *Server) Handler() http.Handler {
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.auth.RequireRole(auth.RoleAdmin))
 				r.Get("/", s.adminHome)
+				r.Post("/test-email", s.testMailSend)
 				r.Get("/users", s.auth.UserList)
 				r.Get("/users/new", s.auth.StaffNew)
 				r.Post("/users", s.auth.StaffCreate)
@@ -203,6 +213,15 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/pipelines", s.crm.PipelineCreate)
 				r.Get("/pipelines/{id}", s.crm.PipelineEdit)
 				r.Post("/pipelines/{id}", s.crm.PipelineUpdate)
+				r.Post("/pipelines/{id}/stages", s.crm.StageCreate)
+				r.Get("/pipelines/{id}/stages/{stage}", s.crm.StageEdit)
+				r.Post("/pipelines/{id}/stages/{stage}", s.crm.StageUpdate)
+				r.Post("/pipelines/{id}/stages/{stage}/reorder", s.crm.StageReorder)
+				r.Get("/pipelines/{id}/stages/{stage}/delete", s.crm.StageRemovalShow)
+				r.Post("/pipelines/{id}/stages/{stage}/delete", s.crm.StageDelete)
+				r.Get("/lost-reasons", s.crm.LostReasonList)
+				r.Post("/lost-reasons", s.crm.LostReasonCreate)
+				r.Post("/lost-reasons/{id}/delete", s.crm.LostReasonDelete)
 				// Admin: the kinds of planned activity (internal/crm/activity).
 				r.Get("/activity-types", s.activity.TypeList)
 				r.Post("/activity-types", s.activity.TypeCreate)

@@ -76,7 +76,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		cfg: cfg, log: log, db: d, pages: pages, metrics: m,
 		auth: &auth.Service{
 			DB: d, Hasher: auth.NewHasher(opts.HasherSlots), Pages: pages, Log: log,
-			BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Now: opts.Now, Secrets: box,
+			BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Now: opts.Now, Secrets: box, Provision: provision,
 			Sessions: auth.SessionSettings{Secure: cfg.Secure(), Lifetime: cfg.SessionLifetime, Idle: cfg.SessionIdle,
 				Wait: cfg.DBAcquireTimeout + 2*time.Second},
 		},
@@ -126,6 +126,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	s := New(cfg, log, d, Options{metrics: m})
 	defer s.Close()
+	s.auth.NoteAdoptedHashes(ctx)
 
 	var sender mail.Sender
 	if cfg.SMTP.Enabled() {

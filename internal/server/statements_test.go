@@ -78,6 +78,7 @@ func TestStatementBudget(t *testing.T) {
 		sales2   = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
 		policy   = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
 		jane     = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		stage    = id(`SELECT s.id FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id WHERE p.name = 'Enterprise' AND s.kind = 'qualified'`)
 		planned  = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
 			WHERE u.email = 'sales1@example.com' ORDER BY p.due_date, p.id LIMIT 1`)
 		anonymous = ""
@@ -170,6 +171,17 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm?owner_id=any&close_from=2000-01-01&close_to=2999-12-31", max: 3, want: "Globex – Team plan upgrade"},
 		{who: rep, path: "/crm?close_from=not-a-date", max: 3, want: "Enter dates like"},
 		{who: rep, path: "/crm/column?stage=lead&owner_id=any", max: 3, want: "Acme – Starter plan, 25 seats"},
+		// The pipeline's own stages, won and lost shown, every filter at once (issue 10).
+		{who: rep, path: "/crm?owner_id=any&closed=1", max: 3, want: `class="column-weighted"`},
+		{who: rep, path: "/crm?owner_id=any&rotting=1&q=acme&close_from=2000-01-01&close_to=2999-12-31&closed=1", max: 3, want: `id="pipeline-totals"`},
+		{who: rep, path: "/crm?owner_id=any&next=overdue", max: 3, want: `<option value="overdue" selected>`},
+		{who: rep, path: "/crm?owner_id=mine&next=none&closed=1", max: 3, want: `<option value="none" selected>`},
+		{who: rep, path: "/crm/column?owner_id=any&next=none&pipeline=" + pipeline + "&stage_id=" + stage, max: 3, want: "Back to the board"},
+		{who: rep, path: "/crm/column?owner_id=any&pipeline=" + pipeline + "&stage_id=" + stage, max: 3, want: "Back to the board"},
+		{who: rep, path: "/crm/forecast", max: 3, want: "Forecast"},
+		{who: rep, path: "/crm/forecast?pipeline=" + pipeline, max: 3, want: "Won this quarter"},
+		{who: rep, path: "/crm/forecast.csv", max: 3, want: "weighted_cents"},
+		{who: rep, path: "/crm/deals/" + deal + "/lost?next=%2Fcrm", max: 3, want: "Why was it lost?"},
 		{who: rep, path: "/crm/overview", max: 3, want: "Overview"},
 		// Planned activities: My activities in every tab and filter, a later page, the
 		// schedule and edit forms, the calendar page; the feed, without a session, is one.
@@ -232,7 +244,7 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/account/password", max: 1, want: `name="current_password"`},
 
 		// Administration, and the admin's views of the CRM, the desk and the portal.
-		{who: admin, path: "/admin/", max: 1, want: "Admin"},
+		{who: admin, path: "/admin/", max: 2, want: "Getting started"}, // the first run's checklist: one statement
 		{who: admin, path: "/admin/users", max: 2, want: "sales2@example.com"},
 		{who: admin, path: "/admin/users?q=sales&role=sales", max: 2, want: "sales2@example.com"},
 		{who: admin, path: "/admin/users/new", max: 1, want: `name="email"`},
@@ -241,6 +253,9 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/pipelines/" + pipeline, max: 2, want: "Enterprise"},
 		{who: admin, path: "/admin/activity-types", max: 2, want: "Meeting"},
 		{who: admin, path: "/crm/activities?assignee=any", max: 3, want: "My activities"},
+		{who: admin, path: "/admin/pipelines/" + pipeline + "/stages/" + stage, max: 2, want: "Edit stage"},
+		{who: admin, path: "/admin/pipelines/" + pipeline + "/stages/" + stage + "/delete", max: 2, want: "Remove stage"},
+		{who: admin, path: "/admin/lost-reasons", max: 2, want: "Went with a competitor"},
 		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
@@ -289,6 +304,22 @@ func TestStatementBudget(t *testing.T) {
 			form: func() url.Values { return url.Values{"time_zone": {"Europe/Berlin"}, "activity_digest": {"1"}} }},
 		{who: rep, post: "/crm/deals/" + deal + "/stage", flash: "moved from Lead to Qualified", max: 3,
 			form: func() url.Values { return url.Values{"stage": {"qualified"}, "next": {"/crm"}} }},
+		{who: rep, post: "/crm/deals/" + deal + "/won", flash: "won. Well done!", max: 3,
+			form: func() url.Values { return url.Values{"next": {"/crm"}} }},
+		{who: rep, post: "/crm/deals/" + deal + "/lost", flash: "marked lost (Other)", max: 3,
+			form: func() url.Values {
+				return url.Values{"reason": {"other"}, "note": {"Budget cut."}, "next": {"/crm?closed=1"}}
+			}},
+		{who: rep, post: "/crm/deals/" + deal + "/reopen", flash: "reopened in", max: 3,
+			form: func() url.Values { return url.Values{"next": {"/crm/deals/" + deal}} }},
+		{who: admin, post: "/admin/pipelines/" + pipeline + "/stages", flash: "Stage Budget review added.", max: 2,
+			form: func() url.Values {
+				return url.Values{"stage_name": {"Budget review"}, "kind": {"qualified"}, "probability": {"70"}, "rotting_days": {"5"}}
+			}},
+		{who: admin, post: "/admin/pipelines/" + pipeline + "/stages/" + stage + "/reorder", flash: "Stage moved down.", max: 2,
+			form: func() url.Values { return url.Values{"direction": {"down"}} }},
+		{who: admin, post: "/admin/lost-reasons", flash: "Lost reason Budget added.", max: 2,
+			form: func() url.Values { return url.Values{"label": {"Budget"}} }},
 		{who: cust, post: "/support/tickets/" + ticket + "/reply", flash: "Your reply was sent.", max: 3,
 			form: func() url.Values { return url.Values{"body": {"Here is the VAT number."}} }},
 		{who: agent, post: "/desk/tickets/" + ticket, flash: "Reply sent", max: 3,
@@ -378,6 +409,11 @@ func newStmtApp(t *testing.T) *stmtApp {
 	s := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool, server.Options{Now: a.clock})
 	a.srv = httptest.NewServer(probe.wrap(s.Handler()))
 	t.Cleanup(func() { a.srv.Close(); s.Close() })
+	// A server reads once whether the workspace still needs its first run (/setup), on
+	// its first request, then never again: the budgets are the pages' steady state.
+	if r := a.browser().get("/signin"); r.status != http.StatusOK {
+		t.Fatalf("first request: %d", r.status)
+	}
 	return &stmtApp{a: a, probe: probe}
 }
 

@@ -24,12 +24,14 @@
     }
   }
 
-  // replaceBoard swaps the board for the one in a fetched page: counts, totals and
-  // cards all come from the server.
+  // replaceBoard swaps the board and the pipeline's totals for the ones in a fetched
+  // page: counts, totals and cards all come from the server.
   function replaceBoard(doc) {
-    var fresh = doc.getElementById("board");
-    var board = document.getElementById("board");
-    if (fresh && board) board.replaceWith(document.importNode(fresh, true));
+    ["board", "pipeline-totals"].forEach(function (id) {
+      var fresh = doc.getElementById(id);
+      var old = document.getElementById(id);
+      if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+    });
   }
 
   // move posts a card's Move form with the new stage, as the form itself would be
@@ -37,7 +39,7 @@
   function move(card, stage) {
     var form = card.querySelector("form.move-form");
     if (!form) return;
-    var select = form.querySelector("select[name=stage]");
+    var select = form.querySelector("select[name=stage_id]");
     if (select.value === stage) return;
     select.value = stage;
     var board = document.getElementById("board");
@@ -105,6 +107,12 @@
     dragged = null;
     if (!card) return;
     var stage = col.getAttribute("data-stage");
+    // Lost asks why: the card's Lost link opens that form, with the way back.
+    if (col.getAttribute("data-kind") === "lost") {
+      var lost = card.querySelector("a.lost-link");
+      if (lost) window.location.href = lost.href;
+      return;
+    }
     var cards = col.querySelector(".cards");
     var empty = cards.querySelector(".empty-column");
     if (empty) empty.remove();

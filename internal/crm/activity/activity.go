@@ -93,6 +93,7 @@ type Planned struct {
 	AssigneeName string     `db:"assignee_name" json:"assignee_name"`
 	UpdatedAt    time.Time  `db:"updated_at" json:"updated_at"`
 	DoneAt       *time.Time `db:"done_at" json:"done_at"`
+	Version      int        `db:"version" json:"version"` // bumped by each edit (the edit form's check)
 }
 
 // plannedColumns fill a Planned from p (planned_activities), d (its deal), t (its type),
@@ -102,7 +103,7 @@ const plannedColumns = `p.id, p.deal_id, d.title AS deal_title, d.owner_id AS de
 	p.contact_id, coalesce(c.name, c.email) AS contact_name, p.type, t.label AS type_label,
 	p.subject, p.note, (p.due_date::timestamp AT TIME ZONE 'UTC') AS due_date,
 	coalesce(to_char(p.due_time, 'HH24:MI'), '') AS due_time, p.time_zone, p.due_at, p.due_sort,
-	p.duration_mins, p.remind_mins, p.assignee_id, u.name AS assignee_name, p.updated_at, p.done_at`
+	p.duration_mins, p.remind_mins, p.assignee_id, u.name AS assignee_name, p.updated_at, p.done_at, p.version`
 
 // plannedJoins name the deal, type, assignee and contact of p.
 const plannedJoins = `JOIN deals d ON d.id = p.deal_id

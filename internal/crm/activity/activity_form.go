@@ -56,6 +56,8 @@ type activityForm struct {
 	Next       string // where to go back to (a local path)
 	Errors     form.Errors
 	Key        form.Key // the schedule form's one-time key
+	Version    int      // the edit form's check: the activity's version when it was loaded
+	Stale      *Stale   // the 409 form's notice of someone else's edit
 	Choices    choices
 
 	fields fields
@@ -170,7 +172,7 @@ func (f *activityForm) Validate(c choices, loc *time.Location, today time.Time) 
 // formOf is the edit form of an activity, its time shown in its own zone.
 func formOf(p Planned) activityForm {
 	f := activityForm{ID: p.ID, DealID: p.DealID, Type: p.Type, Subject: p.Subject, DueDate: day(p.DueDate).Format(time.DateOnly),
-		DueTime: p.DueTime, AssigneeID: p.AssigneeID, Note: p.Note, Errors: form.Errors{}}
+		DueTime: p.DueTime, AssigneeID: p.AssigneeID, Note: p.Note, Version: p.Version, Errors: form.Errors{}}
 	if p.ContactID != nil {
 		f.ContactID = *p.ContactID
 	}

@@ -271,7 +271,7 @@ func TestReminderOnceBeforeTimedActivity(t *testing.T) {
 	f.DueAt, f.DueSort = schedule(f.DueDate, f.DueTime, loc)
 	at := f.DueAt.Add(-15 * time.Minute)
 	f.RemindAt = &at
-	if err := Update(context.Background(), w.d.DB, actor{ID: w.berlin}, id, f); err != nil {
+	if err := Update(context.Background(), w.d.DB, actor{ID: w.berlin}, id, 0, f); err != nil {
 		t.Fatal(err)
 	}
 	c.set(time.Date(2026, 12, 7, 13, 50, 0, 0, time.UTC))
