@@ -60,6 +60,9 @@ const (
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
 	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
+	// Support mailboxes (internal/desk/mailbox).
+	MailboxCreated Action = "mailbox.create"
+	MailboxUpdated Action = "mailbox.update" // settings, password, enabled or disabled
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -73,6 +76,7 @@ var Actions = []Action{
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
+	MailboxCreated, MailboxUpdated,
 }
 
 // Known reports whether a is one of Actions.

@@ -40,6 +40,8 @@ var actionLabels = map[Action]string{
 	StageDeleted:        "Pipeline stage removed",
 	LostReasonCreated:   "Lost reason added",
 	LostReasonDeleted:   "Lost reason removed",
+	MailboxCreated:      "Support mailbox added",
+	MailboxUpdated:      "Support mailbox changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -57,10 +59,11 @@ const (
 	TargetPipeline     = "pipeline" // its stages' changes too
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
+	TargetMailbox      = "mailbox"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -74,6 +77,8 @@ func targetTypeLabel(t string) string {
 		return "Activity type"
 	case TargetLostReason:
 		return "Lost reason"
+	case TargetMailbox:
+		return "Support mailbox"
 	}
 	return t
 }
@@ -99,6 +104,16 @@ var fieldLabels = map[string]string{
 	"moved_to":            "Deals moved to",
 	"deals_moved":         "Deals moved",
 	"order":               "Order",
+	"address":             "Address",
+	"host":                "Server",
+	"port":                "Port",
+	"security":            "Security",
+	"username":            "User name",
+	"folder":              "Folder",
+	"poll_secs":           "Poll every (seconds)",
+	"delete_processed":    "Delete processed mail",
+	"enabled":             "Enabled",
+	"password":            "Password",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

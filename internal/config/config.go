@@ -66,6 +66,23 @@ type Config struct {
 	// bytes from SECRET_KEY (base64), nil when it is unset (two-step sign-in is then
 	// unavailable; the server starts with a warning).
 	SecretKey []byte
+
+	// Inbound is the support mailbox INBOUND_IMAP_URL declares; nil when it is unset.
+	Inbound *Inbound
+}
+
+// Inbound is a support mailbox declared in the environment: INBOUND_IMAP_URL
+// (imaps://user:password@host:993/INBOX for TLS, imap://… for STARTTLS, ?tls=none only
+// for a server on this machine), INBOUND_TEAM and INBOUND_POLL.
+type Inbound struct {
+	Host     string
+	Port     int
+	Security string // "tls", "starttls" or "none"
+	User     string
+	Password string
+	Folder   string
+	Team     string
+	Poll     time.Duration
 }
 
 // SMTP holds the optional mail server settings; Host empty means "write emails to the log".
@@ -178,10 +195,78 @@ func Load(getenv Getenv) (*Config, error) {
 		c.SecretKey = key
 	}
 
+	if v := strings.TrimSpace(getenv("INBOUND_IMAP_URL")); v != "" {
+		in, err := parseInbound(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("INBOUND_IMAP_URL %w", err))
+		} else {
+			in.Team = strings.TrimSpace(getenv("INBOUND_TEAM"))
+			in.Poll = durationVar(getenv, "INBOUND_POLL", 30*time.Second, &errs)
+			if in.Poll < 10*time.Second || in.Poll > 24*time.Hour {
+				errs = append(errs, fmt.Errorf("INBOUND_POLL must be from 10s to 24h, got %s", in.Poll))
+			}
+			c.Inbound = in
+		}
+	}
+
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// parseInbound reads INBOUND_IMAP_URL. Its errors never repeat the URL (it holds the
+// mailbox's password).
+func parseInbound(s string) (*Inbound, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, errors.New("is not a valid URL (imaps://user:password@host:993/INBOX)")
+	}
+	in := &Inbound{Host: u.Hostname(), Folder: strings.TrimPrefix(u.Path, "/")}
+	switch u.Scheme {
+	case "imaps":
+		in.Security, in.Port = "tls", 993
+	case "imap":
+		in.Security, in.Port = "starttls", 143
+	default:
+		return nil, errors.New("must start with imaps:// (TLS) or imap:// (STARTTLS)")
+	}
+	switch tls := u.Query().Get("tls"); tls {
+	case "":
+	case "none":
+		if u.Scheme != "imap" {
+			return nil, errors.New("takes ?tls=none only with imap://")
+		}
+		if h := in.Host; h != "localhost" && (net.ParseIP(h) == nil || !net.ParseIP(h).IsLoopback()) {
+			return nil, errors.New("takes ?tls=none only for a server on this machine (localhost): the password would cross the network in the clear")
+		}
+		in.Security = "none"
+	default:
+		return nil, errors.New("knows only ?tls=none")
+	}
+	if in.Host == "" {
+		return nil, errors.New("names no host")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, errors.New("has a port that is not a number from 1 to 65535")
+		}
+		in.Port = n
+	}
+	if u.User == nil || u.User.Username() == "" {
+		return nil, errors.New("names no user (imaps://user:password@host/INBOX)")
+	}
+	in.User = u.User.Username()
+	pass, ok := u.User.Password()
+	if !ok || pass == "" {
+		return nil, errors.New("has no password (imaps://user:password@host/INBOX)")
+	}
+	in.Password = pass
+	if in.Folder == "" {
+		in.Folder = "INBOX"
+	}
+	return in, nil
 }
 
 func checkListenAddr(s string) error {

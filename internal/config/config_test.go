@@ -122,3 +122,58 @@ func TestSecretKey(t *testing.T) {
 		}
 	}
 }
+
+func TestInbound(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u@h/db"}
+	load := func(kv ...string) (*Config, error) {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return Load(func(k string) string { return env[k] })
+	}
+	c, err := load()
+	if err != nil || c.Inbound != nil {
+		t.Fatalf("unset: %+v, %v", c.Inbound, err)
+	}
+	c, err = load("INBOUND_IMAP_URL", "imaps://support%40example.com:s3cr%2Ft@mail.example.com/Support", "INBOUND_TEAM", "EU")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Inbound{Host: "mail.example.com", Port: 993, Security: "tls", User: "support@example.com", Password: "s3cr/t",
+		Folder: "Support", Team: "EU", Poll: 30 * time.Second}
+	if *c.Inbound != want {
+		t.Fatalf("got %+v, want %+v", *c.Inbound, want)
+	}
+	c, err = load("INBOUND_IMAP_URL", "imap://u:p@127.0.0.1:1143?tls=none", "INBOUND_POLL", "1m")
+	if err != nil || c.Inbound.Security != "none" || c.Inbound.Port != 1143 || c.Inbound.Folder != "INBOX" || c.Inbound.Poll != time.Minute {
+		t.Fatalf("local: %+v, %v", c.Inbound, err)
+	}
+	c, err = load("INBOUND_IMAP_URL", "imap://u:p@mail.example.com")
+	if err != nil || c.Inbound.Security != "starttls" || c.Inbound.Port != 143 {
+		t.Fatalf("starttls: %+v, %v", c.Inbound, err)
+	}
+	for _, bad := range []string{
+		"imap://u:hunter2@mail.example.com?tls=none", // plaintext to another machine
+		"pop3://u:hunter2@mail.example.com",
+		"imaps://u@mail.example.com",
+		"imaps://:hunter2@mail.example.com",
+		"imaps://u:hunter2@mail.example.com:99999",
+		"imaps://u:hunter2@mail.example.com?tls=maybe",
+	} {
+		_, err := load("INBOUND_IMAP_URL", bad)
+		if err == nil {
+			t.Errorf("%s: accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "INBOUND_IMAP_URL") {
+			t.Errorf("%s: error %q repeats the password or does not name the variable", bad, err)
+		}
+	}
+	if _, err := load("INBOUND_IMAP_URL", "imaps://u:p@h", "INBOUND_POLL", "1s"); err == nil {
+		t.Error("a 1s poll accepted")
+	}
+}

@@ -78,6 +78,24 @@ func TestAccessMatrix(t *testing.T) {
 		victim                 = w.victim.ID
 	)
 	n := func(sql string, args ...any) int { return w.n(t, sql, args...) }
+	// A support mailbox with one fetched message, for the mailbox pages.
+	var mbox, inMsg string
+	if err := w.a.db.DB.QueryRow(context.Background(), `WITH m AS (
+		INSERT INTO mailboxes (address, host, port, security, username, password_sealed)
+		VALUES ('support@example.com', 'imap.example.com', 993, 'tls', 'support', '\x00') RETURNING id
+	), i AS (
+		INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, from_addr, subject, size, state, reason)
+		SELECT id, 1, 1, 'x@example.com', 'Inbound subject', 9, 'quarantined', 'a multipart part has no boundary' FROM m RETURNING id, mailbox_id
+	), r AS (
+		INSERT INTO inbound_message_raw (inbound_id, seq, data) SELECT id, 0, convert_to('Subject: x', 'UTF8') FROM i
+	)
+	SELECT mailbox_id::text, id::text FROM i`).Scan(&mbox, &inMsg); err != nil {
+		t.Fatal(err)
+	}
+	mailboxForm := func(user, team string) url.Values {
+		return url.Values{"address": {"support@example.com"}, "host": {"imap.example.com"}, "port": {"993"}, "security": {"tls"},
+			"username": {user}, "password": {"pw"}, "folder": {"INBOX"}, "team": {team}, "poll": {"60"}, "enabled": {"1"}}
+	}
 	str := func(sql string, args ...any) string {
 		var v string
 		if err := w.a.db.DB.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
@@ -627,6 +645,28 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM sla_policies WHERE id = $1 AND name = $2`, w.policy, "Policy by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+		// A ticket's original email: agents and admins (like the ticket); a message of no
+		// ticket, or another's, is a 404.
+		{method: "GET", path: deskTA + "/mail", cells: row(in, no, no, no, no, ok("This ticket has no email"), ok("This ticket has no email"))},
+		{method: "GET", path: deskTA + "/mail/" + inMsg, cells: row(in, no, no, no, no, nf, nf)},
+		// Support mailboxes: admins only. The original downloads as an attachment.
+		{method: "GET", path: "/admin/mailboxes", cells: row(in, no, no, no, no, no, ok("support@example.com"))},
+		{method: "GET", path: "/admin/mailboxes/new", cells: row(in, no, no, no, no, no, ok(`name="password"`))},
+		{method: "POST", path: "/admin/mailboxes",
+			form: func(ac *mxActor) url.Values { return mailboxForm("box-"+ac.name, "Mail by "+ac.name) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM mailboxes WHERE username = $1 AND team = $2`, "box-"+ac.name, "Mail by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/mailboxes/"))},
+		{method: "GET", path: "/admin/mailboxes/" + mbox, cells: row(in, no, no, no, no, no, ok("Inbound subject", "a multipart part has no boundary"))},
+		{method: "POST", path: "/admin/mailboxes/" + mbox,
+			form: func(ac *mxActor) url.Values { return mailboxForm("support", "Mailbox team by "+ac.name) },
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM mailboxes WHERE id = $1 AND team = $2`, mbox, "Mailbox team by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/mailboxes/"+mbox))},
+		{method: "GET", path: "/admin/mailboxes/" + mbox + "/messages/" + inMsg, cells: row(in, no, no, no, no, no, ok("Subject: x"))},
+		{method: "GET", path: "/admin/mailboxes/" + mbox + "/messages/" + inMsg + "/raw", cells: row(in, no, no, no, no, no, ok("Subject: x"))},
 		// The audit log: read-only, admins only; by now it holds the admin's changes above.
 		{method: "GET", path: "/admin/audit", cells: row(in, no, no, no, no, no, ok("Audit log", "Inbound by admin"))},
 		{method: "GET", path: "/admin/audit?action=user.role&actor=admin%40example.com&target=victim%40example.com",

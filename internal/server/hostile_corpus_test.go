@@ -342,6 +342,28 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 			kept: input("email"), base: func(int) url.Values { return url.Values{} }, status: http.StatusOK},
 		{name: "verify-email resend email", as: h.a.timedBrowser, path: at("/verify-email"), field: "email", kind: asEmail,
 			kept: input("email"), base: func(int) url.Values { return url.Values{} }, status: http.StatusOK},
+		{name: "mailbox team", as: admin, path: at("/admin/mailboxes"), field: "team", kept: input("team"),
+			base: func(i int) url.Values {
+				return url.Values{"address": {"support@example.com"}, "host": {"imap.example.com"}, "port": {"993"}, "security": {"tls"},
+					"username": {fmt.Sprintf("hostile-team-%d", i)}, "password": {"pw"}, "folder": {"INBOX"}, "poll": {"60"}}
+			},
+			stored: func(_ response, i int) (string, string, bool) {
+				return h.one(`SELECT team, id::text FROM mailboxes WHERE username = $1`, fmt.Sprintf("hostile-team-%d", i))
+			},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/mailboxes", "/admin/mailboxes/"+id, logOf(id))
+			}},
+		{name: "mailbox folder", as: admin, path: at("/admin/mailboxes"), field: "folder", kept: input("folder"),
+			base: func(i int) url.Values {
+				return url.Values{"address": {"support@example.com"}, "host": {"imap.example.com"}, "port": {"993"}, "security": {"tls"},
+					"username": {fmt.Sprintf("hostile-folder-%d", i)}, "password": {"pw"}, "poll": {"60"}}
+			},
+			stored: func(_ response, i int) (string, string, bool) {
+				return h.one(`SELECT folder, id::text FROM mailboxes WHERE username = $1`, fmt.Sprintf("hostile-folder-%d", i))
+			},
+			shows: func(_ *browser, id string, _ int) []view {
+				return adminViews("/admin/mailboxes", "/admin/mailboxes/"+id, logOf(id))
+			}},
 		{name: "staff name", as: admin, path: at("/admin/users"), field: "name", kept: input("name"),
 			base: func(i int) url.Values {
 				return url.Values{"email": {fmt.Sprintf("staff-name-%d@example.com", i)}, "role": {"sales"}}
@@ -961,6 +983,12 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"GET", "/crm/activities/{id}/edit"}, {"POST", "/crm/activities/{id}"}, {"POST", "/crm/activities/{id}/done"},
 		{"POST", "/crm/activities/{id}/undo"}, {"POST", "/crm/activities/{id}/delete"},
 		{"POST", "/admin/activity-types/{id}"}, {"GET", "/calendar/{id}"}, {"GET", "/calendar/{id}.ics"},
+		{"GET", "/admin/mailboxes/{id}"}, {"POST", "/admin/mailboxes/{id}"},
+		{"GET", "/desk/tickets/{id}/mail"}, {"GET", "/desk/tickets/{id}/mail/1"},
+		{"GET", "/desk/tickets/00000000-0000-0000-0000-000000000000/mail/{id}"},
+		{"GET", "/admin/mailboxes/{id}/messages/1"}, {"GET", "/admin/mailboxes/{id}/messages/1/raw"},
+		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}"},
+		{"GET", "/admin/mailboxes/00000000-0000-0000-0000-000000000000/messages/{id}/raw"},
 		{"POST", "/account/sessions/{id}/signout"},
 	}
 	type job struct{ method, path, what string }

@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/crm/activity"
+	"rapport/internal/desk/mailbox"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
 )
@@ -21,6 +22,10 @@ const (
 // activities due are looked for: a reminder goes out within this of its time.
 const activityMailEvery = time.Minute
 
+// mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
+// shortest poll interval a mailbox may have is 10 s).
+const mailboxDueEvery = 5 * time.Second
+
 // Jobs is every background job of Rapport, top to bottom, as routes.go is for routes:
 // its worker, and for a scheduled one its schedule. Each job's code lives beside the
 // capability it serves.
@@ -29,6 +34,8 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &form.PurgeKeysWorker{DB: s.db, Log: s.log})
 	river.AddWorker(w, &activity.DigestWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
 	river.AddWorker(w, &activity.ReminderWorker{DB: s.db, Log: s.log, BaseURL: s.cfg.BaseURL})
+	river.AddWorker(w, &mailbox.PollDueWorker{DB: s.db, Log: s.log, Env: s.mailbox.SyncEnv})
+	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
 	river.AddWorker(w, &auth.PurgeSessionsWorker{DB: s.db, Log: s.log})
 
 	return jobs.Registry{
@@ -37,6 +44,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("form_keys_purge", formKeysPurgeEvery, func() river.JobArgs { return form.PurgeKeysArgs{} }),
 			jobs.Periodic("activity_digest", activityMailEvery, func() river.JobArgs { return activity.DigestArgs{} }),
 			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
+			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
 			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
 		},
 	}

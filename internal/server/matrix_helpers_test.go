@@ -260,7 +260,8 @@ func (w *mxWorld) n(t testing.TB, sql string, args ...any) int { return w.a.coun
 var fingerprintTables = []string{`"user"`, "account", "verification", "companies", "contacts", "pipelines", "deals",
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
 	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings",
-	"planned_activities", "activity_types", "calendar_feeds", "activity_digests", "pipeline_stages", "crm_lost_reasons"}
+	"planned_activities", "activity_types", "calendar_feeds", "activity_digests", "pipeline_stages", "crm_lost_reasons",
+	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids"}
 
 var fingerprintSQL = func() string {
 	parts := make([]string, len(fingerprintTables))

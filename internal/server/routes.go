@@ -190,6 +190,9 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
 				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
+				// The originals of a ticket's email (internal/desk/mailbox).
+				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
+				r.Get("/desk/tickets/{id}/mail/{mid}", s.mailbox.TicketMailRaw)
 			})
 
 			// Administration.
@@ -234,6 +237,14 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/sla", s.desk.PolicyCreate)
 				r.Get("/sla/{id}", s.desk.PolicyEdit)
 				r.Post("/sla/{id}", s.desk.PolicyUpdate)
+				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
+				r.Get("/mailboxes", s.mailbox.MailboxList)
+				r.Get("/mailboxes/new", s.mailbox.MailboxNew)
+				r.Post("/mailboxes", s.mailbox.MailboxCreate)
+				r.Get("/mailboxes/{id}", s.mailbox.MailboxShow)
+				r.Post("/mailboxes/{id}", s.mailbox.MailboxUpdate)
+				r.Get("/mailboxes/{id}/messages/{mid}", s.mailbox.MessageShow)
+				r.Get("/mailboxes/{id}/messages/{mid}/raw", s.mailbox.MessageRaw)
 				// Admin: the audit log (internal/audit), read-only.
 				r.Get("/audit", s.audit.LogList)
 			})

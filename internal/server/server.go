@@ -23,6 +23,7 @@ import (
 	"rapport/internal/crm/activity"
 	"rapport/internal/db"
 	"rapport/internal/desk"
+	"rapport/internal/desk/mailbox"
 	"rapport/internal/httpx"
 	"rapport/internal/jobs"
 	"rapport/internal/live"
@@ -40,6 +41,7 @@ type Server struct {
 	crm      *crm.Service
 	activity *activity.Service
 	desk     *desk.Service
+	mailbox  *mailbox.Service
 	live     *live.Hub
 	audit    *audit.Service
 	metrics  *metrics
@@ -88,6 +90,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 		Mail: deskOutbound(cfg), Work: cfg.RequestTimeout,
 		Attachments: attach.Limits{File: cfg.AttachmentMaxFile, Message: cfg.AttachmentMaxMessage}}
 	s.audit = &audit.Service{DB: d, Pages: pages}
+	s.mailbox = mailbox.NewService(d, pages, log, box, cfg)
 	wireCrossLinks(d, s.crm, s.desk)
 	return s
 }

@@ -100,6 +100,12 @@ func TestStatementBudget(t *testing.T) {
 	}
 	laterActivities := "/crm/activities?" + url.Values{"assignee": {"any"}, "after": {pageCursor(t, cursor.Time(pDay), cursor.Time(pSort), cursor.UUID(planned))}}.Encode()
 	feed := e.feedFor(t, "sales1@example.com")
+	// A support mailbox with a quarantined message and its original, for their pages.
+	mbox := id(`INSERT INTO mailboxes (address, host, port, security, username, password_sealed)
+		VALUES ('support@example.com', 'imap.example.com', 993, 'tls', 'support', '\x00') RETURNING id::text`)
+	inMsg := id(`INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, from_addr, subject, size, state, reason)
+		VALUES ($1, 1, 1, 'broken@example.com', 'Broken mail', 12, 'quarantined', 'a multipart part has no boundary') RETURNING id::text`, mbox)
+	id(`INSERT INTO inbound_message_raw (inbound_id, seq, data) VALUES ($1, 0, convert_to('Subject: x', 'UTF8')) RETURNING inbound_id::text`, inMsg)
 
 	const (
 		admin = "admin@example.com"
@@ -231,6 +237,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
 		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
 		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
+		// A ticket's original email: the ticket and its mail with each original's start, one statement.
+		{who: agent, path: "/desk/tickets/" + ticket + "/mail", max: 2, want: "This ticket has no email"},
 		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
 		{who: agent, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
 		{who: agent, path: "/account/password", max: 1, want: `name="current_password"`},
@@ -260,6 +268,15 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/audit?after=" + pageCursor(t, cursor.Time(time.Now().Add(time.Hour)), cursor.Int(1<<40)), max: 2, want: "budget-signup@example.com"},
 		{who: admin, path: "/admin/audit?ip=not-an-address", max: 1, want: "Enter an IP address"},
 		{who: admin, path: "/admin/security", max: 2, want: "Require two-step sign-in for"},
+		// Support mailboxes: the list (one statement, the quarantine counted in it), the
+		// add form, a mailbox's page (the mailbox, a page of its decisions) in any filter,
+		// and one message's page (its decision and the original's first piece at once).
+		{who: admin, path: "/admin/mailboxes", max: 2, want: "support@example.com"},
+		{who: admin, path: "/admin/mailboxes/new", max: 1, want: `name="password"`},
+		{who: admin, path: "/admin/mailboxes/" + mbox, max: 3, want: "a multipart part has no boundary"},
+		{who: admin, path: "/admin/mailboxes/" + mbox + "?state=quarantined", max: 3, want: "Broken mail"},
+		{who: admin, path: "/admin/mailboxes/" + mbox + "?state=ticket&after=" + pageCursor(t, cursor.Int(1<<40)), max: 3, want: "Nothing here yet"},
+		{who: admin, path: "/admin/mailboxes/" + mbox + "/messages/" + inMsg, max: 2, want: "Subject: x"},
 		{who: admin, path: "/crm", max: 3, want: "Globex – Team plan upgrade"},
 		{who: admin, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
 		{who: admin, path: "/desk", max: 3, want: "Cannot sign in after resetting my password"},

@@ -49,6 +49,7 @@ func Run(m *testing.M) int {
 	}
 	env = c
 	defer c.stop()
+	defer stopDovecot()
 	template = fmt.Sprintf("rapport_tmpl_%d", os.Getpid())
 	if err := createTemplate(template); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: template:", err)

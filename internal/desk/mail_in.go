@@ -1,0 +1,39 @@
+package desk
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/auth"
+	"rapport/internal/db"
+)
+
+// The email channel (internal/desk/mailbox) files mail as the portal files forms, in the
+// transaction that records the message, so that a message and what it made commit
+// together or not at all. A mailed reply is RequesterReply without a form's key.
+
+// createMailTicketSQL is createTicketSQL without a form's key, with the mailbox's team.
+const createMailTicketSQL = `
+WITH t AS (
+    INSERT INTO tickets (id, requester_id, subject, team, updated_by)
+    VALUES ($4::uuid, $1, $2, $5, $1)
+    RETURNING id, priority
+), m AS (
+    INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
+), h AS (
+    INSERT INTO ticket_status_changes (ticket_id, actor_id, to_status) SELECT id, $1, 'open' FROM t
+)
+SELECT id, priority FROM t`
+
+// MailTicket files a ticket from a mail in tx: requester is its sender, team the
+// mailbox's (nil: none). The live queues hear of it when tx commits.
+func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, body string, team *string) (string, error) {
+	id := db.NewUUID()
+	var priority string
+	if err := tx.QueryRow(ctx, createMailTicketSQL, requester.ID, subject, body, id, team).Scan(&id, &priority); err != nil {
+		return "", db.Translate(err)
+	}
+	return id, notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
+		Actor: requester.ID, ActorName: requester.Name, What: "filed by email"})
+}
