@@ -18,7 +18,13 @@ func TestPollReplies(t *testing.T) {
 	f.poll()
 	ticket := f.str(`SELECT id::text FROM tickets`)
 	ref := ticket[:8]
-	if _, err := f.d.DB.Exec(context.Background(), `UPDATE tickets SET status = 'solved', solved_at = now(), paused_since = now() WHERE id = $1`, ticket); err != nil {
+	// As the desk leaves a ticket it has answered: solved, with a reply token in its
+	// Reply-To and its notification's Message-ID in the thread.
+	const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	if _, err := f.d.DB.Exec(context.Background(), `UPDATE tickets SET status = 'solved', solved_at = now(), paused_since = now(), reply_token = $2 WHERE id = $1`, ticket, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.DB.Exec(context.Background(), `INSERT INTO ticket_mail_ids (message_id, ticket_id, inbound, public) VALUES ('note-1@rapport.test', $1, false, true)`, ticket); err != nil {
 		t.Fatal(err)
 	}
 	f.imap.Append(t,
@@ -26,7 +32,9 @@ func TestPollReplies(t *testing.T) {
 		mail("dana@example.com", "Re: Re: Printer on fire", "r2@example.com", "Out now.", "References: <nope@x> <r1@example.com>"),
 		mail("dana@example.com", "Thanks [#"+ref+"]", "r3@example.com", "Thanks!"),
 		mail("eve@example.com", "Hijack [#"+ref+"]", "r4@example.com", "Me too"),
-		mail("dana@example.com", "From my phone", "r6@example.com", "Via the token.", "Cc: Support <support+"+ticket+"@rapport.test>"),
+		mail("dana@example.com", "From my phone", "r6@example.com", "Via the token.", "Cc: Support <support+"+token+"@rapport.test>"),
+		mail("mallory@example.com", "Guessed", "r7@example.com", "By the id.", "Cc: Support <support+"+strings.ReplaceAll(ticket, "-", "")+"@rapport.test>"),
+		mail("dana@example.com", "Re: Your ticket was answered", "r8@example.com", "Answering the email.", "In-Reply-To: <note-1@rapport.test>"),
 	)
 	f.poll()
 	if got := f.str(`SELECT string_agg(state || ':' || reason, ' / ' ORDER BY uid) FROM inbound_messages WHERE uid > 1`); got !=
@@ -34,11 +42,13 @@ func TestPollReplies(t *testing.T) {
 			"reply:answers ticket #"+ref+" (its In-Reply-To or References) / "+
 			"reply:answers ticket #"+ref+" (the [#"+ref+"] tag in its subject) / "+
 			"ticket:a new ticket / "+
-			"reply:answers ticket #"+ref+" (its +token reply address)" {
+			"reply:answers ticket #"+ref+" (its +token reply address) / "+
+			"ticket:a new ticket / "+
+			"reply:answers ticket #"+ref+" (its In-Reply-To or References)" {
 		t.Fatalf("decisions: %s", got)
 	}
 	if got := f.str(`SELECT string_agg(body, ' | ' ORDER BY created_at) FROM ticket_messages WHERE ticket_id = $1`, ticket); got !=
-		"It is on fire. | Still burning. | Out now. | Thanks! | Via the token." {
+		"It is on fire. | Still burning. | Out now. | Thanks! | Via the token. | Answering the email." {
 		t.Fatalf("thread: %s", got)
 	}
 	if got := f.str(`SELECT status FROM tickets WHERE id = $1`, ticket); got != "open" {
