@@ -98,8 +98,12 @@ func TestJourneyEmailChannel(t *testing.T) {
 	// and the pending ticket is open again.
 	im.Append(t, []byte("From: Dana Scully <dana@example.com>\r\nTo: "+replyTo+"\r\n"+
 		"Subject: Re: "+reply.Header.Get("Subject")+"\r\nMessage-ID: <second-2@example.com>\r\n"+
-		"In-Reply-To: "+notice+"\r\nReferences: <first-1@example.com> "+notice+"\r\n\r\n"+
-		"Done, it is out. Thanks!\r\n\r\nOn Thu, Acme Support wrote:\r\n> Unplug it and step back.\r\n"))
+		"In-Reply-To: "+notice+"\r\nReferences: <first-1@example.com> "+notice+"\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"+
+		"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"Done, it is out. Thanks!\r\n\r\nOn Thu, Acme Support wrote:\r\n> Unplug it and step back.\r\n"+
+		"--b1\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"ashes <1>.png\"\r\n"+
+		"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b1--\r\n"))
 	poll()
 	if n := a.count(t, `SELECT count(*) FROM tickets`); n != 1 {
 		t.Fatalf("%d tickets: the answer opened a new one", n)
@@ -113,5 +117,15 @@ func TestJourneyEmailChannel(t *testing.T) {
 		t.Errorf("the answer on the ticket: %q, status %s; want the reply without its quote, open", last, status)
 	}
 	page := agent.get("/desk/tickets/" + ticket)
-	mustContain(t, page, "Smoke is coming out of it.", "Unplug it and step back.", "Done, it is out. Thanks!")
+	mustContain(t, page, "Smoke is coming out of it.", "Unplug it and step back.", "Done, it is out. Thanks!", "ashes &lt;1&gt;.png")
+	// The mail's attachment is filed on the customer's reply, downloadable by staff.
+	var file string
+	if err := a.db.DB.QueryRow(ctx, `SELECT a.id::text FROM attachments a JOIN ticket_messages m ON m.id = a.message_id
+		WHERE a.ticket_id = $1 AND m.body LIKE 'Done, it is out.%' AND a.size = 8`, ticket).Scan(&file); err != nil {
+		t.Fatalf("the mail's attachment was not filed on the reply: %v", err)
+	}
+	dl := agent.get("/desk/attachments/" + file)
+	if dl.status != http.StatusOK || dl.body != "\x89PNG\r\n\x1a\n" {
+		t.Errorf("download: %d %q", dl.status, dl.body)
+	}
 }

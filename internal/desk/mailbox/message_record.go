@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/desk"
@@ -79,11 +81,6 @@ func (p *Poller) record(ctx context.Context, mb *Mailbox, f fetched) (bool, outc
 			quarantine = q.Reason
 		} else if err != nil {
 			quarantine = err.Error()
-		}
-		if m != nil {
-			// Attachments are not filed yet (the original keeps them): let their
-			// decoded copies go before the original is written.
-			m.Attachments = nil
 		}
 	}
 	msgID, from, subject := headerSummary(m, f.Raw)
@@ -230,13 +227,17 @@ func (p *Poller) decide(ctx context.Context, tx pgx.Tx, mb *Mailbox, rowID int64
 		if err != nil {
 			return outcome{}, err
 		}
-		err = desk.RequesterReply(ctx, sp, requester, "", ticketID, body)
+		msgID, err := desk.RequesterReplyMessage(ctx, sp, requester, "", ticketID, body)
 		switch {
 		case err == nil:
 			if err := sp.Commit(ctx); err != nil {
 				return outcome{}, err
 			}
-			return outcome{State: StateReply, Reason: "answers ticket " + desk.ShortRef(ticketID) + " (" + how + ")", TicketID: ticketID}, nil
+			filed, err := p.fileAttachments(ctx, tx, ticketID, msgID, m)
+			if err != nil {
+				return outcome{}, err
+			}
+			return outcome{State: StateReply, Reason: "answers ticket " + desk.ShortRef(ticketID) + " (" + how + ")" + filed, TicketID: ticketID}, nil
 		case errors.Is(err, desk.ErrClosed):
 			note = "; it answers " + desk.ShortRef(ticketID) + ", which is closed"
 		case errors.Is(err, db.ErrNotFound):
@@ -257,7 +258,59 @@ func (p *Poller) decide(ctx context.Context, tx pgx.Tx, mb *Mailbox, rowID int64
 	if err != nil {
 		return outcome{}, err
 	}
-	return outcome{State: StateTicket, Reason: "a new ticket" + note, TicketID: id}, nil
+	var first string
+	if err := tx.QueryRow(ctx, firstMessageSQL, id).Scan(&first); err != nil {
+		return outcome{}, db.Translate(err)
+	}
+	filed, err := p.fileAttachments(ctx, tx, id, first, m)
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{State: StateTicket, Reason: "a new ticket" + note + filed, TicketID: id}, nil
+}
+
+const firstMessageSQL = `SELECT id::text FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 1`
+
+// fileAttachments files m's attachments (not the images a mail shows inline in its
+// text, such as a signature's logo) on the ticket message, in tx, as a portal upload
+// would be; a file over the per-file limit stays only in the original, and the returned
+// note (for the decision's reason) says so.
+func (p *Poller) fileAttachments(ctx context.Context, tx pgx.Tx, ticketID, messageID string, m *inbound.Message) (string, error) {
+	limit := p.MaxFile
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	var filed, kept int
+	for _, a := range m.Attachments {
+		if a.Inline {
+			continue
+		}
+		_, err := attach.Save(ctx, tx, ticketID, messageID, a.Name, a.ContentType, bytes.NewReader(a.Data), limit)
+		switch {
+		case errors.Is(err, attach.ErrTooLarge):
+			kept++
+		case err != nil:
+			return "", err
+		default:
+			filed++
+		}
+	}
+	m.Attachments = nil // filed: let the decoded copies go
+	note := ""
+	if filed > 0 {
+		note += fmt.Sprintf("; %d attachment%s filed", filed, plural(filed))
+	}
+	if kept > 0 {
+		note += fmt.Sprintf("; %d attachment%s over %d MB kept only in the original", kept, plural(kept), limit>>20)
+	}
+	return note, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // own reports whether from is one of Rapport's own addresses: the mailbox's, or the

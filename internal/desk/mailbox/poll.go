@@ -28,6 +28,9 @@ type Poller struct {
 	// MaxPerPoll is how many new messages one poll takes at most (default 500): a
 	// backlog is worked through poll after poll, each short.
 	MaxPerPoll int
+	// MaxFile is the largest attachment filed from a mail (ATTACHMENT_MAX_FILE_MB;
+	// default 10 MB): a larger one stays only in the original.
+	MaxFile int64
 }
 
 func (p *Poller) limits() inbound.Limits {

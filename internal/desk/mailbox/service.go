@@ -29,7 +29,7 @@ func NewService(d *db.DB, pages *httpx.Pages, log *slog.Logger, box *secret.Box,
 		own = append(own, a.Address)
 	}
 	s := &Service{DB: d, Pages: pages, Log: log, Box: box,
-		Poller: &Poller{DB: d, Box: box, Log: log, OwnAddresses: own}}
+		Poller: &Poller{DB: d, Box: box, Log: log, OwnAddresses: own, MaxFile: cfg.AttachmentMaxFile}}
 	if cfg.Inbound != nil {
 		fallback := ""
 		if len(own) > 0 {
