@@ -61,8 +61,10 @@ const (
 	ActivityTypeCreated Action = "activity_type.create"
 	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
 	// Support mailboxes (internal/desk/mailbox).
-	MailboxCreated Action = "mailbox.create"
-	MailboxUpdated Action = "mailbox.update" // settings, password, enabled or disabled
+	// Ticket history brought in from another helpdesk's export (internal/desk/ticketimport).
+	TicketsImported Action = "tickets.import"
+	MailboxCreated  Action = "mailbox.create"
+	MailboxUpdated  Action = "mailbox.update" // settings, password, enabled or disabled
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -76,7 +78,7 @@ var Actions = []Action{
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
-	MailboxCreated, MailboxUpdated,
+	MailboxCreated, MailboxUpdated, TicketsImported,
 }
 
 // Known reports whether a is one of Actions.

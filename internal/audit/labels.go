@@ -33,6 +33,7 @@ var actionLabels = map[Action]string{
 	AgentTeamsChanged:   "Agent's team changed",
 	ActivityTypeCreated: "Activity type added",
 	ActivityTypeUpdated: "Activity type changed",
+	TicketsImported:     "Tickets imported",
 	WorkspaceSetUp:      "Workspace set up",
 	StageCreated:        "Pipeline stage added",
 	StageUpdated:        "Pipeline stage changed",

@@ -236,6 +236,9 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/sla/new", s.desk.PolicyNew)
 				r.Post("/sla", s.desk.PolicyCreate)
 				r.Get("/sla/{id}", s.desk.PolicyEdit)
+				// Admin: ticket history from another helpdesk's export (internal/desk/ticketimport).
+				r.Get("/import-tickets", s.tickets.ImportNew)
+				r.Post("/import-tickets", s.tickets.ImportCreate)
 				r.Post("/sla/{id}", s.desk.PolicyUpdate)
 				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
 				r.Get("/mailboxes", s.mailbox.MailboxList)

@@ -24,6 +24,7 @@ import (
 	"rapport/internal/db"
 	"rapport/internal/desk"
 	"rapport/internal/desk/mailbox"
+	"rapport/internal/desk/ticketimport"
 	"rapport/internal/httpx"
 	"rapport/internal/jobs"
 	"rapport/internal/live"
@@ -41,6 +42,7 @@ type Server struct {
 	crm      *crm.Service
 	activity *activity.Service
 	desk     *desk.Service
+	tickets  *ticketimport.Service
 	mailbox  *mailbox.Service
 	live     *live.Hub
 	audit    *audit.Service
@@ -89,6 +91,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.desk = &desk.Service{DB: d, Pages: pages, Log: log, Live: s.live, BaseURL: cfg.BaseURL,
 		Mail: deskOutbound(cfg), Work: cfg.RequestTimeout,
 		Attachments: attach.Limits{File: cfg.AttachmentMaxFile, Message: cfg.AttachmentMaxMessage}}
+	s.tickets = &ticketimport.Service{DB: d, Pages: pages, Log: log}
 	s.audit = &audit.Service{DB: d, Pages: pages}
 	s.mailbox = mailbox.NewService(d, pages, log, box, cfg)
 	wireCrossLinks(d, s.crm, s.desk)

@@ -259,6 +259,7 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
+		{who: admin, path: "/admin/import-tickets", max: 2, want: `action="/admin/import-tickets"`}, // the session, the teams
 		{who: admin, path: "/admin/sla/" + policy, max: 2, want: `name="name"`},
 		// The audit log: the list is one statement whatever the filters (the set-up's
 		// reset link and sign-up above are in it), and so is a later page.
