@@ -106,7 +106,9 @@ type FileError struct{ Msg string }
 
 func (e *FileError) Error() string { return e.Msg }
 
-func fileError(format string, args ...any) error { return &FileError{Msg: fmt.Sprintf(format, args...)} }
+func fileError(format string, args ...any) error {
+	return &FileError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // Parse reads an export. A problem with the whole file is a *FileError; problems of
 // rows are listed in File.Problems (at most 50; then the import must not run).
