@@ -104,26 +104,40 @@ func VacuumForPlans(tb testing.TB, d *Database, tables ...string) {
 	// rows (no commit lookup needed after that) and the second marks every page. And
 	// INDEX_CLEANUP ON, or VACUUM may skip the index pass when few pages have dead rows
 	// (the seeds update a few), leaving those pages unmarked.
-	for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
-		if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	// Every page that holds rows must now be all-visible. (Pages the seed's parallel
+	// Every page that holds rows must then be all-visible. (Pages the seed's parallel
 	// inserts added to a table in bulk and never used stay unmarked, as they would on a
-	// live database: VACUUM leaves uninitialized pages alone.)
-	for _, table := range tables {
-		var pages, visible, used int
-		if err := d.DB.QueryRow(ctx, `SELECT relpages, relallvisible,
-			(SELECT count(DISTINCT (ctid::text::point)[0]) FROM `+table+`) FROM pg_class WHERE oid = $1::regclass`,
-			table).Scan(&pages, &visible, &used); err != nil {
-			tb.Fatal(err)
+	// live database: VACUUM leaves uninitialized pages alone.) On a loaded machine a
+	// page's last commits may still be unflushed after both passes (seen once in CI: 1
+	// page of 1,250): the passes run again, up to three times, before the test fails.
+	var problem string
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
-		if visible < used {
-			tb.Fatalf("after VACUUM, %d of %s's %d pages (%d with rows) are all-visible: the plans would not be a vacuumed database's",
-				visible, table, pages, used)
+		for _, opts := range []string{"FREEZE, INDEX_CLEANUP ON", "ANALYZE, INDEX_CLEANUP ON"} {
+			if _, err := d.DB.Exec(ctx, "VACUUM ("+opts+") "+strings.Join(tables, ", ")); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		problem = ""
+		for _, table := range tables {
+			var pages, visible, used int
+			if err := d.DB.QueryRow(ctx, `SELECT relpages, relallvisible,
+			(SELECT count(DISTINCT (ctid::text::point)[0]) FROM `+table+`) FROM pg_class WHERE oid = $1::regclass`,
+				table).Scan(&pages, &visible, &used); err != nil {
+				tb.Fatal(err)
+			}
+			if visible < used {
+				problem = fmt.Sprintf("after VACUUM, %d of %s's %d pages (%d with rows) are all-visible: the plans would not be a vacuumed database's",
+					visible, table, pages, used)
+				break
+			}
+		}
+		if problem == "" {
+			return
 		}
 	}
+	tb.Fatal(problem)
 }
 
 // PlanProblem is one thing wrong with one statement's plan.
