@@ -43,17 +43,19 @@ const checklistSQL = `
 SELECT EXISTS (SELECT 1 FROM "user" WHERE role IN ('sales', 'agent')),
        EXISTS (SELECT 1 FROM contacts),
        EXISTS (SELECT 1 FROM audit_log WHERE action IN ('sla.create', 'sla.update')),
-       EXISTS (SELECT 1 FROM mail_outbox WHERE subject = '` + testMailSubject + `' AND sent_at IS NOT NULL)`
+       EXISTS (SELECT 1 FROM mail_outbox WHERE subject = '` + testMailSubject + `' AND sent_at IS NOT NULL),
+       EXISTS (SELECT 1 FROM mailboxes WHERE enabled)`
 
 // loadChecklist is the checklist as the admin u sees it.
 func loadChecklist(ctx context.Context, q db.Querier, u *auth.User, smtp bool) (checklist, error) {
-	var staff, contacts, sla, mailed bool
-	if err := q.QueryRow(ctx, checklistSQL).Scan(&staff, &contacts, &sla, &mailed); err != nil {
+	var staff, contacts, sla, mailed, mailbox bool
+	if err := q.QueryRow(ctx, checklistSQL).Scan(&staff, &contacts, &sla, &mailed, &mailbox); err != nil {
 		return checklist{}, db.Translate(err)
 	}
 	c := checklist{Mail: smtp, Items: []checkItem{
 		{Title: "Invite your staff", Hint: "Add sales reps and support agents; each gets an email to choose a password.", Link: "/admin/users/new", Done: staff},
-		{Title: "Import your contacts", Hint: "Upload a CSV of contacts or companies; the preview shows what each column becomes.", Link: "/crm/import", Done: contacts},
+		{Title: "Connect a support mailbox", Hint: "Mail to your support address becomes tickets, and customers answer replies from their mail client.", Link: "/admin/mailboxes/new", Done: mailbox},
+		{Title: "Import your contacts", Hint: "Upload a CSV of contacts or companies (Pipedrive and HubSpot exports work as they are); ticket history from Zendesk or FreeScout goes in under Import tickets.", Link: "/crm/import", Done: contacts},
 		{Title: "Adjust the SLA targets", Hint: "Rapport starts with 30 minutes to answer urgent tickets and 8 hours for low ones; make them yours.", Link: "/admin/sla", Done: sla},
 		{Title: "Turn on two-step sign-in for yourself", Hint: "An admin's account is the one to protect first.", Link: "/account/two-step", Done: u.TwoStep},
 	}}

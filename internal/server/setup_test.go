@@ -186,20 +186,20 @@ func TestAdminChecklistTicks(t *testing.T) {
 	b := a.browser()
 	wantRedirect(t, "setup", b.post("/setup", setupForm("Acme", "UTC", "Ada", "ada@example.com", "a long enough password")), "/admin")
 	todo := func() int { return strings.Count(b.get("/admin").body, `<span class="badge">To do</span>`) }
-	if n := todo(); n != 5 {
-		t.Fatalf("%d items to do after setup, want 5", n)
+	if n := todo(); n != 6 {
+		t.Fatalf("%d items to do after setup, want 6", n)
 	}
 	a.user(auth.RoleSales, "rep@example.com")
-	if n := todo(); n != 4 {
-		t.Errorf("%d items to do after a rep was added, want 4", n)
+	if n := todo(); n != 5 {
+		t.Errorf("%d items to do after a rep was added, want 5", n)
 	}
 	wantRedirect(t, "test email", b.post("/admin/test-email", url.Values{}), "/admin")
 	sent := a.deliverMail()
 	if len(sent) != 1 || sent[0].To != "ada@example.com" {
 		t.Fatalf("test email: %+v", sent)
 	}
-	if n := todo(); n != 3 {
-		t.Errorf("%d items to do after the test email, want 3", n)
+	if n := todo(); n != 4 {
+		t.Errorf("%d items to do after the test email, want 4", n)
 	}
 	// A customer may not send one.
 	c := a.browser()
