@@ -150,3 +150,18 @@ func TestClassifyLoggingByItsOutermostFrame(t *testing.T) {
 		t.Errorf("a handler's JSON: %q", got)
 	}
 }
+
+// A replayed sign-in writes a new session row each time: the captured hashes become
+// random ones, and nothing else in the statement changes.
+func TestFreshSessionReplacesTheHashes(t *testing.T) {
+	hash := `'\x` + strings.Repeat("ab", 32) + `'`
+	stmt := `WITH replaced AS (DELETE FROM auth_session WHERE token_hash = ` + hash + `) INSERT INTO auth_session (token_hash, user_id) VALUES (` + hash + `, 'u1')`
+	got := freshSession(stmt)
+	if strings.Contains(got, hash) || strings.Count(got, "decode(md5(random()::text)") != 2 || !strings.Contains(got, "'u1'") {
+		t.Fatalf("freshSession = %s", got)
+	}
+	other := `SELECT 1 FROM auth_session WHERE token_hash = ` + hash
+	if freshSession(other) != other {
+		t.Fatalf("a statement that writes no session changed: %s", freshSession(other))
+	}
+}

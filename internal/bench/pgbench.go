@@ -32,7 +32,7 @@ func WriteScripts(dir, page string, samples [][]string) ([]string, error) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "-- %s, captured request %d: %d statements\n", page, i+1, len(stmts))
 		for _, s := range stmts {
-			s = strings.TrimRight(strings.TrimSpace(s), ";")
+			s = freshSession(strings.TrimRight(strings.TrimSpace(s), ";"))
 			b.WriteString(s)
 			b.WriteString(";\n")
 		}
@@ -43,6 +43,20 @@ func WriteScripts(dir, page string, samples [][]string) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// sessionHash is a session token's hash as the simple protocol writes it: a bytea literal.
+var sessionHash = regexp.MustCompile(`'\\x[0-9a-f]{64}'`)
+
+// freshSession makes a captured sign-in's session row new at every replay: the row is
+// keyed by its token's hash, so the captured literal would be a duplicate key from the
+// second execution on. Every hash in the statement that writes the row (the new one, and
+// the one it replaces, which the replay then finds absent) becomes a random one.
+func freshSession(stmt string) string {
+	if !strings.Contains(stmt, "INSERT INTO auth_session") {
+		return stmt
+	}
+	return sessionHash.ReplaceAllLiteralString(stmt, "decode(md5(random()::text) || md5(random()::text), 'hex')")
 }
 
 // PgbenchRun is one pgbench invocation through the pooler.

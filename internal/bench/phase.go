@@ -16,7 +16,8 @@ type phaser struct {
 	pid     int    // the server's; 0 when none runs
 	env     Env
 	world   *World
-	tree    bool // count this process's children (pgbench) as the load generator
+	tree    bool   // count this process's children (pgbench) as the load generator
+	pgURL   string // the measured database's direct URL, for Postgres's counters; "" reads none
 }
 
 // phase is one measured stretch of load.
@@ -24,6 +25,7 @@ type phase struct {
 	tallies       map[string]*Tally
 	before, after Snapshot
 	cpu           CPUUse
+	pg            PGWork
 }
 
 func (p phase) tally(page string) *Tally {
@@ -42,10 +44,12 @@ func (ph *phaser) measure(ctx context.Context, workers []*Worker, warmup, d time
 	sleepUntil(ctx, w.From)
 	before, errBefore := scrape(ctx, ph.metrics)
 	cpu0 := ph.cpu()
+	pg0 := readPGWork(ctx, ph.pgURL)
 	sleepUntil(ctx, w.Until)
 	after, errAfter := scrape(ctx, ph.metrics)
 	cpu1 := ph.cpu()
-	r := phase{tallies: <-done, before: before, after: after}
+	pg1 := readPGWork(ctx, ph.pgURL)
+	r := phase{tallies: <-done, before: before, after: after, pg: pg1.sub(pg0)}
 	if err := errors.Join(errBefore, errAfter, ctx.Err()); err != nil {
 		return r, fmt.Errorf("measure: %w", err)
 	}

@@ -98,6 +98,10 @@ func (r *Result) timeSection(p func(string, ...any)) {
 		p("%s", r.otherWork())
 		p("")
 	}
+	if line := pgWorkLine(r.PG, r.MixedTotal.Count(), c.Postgres); line != "" {
+		p("%s", line)
+		p("")
+	}
 	pr := r.Profile
 	switch {
 	case r.Config.Profile == 0:

@@ -88,9 +88,10 @@ type Result struct {
 	MixedTotal  *Tally
 	MixedRate   float64
 	CPU         CPUUse
-	RSSSignInKB int64 // VmHWM once every user has signed in, before the load
-	RSSMixedKB  int64 // VmHWM after the mixed load
-	RSSPeakKB   int64 // VmHWM at the end (after the solo runs, sign-in floods included)
+	PG          PGWork // Postgres's counters during the measured mixed load
+	RSSSignInKB int64  // VmHWM once every user has signed in, before the load
+	RSSMixedKB  int64  // VmHWM after the mixed load
+	RSSPeakKB   int64  // VmHWM at the end (after the solo runs, sign-in floods included)
 	Profile     Profile
 	FloorIssue  string // why there is no SQL-alone column
 	ServerConns string // the pool sizes in play

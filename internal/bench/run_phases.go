@@ -41,7 +41,7 @@ func loadPhases(ctx context.Context, cfg Config, env Env, name string, fx *Fixtu
 	}
 	res.RSSSignInKB, _ = ProcStatus(srv.PID(), "VmHWM")
 	cfg.Logf("%d users per role signed in", n)
-	ph := &phaser{metrics: srv.MetricsURL, pid: srv.PID(), env: env, world: &fx.World}
+	ph := &phaser{metrics: srv.MetricsURL, pid: srv.PID(), env: env, world: &fx.World, pgURL: env.DirectURL(name)}
 
 	res.Shares = RoleShares(n)
 	var workers []*Worker
@@ -75,6 +75,7 @@ func runMixed(ctx context.Context, cfg Config, ph *phaser, workers []*Worker, re
 		return err
 	}
 	res.CPU = mixed.cpu
+	res.PG = mixed.pg
 	res.MixedTotal = newTally()
 	for _, pr := range res.Pages {
 		pr.Mixed = mixed.tally(pr.Page.Name)
