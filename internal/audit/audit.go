@@ -56,7 +56,11 @@ const (
 	StageDeleted      Action = "pipeline.stage_delete" // its deals moved to another stage first
 	LostReasonCreated Action = "lost_reason.create"
 	LostReasonDeleted Action = "lost_reason.delete"
-	AgentTeamsChanged Action = "agent.update"
+	// Custom fields on companies, contacts and deals (internal/crm).
+	CustomFieldCreated Action = "custom_field.create"
+	CustomFieldUpdated Action = "custom_field.update" // renamed, choices, required or order
+	CustomFieldDeleted Action = "custom_field.delete" // with its values
+	AgentTeamsChanged  Action = "agent.update"
 	// Activity types (internal/crm/activity).
 	ActivityTypeCreated Action = "activity_type.create"
 	ActivityTypeUpdated Action = "activity_type.update" // renamed, hidden or shown
@@ -79,6 +83,7 @@ var Actions = []Action{
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated, TicketsImported,
+	CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted,
 }
 
 // Known reports whether a is one of Actions.

@@ -43,6 +43,9 @@ var actionLabels = map[Action]string{
 	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
+	CustomFieldCreated:  "Custom field added",
+	CustomFieldUpdated:  "Custom field changed",
+	CustomFieldDeleted:  "Custom field removed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -61,10 +64,11 @@ const (
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
+	TargetCustomField  = "custom_field"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -80,6 +84,8 @@ func targetTypeLabel(t string) string {
 		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
+	case TargetCustomField:
+		return "Custom field"
 	}
 	return t
 }

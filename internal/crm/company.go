@@ -55,6 +55,8 @@ type companyForm struct {
 	ID       string // "" for a new company
 	Name     string
 	Domain   string // as typed
+	Builtin  CompanyBuiltin
+	Custom   customInputs
 	Errors   form.Errors
 	Existing *Company // the company that already uses the domain
 	Key      form.Key // the new-company form's one-time key
@@ -62,13 +64,17 @@ type companyForm struct {
 	domain   *string // normalised; nil for none
 }
 
-func parseCompanyForm(r *http.Request) companyForm {
-	return companyForm{Name: form.Text(r, "name"), Domain: form.Text(r, "domain"), Errors: form.Errors{}}
+// parseCompanyForm reads the posted form; fields are the companies' custom fields.
+func parseCompanyForm(r *http.Request, fields []CustomField) companyForm {
+	return companyForm{Name: form.Text(r, "name"), Domain: form.Text(r, "domain"), Errors: form.Errors{},
+		Builtin: parseCompanyBuiltin(r), Custom: parseCustom(r, fields)}
 }
 
 // Validate checks the name and normalises the domain (optional).
 func (f *companyForm) Validate() {
 	form.Required(f.Errors, "name", f.Name, "Name", maxCompanyName)
+	f.Builtin.check(f.Errors)
+	f.Custom.check(f.Errors)
 	if f.Domain == "" {
 		return
 	}

@@ -19,8 +19,8 @@ WITH claim AS (
     SELECT $4, $5, $6 WHERE $5 <> ''
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 )
-INSERT INTO companies (id, name, domain)
-SELECT $1::uuid, $2, $3 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
+INSERT INTO companies (id, name, domain, website, phone, phone_digits, industry, size, street, city, postcode, region, country)
+SELECT $1::uuid, $2, $3, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id, name, domain, created_at`
 
 // CreateCompany inserts a company that comes from no form (seeds, fixtures). Its
@@ -28,15 +28,15 @@ RETURNING id, name, domain, created_at`
 // ErrDomainTaken (the unique index decides, so two concurrent creates cannot both
 // succeed).
 func CreateCompany(ctx context.Context, q db.Querier, name string, domain *string) (*Company, error) {
-	return createCompany(ctx, q, form.Claim{}, db.NewUUID(), name, domain)
+	return createCompany(ctx, q, form.Claim{}, db.NewUUID(), name, domain, CompanyBuiltin{})
 }
 
 // createCompany inserts company id as CreateCompany does, claiming the form's key in
 // the same statement: a repeat of the key creates nothing and returns a *form.Repeat.
-func createCompany(ctx context.Context, q db.Querier, claim form.Claim, id, name string, domain *string) (*Company, error) {
+func createCompany(ctx context.Context, q db.Querier, claim form.Claim, id, name string, domain *string, b CompanyBuiltin) (*Company, error) {
 	c := &Company{}
-	err := q.QueryRow(ctx, createCompanySQL, id, name, domain, claim.UserID, string(claim.Key), claim.To).
-		Scan(&c.ID, &c.Name, &c.Domain, &c.CreatedAt)
+	args := append([]any{id, name, domain, claim.UserID, string(claim.Key), claim.To}, b.args()...)
+	err := q.QueryRow(ctx, createCompanySQL, args...).Scan(&c.ID, &c.Name, &c.Domain, &c.CreatedAt)
 	if db.Unique(err, "companies_domain_unique") {
 		return nil, ErrDomainTaken
 	}
@@ -52,6 +52,12 @@ func createCompany(ctx context.Context, q db.Querier, claim form.Claim, id, name
 // CompanyNew shows the company form (GET /crm/companies/new).
 func (s *Service) CompanyNew(w http.ResponseWriter, r *http.Request) {
 	f := companyForm{Domain: r.URL.Query().Get("domain"), Key: form.NewKey()}
+	fields, err := ListFields(r.Context(), s.DB, EntityCompany)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f.Custom = customOf(fields, nil)
 	s.Pages.Render(w, r, http.StatusOK, "New company", companyFormPage(f))
 }
 
@@ -66,7 +72,12 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	f := parseCompanyForm(r)
+	fields, err := ListFields(ctx, s.DB, EntityCompany)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f := parseCompanyForm(r, fields)
 	f.Key = key
 	f.Validate()
 	if !f.Errors.OK() {
@@ -74,7 +85,15 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := db.NewUUID()
-	c, err := createCompany(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: companyPath(id)}, id, f.Name, f.domain)
+	var c *Company
+	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		c, err = createCompany(ctx, tx, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: companyPath(id)}, id, f.Name, f.domain, f.Builtin)
+		if err != nil {
+			return err
+		}
+		return saveCustom(ctx, tx, c.ID, f.Custom)
+	})
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}

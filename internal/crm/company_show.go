@@ -12,6 +12,7 @@ import (
 // companyPage is what the company page shows.
 type companyPage struct {
 	Company      *Company
+	Extra        *CompanyExtra
 	Contacts     []ContactRow
 	MoreContacts bool
 	OpenDeals    []DealRow
@@ -50,8 +51,8 @@ LIMIT $4`
 
 // The company page in one statement: the company, its sections as JSON arrays, and the
 // count and summed amount of every open deal (past the limit too).
-const companyPageSQL = `
-SELECT co.id, co.name, co.domain, co.created_at,
+var companyPageSQL = `
+SELECT co.id, co.name, co.domain, co.created_at, ` + companyExtraColumns + `,
        coalesce((SELECT json_agg(x ORDER BY lower(x.name), x.id) FROM (` + companyContactsSQL + `) x), '[]') AS contacts,
        coalesce((SELECT json_agg(x ORDER BY x.close_date NULLS LAST, x.id) FROM (` + companyOpenDealsSQL + `) x), '[]') AS open_deals,
        n.open_count, n.open_total,
@@ -76,6 +77,7 @@ type CompanyLimits struct {
 // count and amount of them all) and the latest activity on their deals.
 type CompanyDetails struct {
 	Company
+	CompanyExtra
 	Contacts  []ContactRow  `db:"contacts"`
 	OpenDeals []DealRow     `db:"open_deals"`
 	OpenCount int           `db:"open_count"`
@@ -107,7 +109,7 @@ func (s *Service) CompanyShow(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	p := companyPage{Company: &c.Company, Contacts: c.Contacts, OpenDeals: c.OpenDeals, OpenCount: c.OpenCount,
+	p := companyPage{Company: &c.Company, Extra: &c.CompanyExtra, Contacts: c.Contacts, OpenDeals: c.OpenDeals, OpenCount: c.OpenCount,
 		OpenTotal: c.OpenTotal, Activity: c.Activity, CanReadDeals: canReadDeals(ctx)}
 	if len(p.Contacts) > pageLimit {
 		p.Contacts, p.MoreContacts = p.Contacts[:pageLimit], true

@@ -84,17 +84,17 @@ func TestUpdateCompany(t *testing.T) {
 	rep := f.user(auth.RoleSales, "Rep")
 	a := f.company("Acme", "acme.com")
 	f.company("Globex", "globex.com")
-	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Corp", ptr("acme.io")); err != nil {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Corp", ptr("acme.io"), CompanyBuiltin{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 2, "Acme Corp", ptr("globex.com")); !errors.Is(err, ErrDomainTaken) {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 2, "Acme Corp", ptr("globex.com"), CompanyBuiltin{}); !errors.Is(err, ErrDomainTaken) {
 		t.Fatalf("taking globex.com: %v", err)
 	}
 	// The form loaded at version 1 is out of date: nothing is saved.
-	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Inc", nil); !errors.Is(err, ErrStale) {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, a, 1, "Acme Inc", nil, CompanyBuiltin{}); !errors.Is(err, ErrStale) {
 		t.Fatalf("stale version: %v", err)
 	}
-	if err := UpdateCompany(f.ctx, f.db.DB, rep, "00000000-0000-0000-0000-000000000000", 1, "X", nil); !errors.Is(err, db.ErrNotFound) {
+	if err := UpdateCompany(f.ctx, f.db.DB, rep, "00000000-0000-0000-0000-000000000000", 1, "X", nil, CompanyBuiltin{}); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
 	c, _ := loadCompanyForEdit(f.ctx, f.db.DB, a)

@@ -46,6 +46,15 @@ type ContactFields struct {
 	Name      *string
 	CompanyID *string
 	OwnerID   string
+	// The built-in fields of migration 00068 ("" is none).
+	JobTitle string
+	Notes    string
+	Address
+}
+
+// builtinArgs are the built-in fields' columns: job_title, notes and the address.
+func (c ContactFields) builtinArgs() []any {
+	return append([]any{orNull(c.JobTitle), orNull(c.Notes)}, c.Address.args()...)
 }
 
 // contactForm is the contact form's typed values and problems.
@@ -55,6 +64,11 @@ type contactForm struct {
 	Name          string
 	Company       string // company_id as typed: a company's domain or id
 	OwnerID       string
+	JobTitle      string
+	Notes         string
+	Address       Address
+	Phones        []phoneInput
+	Custom        customInputs
 	Owners        []Owner
 	MissingDomain string      // a domain no company uses yet, to offer adding it
 	Existing      *ContactRow // the contact that already has the email
@@ -62,12 +76,16 @@ type contactForm struct {
 	Key           form.Key // the new-contact form's one-time key
 	Check         editCheck
 	companyID     *string
+	phones        []Phone
 }
 
-func parseContactForm(r *http.Request) contactForm {
+// parseContactForm reads the posted form; fields are the contacts' custom fields.
+func parseContactForm(r *http.Request, fields []CustomField) contactForm {
 	return contactForm{
 		Email: form.NormalizeEmail(r.PostFormValue("email")), Name: form.Text(r, "name"),
 		Company: form.Text(r, "company_id"), OwnerID: form.Text(r, "owner_id"), Errors: form.Errors{},
+		JobTitle: form.Text(r, "job_title"), Notes: form.Body(r, "notes"), Address: parseAddress(r),
+		Phones: parsePhones(r), Custom: parseCustom(r, fields),
 	}
 }
 
@@ -77,6 +95,13 @@ func (f *contactForm) Validate(ctx context.Context, q db.Querier) error {
 	if msg := form.Check(f.Name, maxContactName, false); msg != "" {
 		f.Errors.Add("name", msg)
 	}
+	checkText(f.Errors, "job_title", f.JobTitle, maxJobTitle)
+	if msg := form.Check(f.Notes, maxNotes, true); msg != "" {
+		f.Errors.Add("notes", msg)
+	}
+	f.Address.check(f.Errors)
+	f.phones = checkPhones(f.Errors, f.Phones)
+	f.Custom.check(f.Errors)
 	id, missing, msg, err := resolveCompany(ctx, q, f.Company)
 	if err != nil {
 		return err
@@ -93,7 +118,8 @@ func (f *contactForm) Validate(ctx context.Context, q db.Querier) error {
 }
 
 func (f *contactForm) fields() ContactFields {
-	c := ContactFields{Email: f.Email, CompanyID: f.companyID, OwnerID: f.OwnerID}
+	c := ContactFields{Email: f.Email, CompanyID: f.companyID, OwnerID: f.OwnerID, JobTitle: f.JobTitle,
+		Notes: f.Notes, Address: f.Address}
 	if f.Name != "" {
 		c.Name = &f.Name
 	}
@@ -179,4 +205,25 @@ func (s *Service) withOwners(ctx context.Context, owners *[]Owner) error {
 	list, err := ListOwners(ctx, s.DB)
 	*owners = list
 	return err
+}
+
+// ownersFieldsSQL is ListOwners and an entity's custom fields ($1) in one statement.
+var ownersFieldsSQL = `SELECT coalesce((SELECT json_agg(json_build_object('id', o.id, 'name', o.name) ORDER BY o.name, o.id)
+	FROM (` + ownersSQL + `) o), '[]') AS owners, ` + fieldsJSON("$1") + ` AS fields`
+
+// loadOwnersFields returns the owners and entity e's custom fields in one statement.
+func loadOwnersFields(ctx context.Context, q db.Querier, e Entity) ([]Owner, []CustomField, error) {
+	var owners []Owner
+	var fields []CustomField
+	err := q.QueryRow(ctx, ownersFieldsSQL, string(e)).Scan(&owners, &fields)
+	return owners, fields, db.Translate(err)
+}
+
+// saveContactExtras writes a contact's phone numbers and custom values (in the
+// transaction of the contact's own save).
+func saveContactExtras(ctx context.Context, q db.Querier, id string, f *contactForm) error {
+	if err := SaveContactPhones(ctx, q, id, f.phones); err != nil {
+		return err
+	}
+	return saveCustom(ctx, q, id, f.Custom)
 }

@@ -20,8 +20,8 @@ WITH claim AS (
     SELECT $6, $7, $8 WHERE $7 <> ''
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 )
-INSERT INTO contacts (id, email, name, company_id, owner_id)
-SELECT $1::uuid, $2, $3, $4::uuid, $5 WHERE $7 = '' OR EXISTS (SELECT FROM claim)
+INSERT INTO contacts (id, email, name, company_id, owner_id, job_title, notes, street, city, postcode, region, country)
+SELECT $1::uuid, $2, $3, $4::uuid, $5, $9, $10, $11, $12, $13, $14, $15 WHERE $7 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id`
 
 // CreateContact inserts a contact that comes from no form (seeds, fixtures) and returns
@@ -33,8 +33,9 @@ func CreateContact(ctx context.Context, q db.Querier, c ContactFields) (string, 
 // createContact inserts contact id as CreateContact does, claiming the form's key in
 // the same statement: a repeat of the key creates nothing and returns a *form.Repeat.
 func createContact(ctx context.Context, q db.Querier, claim form.Claim, id string, c ContactFields) (string, error) {
-	err := q.QueryRow(ctx, createContactSQL, id, c.Email, c.Name, c.CompanyID, c.OwnerID,
-		claim.UserID, string(claim.Key), claim.To).Scan(&id)
+	args := append([]any{id, c.Email, c.Name, c.CompanyID, c.OwnerID, claim.UserID, string(claim.Key), claim.To},
+		c.builtinArgs()...)
+	err := q.QueryRow(ctx, createContactSQL, args...).Scan(&id)
 	if db.Unique(err, "contacts_email_unique") {
 		return "", ErrEmailTaken
 	}
@@ -50,11 +51,13 @@ func (s *Service) ContactNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := contactForm{Company: q.Get("company_id"), Email: form.NormalizeEmail(q.Get("email")), OwnerID: auth.UserFrom(ctx).ID,
-		Key: form.NewKey()}
-	if err := s.withOwners(ctx, &f.Owners); err != nil {
+		Key: form.NewKey(), Phones: phoneInputsOf(nil)}
+	owners, fields, err := loadOwnersFields(ctx, s.DB, EntityContact)
+	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
+	f.Owners, f.Custom = owners, customOf(fields, nil)
 	s.Pages.Render(w, r, http.StatusOK, "New contact", contactFormPage(f))
 }
 
@@ -68,13 +71,25 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	f := parseContactForm(r)
+	fields, err := ListFields(ctx, s.DB, EntityContact)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f := parseContactForm(r, fields)
 	f.Key = key
-	err := f.Validate(ctx, s.DB)
+	err = f.Validate(ctx, s.DB)
 	var id string
 	if err == nil && f.Errors.OK() {
 		id = db.NewUUID()
-		id, err = createContact(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: contactPath(id)}, id, f.fields())
+		claim := form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: contactPath(id)}
+		err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			var err error
+			if id, err = createContact(ctx, tx, claim, id, f.fields()); err != nil {
+				return err
+			}
+			return saveContactExtras(ctx, tx, id, &f)
+		})
 		if s.Pages.Repeated(w, r, err) {
 			return
 		}

@@ -15,6 +15,7 @@ import (
 // someone else's contact, or a save against another version, changes no row.
 const updateContactSQL = `
 UPDATE contacts SET email = $3, name = $4, company_id = $5, owner_id = $6,
+       job_title = $9, notes = $10, street = $11, city = $12, postcode = $13, region = $14, country = $15,
        version = version + 1, updated_at = now(), updated_by = $7
 WHERE id = $1 AND ($2::boolean OR owner_id = $7) AND ($8::integer = 0 OR version = $8)`
 
@@ -23,7 +24,8 @@ WHERE id = $1 AND ($2::boolean OR owner_id = $7) AND ($8::integer = 0 OR version
 // ErrForbidden otherwise, db.ErrNotFound when there is none, ErrStale when someone
 // saved it since version, ErrEmailTaken when another contact has the email.
 func UpdateContact(ctx context.Context, q db.Querier, by Actor, id string, version int, c ContactFields) error {
-	tag, err := q.Exec(ctx, updateContactSQL, id, by.Admin, c.Email, c.Name, c.CompanyID, c.OwnerID, by.ID, version)
+	args := append([]any{id, by.Admin, c.Email, c.Name, c.CompanyID, c.OwnerID, by.ID, version}, c.builtinArgs()...)
+	tag, err := q.Exec(ctx, updateContactSQL, args...)
 	if db.Unique(err, "contacts_email_unique") {
 		return ErrEmailTaken
 	}
@@ -66,10 +68,11 @@ func whyNotSaved(ctx context.Context, q db.Querier, table string, by Actor, id s
 // contactForEdit is a contact with its version and last save.
 type contactForEdit struct {
 	ContactRow
+	ContactExtra
 	Saved
 }
 
-const contactForEditSQL = `SELECT ` + contactRowColumns + `, c.version, c.updated_at, ub.name AS updated_by_name
+var contactForEditSQL = `SELECT ` + contactRowColumns + `, ` + contactExtraColumns + `, c.version, c.updated_at, ub.name AS updated_by_name
 ` + contactRowJoins + `
 	LEFT JOIN "user" ub ON ub.id = c.updated_by
 WHERE c.id = $1`
@@ -84,8 +87,9 @@ func loadContactForEdit(ctx context.Context, q db.Querier, id string) (*contactF
 }
 
 // contactFormOf is the form filled in with the contact.
-func contactFormOf(c *ContactRow) contactForm {
-	f := contactForm{ID: c.ID, Email: c.Email, Name: c.Name, OwnerID: c.OwnerID}
+func contactFormOf(c *ContactRow, x *ContactExtra) contactForm {
+	f := contactForm{ID: c.ID, Email: c.Email, Name: c.Name, OwnerID: c.OwnerID, JobTitle: x.JobTitle, Notes: x.Notes,
+		Address: x.Address, Phones: phoneInputsOf(x.Phones), Custom: customOf(x.Fields, x.Custom)}
 	if c.CompanyID != nil {
 		f.Company = companyRef(&Company{ID: *c.CompanyID, Domain: c.CompanyDomain})
 	}
@@ -94,8 +98,12 @@ func contactFormOf(c *ContactRow) contactForm {
 
 // editFields are the form's fields for the collision check.
 func (f *contactForm) editFields() []formField {
-	return []formField{{"email", "Email", f.Email}, {"name", "Name", f.Name},
-		{"company_id", "Company", f.Company}, {"owner_id", "Owner", f.OwnerID}}
+	out := []formField{{"email", "Email", f.Email}, {"name", "Name", f.Name},
+		{"company_id", "Company", f.Company}, {"owner_id", "Owner", f.OwnerID}, {"job_title", "Job title", f.JobTitle},
+		{"notes", "Notes", f.Notes}}
+	out = append(out, phonesEditFields(f.Phones)...)
+	out = append(out, f.Address.editFields()...)
+	return append(out, f.Custom.editFields()...)
 }
 
 // ownerLabel shows an owner field's value by the owner's name.
@@ -126,7 +134,7 @@ func (s *Service) ContactEdit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	f := contactFormOf(&c.ContactRow)
+	f := contactFormOf(&c.ContactRow, &c.ContactExtra)
 	f.Check = loadedCheck(c.Saved, f.editFields())
 	if err := s.withOwners(ctx, &f.Owners); err != nil {
 		s.Pages.Fail(w, r, err)
@@ -143,15 +151,25 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	f := parseContactForm(r)
+	fields, err := ListFields(ctx, s.DB, EntityContact)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f := parseContactForm(r, fields)
 	f.ID = id
 	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
 		s.badVersion(w, r)
 		return
 	}
-	err := f.Validate(ctx, s.DB)
+	err = f.Validate(ctx, s.DB)
 	if err == nil && f.Errors.OK() {
-		err = UpdateContact(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields())
+		err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			if err := UpdateContact(ctx, tx, ActorFrom(ctx), id, f.Check.Version, f.fields()); err != nil {
+				return err
+			}
+			return saveContactExtras(ctx, tx, id, &f)
+		})
 		if errors.Is(err, ErrEmailTaken) {
 			err = s.emailTaken(ctx, &f)
 		}
@@ -160,7 +178,7 @@ func (s *Service) ContactUpdate(w http.ResponseWriter, r *http.Request) {
 		var c *contactForEdit
 		if c, err = loadContactForEdit(ctx, s.DB, id); err == nil {
 			if err = s.withOwners(ctx, &f.Owners); err == nil {
-				now := contactFormOf(&c.ContactRow)
+				now := contactFormOf(&c.ContactRow, &c.ContactExtra)
 				f.Check.staleAgainst(c.Saved, now.editFields(), f.editFields(), func(name, v string) string { return ownerLabel(f.Owners, name, v) })
 				s.Pages.Render(w, r, http.StatusConflict, "Edit contact", contactFormPage(f))
 				return

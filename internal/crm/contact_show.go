@@ -13,6 +13,7 @@ import (
 // contactPage is what the contact page shows.
 type contactPage struct {
 	Contact      *ContactRow
+	Extra        *ContactExtra
 	Deals        []DealRow
 	Activity     []ActivityRow
 	Tickets      []TicketLink
@@ -43,7 +44,7 @@ LIMIT $3`
 
 // The contact page's CRM half in one statement: the contact and its sections as JSON
 // arrays.
-const contactPageSQL = `SELECT ` + contactRowColumns + `,
+var contactPageSQL = `SELECT ` + contactRowColumns + `, ` + contactExtraColumns + `,
        coalesce((SELECT json_agg(x ORDER BY x.created_at DESC, x.id DESC) FROM (` + contactDealsSQL + `) x), '[]') AS deals,
        coalesce((SELECT json_agg(x ORDER BY x.occurred_at DESC, x.id DESC) FROM (` + contactActivitySQL + `) x), '[]') AS activity
 ` + contactRowJoins + `
@@ -52,6 +53,7 @@ WHERE c.id = $1`
 // ContactDetails is a contact with its latest deals and the latest activity on them.
 type ContactDetails struct {
 	ContactRow
+	ContactExtra
 	Deals    []DealRow     `db:"deals"`
 	Activity []ActivityRow `db:"activity"`
 }
@@ -84,7 +86,7 @@ func (s *Service) ContactShow(w http.ResponseWriter, r *http.Request) {
 	c := &d.ContactRow
 	viewer := auth.UserFrom(ctx)
 	p := contactPage{
-		Contact: c, Deals: d.Deals, Activity: d.Activity,
+		Contact: c, Extra: &d.ContactExtra, Deals: d.Deals, Activity: d.Activity,
 		CanReadDeals: canReadDeals(ctx), CanEdit: canReadDeals(ctx) && ActorFrom(ctx).CanChange(c.OwnerID),
 		HasDesk: s.Tickets != nil, LinkTickets: viewer.Can(auth.RoleAgent),
 	}
