@@ -27,6 +27,8 @@ CREATE TABLE custom_fields (
         length(label) BETWEEN 1 AND 200 AND cardinality(choices) <= 200 AND position BETWEEN 0 AND 100000)
 );
 CREATE INDEX custom_fields_entity_idx ON custom_fields (entity, position, id);
+-- An import maps its columns to fields by label: one label per entity, in any case.
+CREATE UNIQUE INDEX custom_fields_label_unique ON custom_fields (entity, lower(label));
 
 CREATE TABLE custom_values (
     field_id      uuid NOT NULL REFERENCES custom_fields(id) ON DELETE CASCADE,

@@ -224,6 +224,13 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/lost-reasons", s.crm.LostReasonList)
 				r.Post("/lost-reasons", s.crm.LostReasonCreate)
 				r.Post("/lost-reasons/{id}/delete", s.crm.LostReasonDelete)
+				// Admin: custom fields on companies, contacts and deals (internal/crm).
+				r.Get("/fields", s.crm.FieldList)
+				r.Post("/fields", s.crm.FieldCreate)
+				r.Get("/fields/{id}", s.crm.FieldEdit)
+				r.Post("/fields/{id}", s.crm.FieldUpdate)
+				r.Get("/fields/{id}/delete", s.crm.FieldRemovalShow)
+				r.Post("/fields/{id}/delete", s.crm.FieldDelete)
 				// Admin: the kinds of planned activity (internal/crm/activity).
 				r.Get("/activity-types", s.activity.TypeList)
 				r.Post("/activity-types", s.activity.TypeCreate)
