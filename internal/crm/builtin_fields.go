@@ -176,6 +176,9 @@ func checkPhones(errs form.Errors, in []phoneInput) []Phone {
 		}
 		name := "phone_" + strconv.Itoa(i)
 		kind := PhoneKind(p.Kind)
+		if kind == "" {
+			kind = PhoneWork
+		}
 		if kind != PhoneWork && kind != PhoneMobile && kind != PhoneOther {
 			errs.Add(name, "Choose work, mobile or other.")
 			continue
@@ -207,8 +210,9 @@ func phonesEditFields(in []phoneInput) []formField {
 // the new list's end go, the others are written in place.
 const savePhonesSQL = `
 WITH v AS (
-    SELECT (ord - 1)::smallint AS position, x.kind, x.number, x.digits
-    FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS x(kind text, number text, digits text, ord bigint)
+    SELECT (x.ord - 1)::smallint AS position, x.kind, x.number, x.digits
+    FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (kind text, number text, digits text))
+        WITH ORDINALITY AS x(kind, number, digits, ord)
 ), gone AS (
     DELETE FROM contact_phones WHERE contact_id = $1 AND position >= (SELECT count(*) FROM v)
 )

@@ -467,6 +467,12 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 		reasons = append(reasons, id)
 		return v, id, ok
 	}
+	fields := []string{}
+	newField := func(response, int) (string, string, bool) {
+		v, id, ok := h.one(`SELECT label, id::text FROM custom_fields WHERE NOT (id::text = ANY($1))`, fields)
+		fields = append(fields, id)
+		return v, id, ok
+	}
 	var editStage string
 	if err := h.a.db.DB.QueryRow(context.Background(), `INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability)
 		VALUES ($1, 'Edit me', 'qualified', 50, 30) RETURNING id::text`, h.stagePipe2).Scan(&editStage); err != nil {
@@ -501,6 +507,12 @@ func TestHostileCorpusFormsAdmin(t *testing.T) {
 		{name: "lost reason label", as: admin, path: at("/admin/lost-reasons"), field: "label", kept: input("label"),
 			base: func(int) url.Values { return url.Values{} }, stored: newReason,
 			shows: func(_ *browser, id string, _ int) []view { return adminViews("/admin/lost-reasons", logOf(id)) }},
+		{name: "custom field label", as: admin, path: at("/admin/fields"), field: "label", kept: input("label"),
+			base: func(int) url.Values { return url.Values{"entity": {"contact"}, "kind": {"text"}} }, stored: newField,
+			shows: func(_ *browser, id string, _ int) []view {
+				return []view{{h.admin, "/admin/fields"}, {h.admin, "/admin/fields/" + id}, {h.admin, "/admin/fields/" + id + "/delete"},
+					{h.rep, "/crm/contacts/new"}, {h.rep, "/crm/contacts/" + h.jane + "/edit"}, {h.admin, logOf(id)}}
+			}},
 	})
 	// Renaming: each value renames a pipeline of its own. Pipeline names are unique, so
 	// the ones created above (without deals) go first.
@@ -973,6 +985,7 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		{"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}"}, {"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}/reorder"},
 		{"GET", "/admin/pipelines/" + h.pipe + "/stages/{id}/delete"}, {"POST", "/admin/pipelines/" + h.pipe + "/stages/{id}/delete"},
 		{"POST", "/admin/lost-reasons/{id}/delete"},
+		{"GET", "/admin/fields/{id}"}, {"POST", "/admin/fields/{id}"}, {"GET", "/admin/fields/{id}/delete"}, {"POST", "/admin/fields/{id}/delete"},
 		{"GET", "/crm/import/{id}"}, {"POST", "/crm/import/{id}"},
 		{"GET", "/desk/tickets/{id}"}, {"POST", "/desk/tickets/{id}"},
 		{"GET", "/admin/users/{id}"}, {"POST", "/admin/users/{id}"},
