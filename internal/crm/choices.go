@@ -15,6 +15,7 @@ import (
 type Choices struct {
 	Pipelines []Pipeline
 	Owners    []Owner
+	Fields    []CustomField // a list's custom fields (loadListChoices only)
 }
 
 // choiceRowsSQL is ListPipelines and ListOwners as the rows of one result, each marked

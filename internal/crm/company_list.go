@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,6 +16,8 @@ type CompanyFilter struct {
 	Sort   sortSpec
 	After  Cursor
 	Limit  *int // nil: every row (the CSV export)
+	Custom customQuery
+	csv    bool // the export's built-in columns too (companyCSVRow)
 }
 
 // CompanySort are the company list's orders; the first is the default.
@@ -26,16 +29,17 @@ var CompanySort = []sortSpec{
 // CompanyListRow is a company with its number of contacts.
 type CompanyListRow struct {
 	Company
-	Contacts int64 `db:"contacts"`
-	SortKey  any   `db:"sort_key"`
+	Contacts int64        `db:"contacts"`
+	Custom   CustomValues `db:"custom"`
+	SortKey  any          `db:"sort_key"`
 }
 
 const listCompaniesSQL = `
 SELECT co.id, co.name, co.domain, co.created_at,
        (SELECT count(*) FROM contacts c WHERE c.company_id = co.id) AS contacts,
-       {{KEY}} AS sort_key
+       {{CFCOL}}{{EXTRA}}, {{KEY}} AS sort_key
 FROM companies co
-WHERE ($1::text IS NULL OR (co.name || ' ' || coalesce(co.domain, '')) ILIKE $1)
+WHERE ($1::text IS NULL OR (co.name || ' ' || coalesce(co.domain, '')) ILIKE $1){{CF}}
   AND ($2::{{TYPE}} IS NULL OR ({{KEY}}, co.id) {{CMP}} ($2::{{TYPE}}, $3::uuid))
 ORDER BY {{KEY}} {{DIR}}, co.id {{DIR}}
 LIMIT $4`
@@ -43,7 +47,13 @@ LIMIT $4`
 // QueryCompanies runs the company list query; the caller reads and closes the rows.
 func QueryCompanies(ctx context.Context, q db.Querier, f CompanyFilter) (pgx.Rows, error) {
 	key, id := f.After.keyArgs()
-	rows, err := q.Query(ctx, f.Sort.sql(listCompaniesSQL), f.Search, key, id, f.Limit)
+	extra := ""
+	if f.csv {
+		extra = companyCSVColumns
+	}
+	query := strings.Replace(f.Sort.sql(listCompaniesSQL), "{{EXTRA}}", extra, 1)
+	sql, args := f.Custom.apply(query, "co.id", []any{f.Search, key, id, f.Limit})
+	rows, err := q.Query(ctx, sql, args...)
 	return rows, db.Translate(err)
 }
 
@@ -64,6 +74,7 @@ type companyList struct {
 	Next   string
 	First  string
 	Export string
+	Custom customQuery
 }
 
 // CompanyList lists companies with search, sorting and keyset pages (GET
@@ -74,22 +85,34 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 	f := CompanyFilter{Sort: pickSort(CompanySort, q.Get("sort"))}
 	v.Query, f.Search = search(q.Get("q"))
 	v.Sort = f.Sort.Value
+	fields, err := ListFields(r.Context(), s.DB, EntityCompany)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f.Custom = readCustomQuery(q, fields)
+	v.Custom = f.Custom
 	if wantsCSV(r) {
+		f.Custom.Columns, f.csv = fields, true
 		rows, err := QueryCompanies(r.Context(), s.DB, f)
 		if err != nil {
 			s.Pages.Fail(w, r, err)
 			return
 		}
-		s.streamCSV(w, r, "companies.csv", []string{"id", "name", "domain", "created_at"}, rows,
+		// The seeds' columns first, then the built-in fields, then the custom fields.
+		header := append([]string{"id", "name", "domain", "created_at", "website", "phone", "industry", "size",
+			"street", "city", "postcode", "region", "country"}, fieldLabels(fields)...)
+		s.streamCSV(w, r, "companies.csv", header, rows,
 			func(row pgx.CollectableRow) ([]string, error) {
-				c, err := pgx.RowToStructByName[CompanyListRow](row)
-				return []string{c.ID, c.Name, deref(c.Domain), csvTime(c.CreatedAt)}, err
+				c, err := pgx.RowToStructByName[companyCSVRow](row)
+				rec := []string{c.ID, c.Name, deref(c.Domain), csvTime(c.CreatedAt), c.Website, c.Phone, c.Industry, c.Size,
+					c.Street, c.City, c.Postcode, c.Region, c.Country}
+				return append(rec, csvCustom(fields, c.Custom)...), err
 			})
 		return
 	}
 	limit := listPage
 	f.Limit = &limit
-	var err error
 	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
 		s.Pages.Fail(w, r, err)
 		return
@@ -111,3 +134,13 @@ func (s *Service) CompanyList(w http.ResponseWriter, r *http.Request) {
 	v.Export = exportURL("/crm/companies", q)
 	s.Pages.Render(w, r, http.StatusOK, "Companies", companyListPage(v))
 }
+
+// companyCSVRow is a company row of the export: the list's columns and the built-in
+// fields.
+type companyCSVRow struct {
+	CompanyListRow
+	CompanyBuiltin
+}
+
+var companyCSVColumns = `, coalesce(co.website, '') AS website, coalesce(co.phone, '') AS phone,
+	coalesce(co.industry, '') AS industry, coalesce(co.size, '') AS size, ` + addressColumns("co")

@@ -3,6 +3,8 @@ package crm
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,6 +19,8 @@ type ContactFilter struct {
 	Sort      sortSpec
 	After     Cursor
 	Limit     *int // nil: every row (the CSV export)
+	Custom    customQuery
+	csv       bool // the export's built-in columns too (contactCSVRow)
 }
 
 // ContactSort are the contact list's orders; the first is the default.
@@ -29,15 +33,17 @@ var ContactSort = []sortSpec{
 // ContactListRow is a contact row with its sort key.
 type ContactListRow struct {
 	ContactRow
-	SortKey any `db:"sort_key"`
+	JobTitle string       `db:"job_title"`
+	Custom   CustomValues `db:"custom"`
+	SortKey  any          `db:"sort_key"`
 }
 
 const listContactsSQL = `
-SELECT ` + contactRowColumns + `, {{KEY}} AS sort_key
+SELECT ` + contactRowColumns + `, coalesce(c.job_title, '') AS job_title, {{CFCOL}}{{EXTRA}}, {{KEY}} AS sort_key
 ` + contactRowJoins + `
 WHERE ($1::text IS NULL OR c.owner_id = $1)
   AND ($2::uuid IS NULL OR c.company_id = $2)
-  AND ($3::text IS NULL OR (coalesce(c.name, '') || ' ' || c.email) ILIKE $3)
+  AND ($3::text IS NULL OR (coalesce(c.name, '') || ' ' || c.email) ILIKE $3){{CF}}
   AND ($4::{{TYPE}} IS NULL OR ({{KEY}}, c.id) {{CMP}} ($4::{{TYPE}}, $5::uuid))
 ORDER BY {{KEY}} {{DIR}}, c.id {{DIR}}
 LIMIT $6`
@@ -45,7 +51,13 @@ LIMIT $6`
 // QueryContacts runs the contact list query; the caller reads and closes the rows.
 func QueryContacts(ctx context.Context, q db.Querier, f ContactFilter) (pgx.Rows, error) {
 	key, id := f.After.keyArgs()
-	rows, err := q.Query(ctx, f.Sort.sql(listContactsSQL), f.OwnerID, f.CompanyID, f.Search, key, id, f.Limit)
+	extra := ""
+	if f.csv {
+		extra = contactCSVColumns
+	}
+	query := strings.Replace(f.Sort.sql(listContactsSQL), "{{EXTRA}}", extra, 1)
+	sql, args := f.Custom.apply(query, "c.id", []any{f.OwnerID, f.CompanyID, f.Search, key, id, f.Limit})
+	rows, err := q.Query(ctx, sql, args...)
 	return rows, db.Translate(err)
 }
 
@@ -70,6 +82,7 @@ type contactList struct {
 	Next         string
 	First        string
 	Export       string
+	Custom       customQuery
 }
 
 // ContactList lists contacts with search, owner and company filters, sorting and keyset
@@ -85,36 +98,25 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 	v.Owner, f.OwnerID = ownerFilter(ctx, q.Get("owner_id"))
 	v.Sort = f.Sort.Value
 	if wantsCSV(r) {
-		var err error
-		if f.CompanyID, _, err = companyFilter(ctx, s.DB, v.Company); err != nil {
-			s.Pages.Fail(w, r, err)
-			return
-		}
-		rows, err := QueryContacts(ctx, s.DB, f)
-		if err != nil {
-			s.Pages.Fail(w, r, err)
-			return
-		}
-		s.streamCSV(w, r, "contacts.csv", []string{"id", "company_id", "email", "name", "owner_id", "created_at"}, rows,
-			func(row pgx.CollectableRow) ([]string, error) {
-				c, err := pgx.RowToStructByName[ContactListRow](row)
-				return []string{c.ID, deref(c.CompanyID), c.Email, c.Name, c.OwnerID, csvTime(c.CreatedAt)}, err
-			})
+		s.contactsCSV(w, r, f, v.Company)
 		return
 	}
 	var err error
+	var fields []CustomField
 	if v.Company == "" {
-		// Only the owners: cheaper alone than in the choices statement.
-		v.Owners, err = ListOwners(ctx, s.DB)
+		// The owners and fields: cheaper alone than in the choices statement.
+		v.Owners, fields, err = loadOwnersFields(ctx, s.DB, EntityContact)
 	} else {
 		var choices Choices
-		choices, f.CompanyID, v.CompanyError, err = loadListChoices(ctx, s.DB, v.Company)
-		v.Owners = choices.Owners
+		choices, f.CompanyID, v.CompanyError, err = loadListChoices(ctx, s.DB, v.Company, EntityContact)
+		v.Owners, fields = choices.Owners, choices.Fields
 	}
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
+	f.Custom = readCustomQuery(q, fields)
+	v.Custom = f.Custom
 	limit := listPage
 	f.Limit = &limit
 	if f.After, err = readCursor(q.Get("after"), f.Sort.typ); err != nil {
@@ -137,4 +139,61 @@ func (s *Service) ContactList(w http.ResponseWriter, r *http.Request) {
 	v.First = firstPage("/crm/contacts", q)
 	v.Export = exportURL("/crm/contacts", q)
 	s.Pages.Render(w, r, http.StatusOK, "Contacts", contactListPage(v))
+}
+
+// contactCSVRow is a contact row of the export: the list's columns and the built-in
+// fields.
+type contactCSVRow struct {
+	ContactListRow
+	Notes string `db:"notes"`
+	Address
+	Phones []Phone `db:"phones"`
+}
+
+var contactCSVColumns = `, coalesce(c.notes, '') AS notes, ` + addressColumns("c") + `, ` + phonesJSON("c.id") + ` AS phones`
+
+// contactCSVHeader are the export's columns: the seeds' first, then the built-in
+// fields (the first work, mobile and other number each), then the custom fields by label.
+var contactCSVHeader = []string{"id", "company_id", "email", "name", "owner_id", "created_at",
+	"job_title", "phone", "mobile", "other_phone", "street", "city", "postcode", "region", "country", "notes"}
+
+// contactsCSV exports every contact the list's filters match (GET /crm/contacts.csv):
+// the company filter, the fields, then the rows.
+func (s *Service) contactsCSV(w http.ResponseWriter, r *http.Request, f ContactFilter, company string) {
+	ctx := r.Context()
+	var err error
+	if f.CompanyID, _, err = companyFilter(ctx, s.DB, company); err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	fields, err := ListFields(ctx, s.DB, EntityContact)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f.Custom = readCustomQuery(r.URL.Query(), fields)
+	f.Custom.Columns, f.csv = fields, true
+	rows, err := QueryContacts(ctx, s.DB, f)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	header := append(slices.Clone(contactCSVHeader), fieldLabels(fields)...)
+	s.streamCSV(w, r, "contacts.csv", header, rows, func(row pgx.CollectableRow) ([]string, error) {
+		c, err := pgx.RowToStructByName[contactCSVRow](row)
+		rec := []string{c.ID, deref(c.CompanyID), c.Email, c.Name, c.OwnerID, csvTime(c.CreatedAt), c.JobTitle,
+			firstPhone(c.Phones, PhoneWork), firstPhone(c.Phones, PhoneMobile), firstPhone(c.Phones, PhoneOther),
+			c.Street, c.City, c.Postcode, c.Region, c.Country, c.Notes}
+		return append(rec, csvCustom(fields, c.Custom)...), err
+	})
+}
+
+// firstPhone is the first number of kind k, "" when none.
+func firstPhone(list []Phone, k PhoneKind) string {
+	for _, p := range list {
+		if p.Kind == k {
+			return p.Number
+		}
+	}
+	return ""
 }

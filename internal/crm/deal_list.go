@@ -19,6 +19,7 @@ type DealFilter struct {
 	Sort       sortSpec
 	After      Cursor
 	Limit      *int // nil: every row (the CSV export)
+	Custom     customQuery
 }
 
 // DealSort are the deal list's orders; the first is the default. Deals without a close
@@ -33,17 +34,18 @@ var DealSort = []sortSpec{
 // DealListRow is a deal row with its sort key.
 type DealListRow struct {
 	DealRow
-	SortKey any `db:"sort_key"`
+	Custom  CustomValues `db:"custom"`
+	SortKey any          `db:"sort_key"`
 }
 
 const listDealsSQL = `
-SELECT ` + dealRowColumns + `, {{KEY}} AS sort_key
+SELECT ` + dealRowColumns + `, {{CFCOL}}, {{KEY}} AS sort_key
 ` + dealRowJoins + `
 WHERE ($1::text IS NULL OR d.owner_id = $1)
   AND ($2::uuid IS NULL OR c.company_id = $2)
   AND ($3::text IS NULL OR d.stage = $3)
   AND ($4::uuid IS NULL OR d.pipeline_id = $4)
-  AND ($5::text IS NULL OR d.title ILIKE $5)
+  AND ($5::text IS NULL OR d.title ILIKE $5){{CF}}
   AND ($6::{{TYPE}} IS NULL OR ({{KEY}}, d.id) {{CMP}} ($6::{{TYPE}}, $7::uuid))
 ORDER BY {{KEY}} {{DIR}}, d.id {{DIR}}
 LIMIT $8`
@@ -51,7 +53,8 @@ LIMIT $8`
 // QueryDeals runs the deal list query; the caller reads and closes the rows.
 func QueryDeals(ctx context.Context, q db.Querier, f DealFilter) (pgx.Rows, error) {
 	key, id := f.After.keyArgs()
-	rows, err := q.Query(ctx, f.Sort.sql(listDealsSQL), f.OwnerID, f.CompanyID, f.Stage, f.PipelineID, f.Search, key, id, f.Limit)
+	sql, args := f.Custom.apply(f.Sort.sql(listDealsSQL), "d.id", []any{f.OwnerID, f.CompanyID, f.Stage, f.PipelineID, f.Search, key, id, f.Limit})
+	rows, err := q.Query(ctx, sql, args...)
 	return rows, db.Translate(err)
 }
 
@@ -79,6 +82,7 @@ type dealList struct {
 	Next         string
 	First        string
 	Export       string
+	Custom       customQuery
 }
 
 // DealList lists deals with search, owner, company, stage and pipeline filters, sorting
@@ -108,27 +112,39 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 			s.Pages.Fail(w, r, err)
 			return
 		}
+		fields, err := ListFields(ctx, s.DB, EntityDeal)
+		if err != nil {
+			s.Pages.Fail(w, r, err)
+			return
+		}
+		f.Custom = readCustomQuery(q, fields)
+		f.Custom.Columns = fields
 		rows, err := QueryDeals(ctx, s.DB, f)
 		if err != nil {
 			s.Pages.Fail(w, r, err)
 			return
 		}
-		// The seeds' columns first, then the deal's own stage, status and reason.
-		s.streamCSV(w, r, "deals.csv", []string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at",
-			"stage_id", "stage_name", "status", "probability", "closed_at", "lost_reason", "lost_note"}, rows,
+		// The seeds' columns first, then the deal's own stage, status and reason, then
+		// the custom fields by label.
+		header := append([]string{"id", "contact_id", "pipeline_id", "owner_id", "title", "amount_cents", "stage", "close_date", "created_at",
+			"stage_id", "stage_name", "status", "probability", "closed_at", "lost_reason", "lost_note"}, fieldLabels(fields)...)
+		s.streamCSV(w, r, "deals.csv", header, rows,
 			func(row pgx.CollectableRow) ([]string, error) {
 				d, err := pgx.RowToStructByName[DealListRow](row)
-				return []string{d.ID, d.ContactID, d.PipelineID, d.OwnerID, d.Title, csvInt(d.AmountCents), string(d.Stage),
+				rec := []string{d.ID, d.ContactID, d.PipelineID, d.OwnerID, d.Title, csvInt(d.AmountCents), string(d.Stage),
 					csvOptTime(d.CloseDate), csvTime(d.CreatedAt), deref(d.StageID), d.StageName, d.Stage.Status(),
-					csvOptInt(d.Probability), csvOptTime(d.ClosedAt), deref(d.LostReason), deref(d.LostNote)}, err
+					csvOptInt(d.Probability), csvOptTime(d.ClosedAt), deref(d.LostReason), deref(d.LostNote)}
+				return append(rec, csvCustom(fields, d.Custom)...), err
 			})
 		return
 	}
-	choices, companyID, msg, err := loadListChoices(ctx, s.DB, v.Company)
+	choices, companyID, msg, err := loadListChoices(ctx, s.DB, v.Company, EntityDeal)
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
+	f.Custom = readCustomQuery(q, choices.Fields)
+	v.Custom = f.Custom
 	v.Owners, v.Pipelines = choices.Owners, choices.Pipelines
 	f.CompanyID, v.CompanyError = companyID, msg
 	limit := listPage

@@ -218,24 +218,30 @@ func exportURL(path string, q url.Values) string {
 }
 
 // listChoicesSQL is the choices with a row for the company a list's company filter
-// names, by id ($1) or domain ($2): the unused lookup is folded away.
-const listChoicesSQL = choiceRowsSQL + `
+// names, by id ($1) or domain ($2): the unused lookup is folded away; and a row of the
+// list's custom fields (entity $3), their definitions as a JSON array in its name.
+var listChoicesSQL = choiceRowsSQL + `
 UNION ALL
 (SELECT 'company', co.id::text, co.name, NULL, NULL FROM companies co WHERE co.id = $1::uuid)
 UNION ALL
-(SELECT 'company', co.id::text, co.name, NULL, NULL FROM companies co WHERE co.domain = $2::text)` + choicesOrder
+(SELECT 'company', co.id::text, co.name, NULL, NULL FROM companies co WHERE co.domain = $2::text)
+UNION ALL
+(SELECT 'fields', '', ` + fieldsJSON("$3::text") + `::text, NULL, NULL)` + choicesOrder
 
 // loadListChoices loads the owners and pipelines a list's filters offer and resolves its
 // company filter (ref, as typed) in one statement. It returns the company id to filter
 // on (nil: any company; noCompany, with the message why, when ref names none).
-func loadListChoices(ctx context.Context, q db.Querier, ref string) (Choices, *string, string, error) {
+func loadListChoices(ctx context.Context, q db.Querier, ref string, e Entity) (Choices, *string, string, error) {
 	cr := readCompanyLookup(ref)
-	rows, err := q.Query(ctx, listChoicesSQL, cr.ID, cr.Domain)
+	rows, err := q.Query(ctx, listChoicesSQL, cr.ID, cr.Domain, string(e))
 	if err != nil {
 		return Choices{}, nil, "", db.Translate(err)
 	}
 	choices, rest, err := collectChoices(rows)
 	if err != nil {
+		return Choices{}, nil, "", err
+	}
+	if choices.Fields, rest, err = fieldsFromRows(rest); err != nil {
 		return Choices{}, nil, "", err
 	}
 	switch {

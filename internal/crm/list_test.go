@@ -209,7 +209,7 @@ func TestListChoicesResolveTheCompanyFilter(t *testing.T) {
 		{noCompany, noCompany, "No company has this id."},
 		{"not a domain", noCompany, "Enter the company's domain, like acme.com, or leave this empty."},
 	} {
-		choices, id, msg, err := loadListChoices(f.ctx, f.db.DB, c.ref)
+		choices, id, msg, err := loadListChoices(f.ctx, f.db.DB, c.ref, EntityDeal)
 		if err != nil {
 			t.Fatalf("%q: %v", c.ref, err)
 		}
