@@ -158,16 +158,12 @@ var contactCSVHeader = []string{"id", "company_id", "email", "name", "owner_id",
 	"job_title", "phone", "mobile", "other_phone", "street", "city", "postcode", "region", "country", "notes"}
 
 // contactsCSV exports every contact the list's filters match (GET /crm/contacts.csv):
-// the company filter, the fields, then the rows.
+// two statements, the company filter with the fields, then the rows.
 func (s *Service) contactsCSV(w http.ResponseWriter, r *http.Request, f ContactFilter, company string) {
 	ctx := r.Context()
+	var fields []CustomField
 	var err error
-	if f.CompanyID, _, err = companyFilter(ctx, s.DB, company); err != nil {
-		s.Pages.Fail(w, r, err)
-		return
-	}
-	fields, err := ListFields(ctx, s.DB, EntityContact)
-	if err != nil {
+	if f.CompanyID, fields, err = loadExportFilter(ctx, s.DB, company, EntityContact); err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}

@@ -1,12 +1,14 @@
 package crm
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"rapport/internal/db"
 	"rapport/internal/form"
 )
 
@@ -194,4 +196,30 @@ func csvCustom(fields []CustomField, vals CustomValues) []string {
 		}
 	}
 	return out
+}
+
+// exportFilterSQL is an export's company filter (by id $1 or domain $2) and its
+// entity's custom fields ($3) in one statement.
+var exportFilterSQL = `SELECT ` + fieldsJSON("$3::text") + ` AS fields,
+       (SELECT id::text FROM (SELECT id FROM companies WHERE id = $1::uuid
+                              UNION ALL SELECT id FROM companies WHERE domain = $2::text) x LIMIT 1) AS company`
+
+// loadExportFilter resolves an export's company filter (ref as typed; noCompany when it
+// names none) and loads entity e's custom fields, in one statement.
+func loadExportFilter(ctx context.Context, q db.Querier, ref string, e Entity) (*string, []CustomField, error) {
+	cr := readCompanyLookup(ref)
+	var fields []CustomField
+	var company *string
+	if err := q.QueryRow(ctx, exportFilterSQL, cr.ID, cr.Domain, string(e)).Scan(&fields, &company); err != nil {
+		return nil, nil, db.Translate(err)
+	}
+	switch {
+	case cr.Problem != "":
+		return &noCompany, fields, nil
+	case cr.ID == nil && cr.Domain == nil:
+		return nil, fields, nil
+	case company == nil:
+		return &noCompany, fields, nil
+	}
+	return company, fields, nil
 }

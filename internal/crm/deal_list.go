@@ -107,13 +107,9 @@ func (s *Service) DealList(w http.ResponseWriter, r *http.Request) {
 		v.PipelineID = ""
 	}
 	if wantsCSV(r) {
+		var fields []CustomField
 		var err error
-		if f.CompanyID, _, err = companyFilter(ctx, s.DB, v.Company); err != nil {
-			s.Pages.Fail(w, r, err)
-			return
-		}
-		fields, err := ListFields(ctx, s.DB, EntityDeal)
-		if err != nil {
+		if f.CompanyID, fields, err = loadExportFilter(ctx, s.DB, v.Company, EntityDeal); err != nil {
 			s.Pages.Fail(w, r, err)
 			return
 		}

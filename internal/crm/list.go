@@ -255,16 +255,6 @@ func loadListChoices(ctx context.Context, q db.Querier, ref string, e Entity) (C
 	return choices, &rest[0].ID, "", nil
 }
 
-// companyFilter resolves a list's company filter alone, for the CSV exports (which offer
-// no choices): the id to filter on, noCompany with the message when ref names none.
-func companyFilter(ctx context.Context, q db.Querier, ref string) (*string, string, error) {
-	id, _, msg, err := resolveCompany(ctx, q, ref)
-	if msg != "" {
-		id = &noCompany
-	}
-	return id, msg, err
-}
-
 // noCompany is the id no company has: a company filter that names no company matches
 // nothing rather than everything.
 var noCompany = "00000000-0000-0000-0000-000000000000"

@@ -78,11 +78,20 @@ func TestStatementBudget(t *testing.T) {
 		sales2   = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
 		policy   = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
 		jane     = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
-		stage    = id(`SELECT s.id FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id WHERE p.name = 'Enterprise' AND s.kind = 'qualified'`)
-		planned  = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
+		// Custom fields (issue 11), with values the lists filter on.
+		tier      = id(`INSERT INTO custom_fields (entity, kind, label, choices) VALUES ('contact', 'choice', 'Tier', '{Gold,Silver}') RETURNING id::text`)
+		coField   = id(`INSERT INTO custom_fields (entity, kind, label) VALUES ('company', 'bool', 'Reseller') RETURNING id::text`)
+		dealField = id(`INSERT INTO custom_fields (entity, kind, label) VALUES ('deal', 'money', 'Setup fee') RETURNING id::text`)
+		stage     = id(`SELECT s.id FROM pipeline_stages s JOIN pipelines p ON p.id = s.pipeline_id WHERE p.name = 'Enterprise' AND s.kind = 'qualified'`)
+		planned   = id(`SELECT p.id FROM planned_activities p JOIN "user" u ON u.id = p.assignee_id
 			WHERE u.email = 'sales1@example.com' ORDER BY p.due_date, p.id LIMIT 1`)
 		anonymous = ""
 	)
+	if _, err := a.db.DB.Exec(ctx, `INSERT INTO custom_values (field_id, record_id, value_text, value_num, value_bool)
+		VALUES ($1, $2, 'Gold', NULL, NULL), ($3, $4, NULL, NULL, true), ($5, $6, NULL, 12.50, NULL)`,
+		tier, jane, coField, company, dealField, deal); err != nil {
+		t.Fatal(err)
+	}
 	// A keyset position in the deal's timeline (its newest activity), for the page of
 	// older entries.
 	var at time.Time
@@ -199,7 +208,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/deals", max: 3, want: "Acme – Starter plan, 25 seats"},
 		{who: rep, path: "/crm/deals?q=acme&owner_id=any&stage=lead&pipeline_id=" + pipeline + "&sort=amount", max: 3, want: "Deals"},
 		{who: rep, path: "/crm/deals?owner_id=any&company_id=" + company, max: 3, want: "Acme – Enterprise migration"},
-		{who: rep, path: "/crm/deals.csv?owner_id=any", max: 2, want: "amount_cents"},
+		{who: rep, path: "/crm/deals.csv?owner_id=any", max: 3, want: "amount_cents"}, // the custom fields: the export's columns
+		{who: rep, path: "/crm/deals?owner_id=any&col=" + dealField + "&cf_" + dealField + "=12.50", max: 3, want: "Setup fee"},
 		{who: rep, path: "/crm/deals/new", max: 2, want: `name="title"`},
 		{who: rep, path: "/crm/deals/new?contact_id=" + contact + "&pipeline_id=" + pipeline, max: 2, want: `name="title"`},
 		{who: rep, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
@@ -207,17 +217,21 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/deals/" + deal + "/edit", max: 3, want: `name="title"`},
 		{who: rep, path: "/crm/contacts", max: 3, want: "Jane Doe"},
 		{who: rep, path: "/crm/contacts?q=acme&owner_id=any&sort=name", max: 3, want: "Jane Doe"},
+		{who: rep, path: "/crm/contacts?owner_id=any&col=" + tier + "&cf_" + tier + "=Gold", max: 3, want: "Jane Doe"},
+		{who: rep, path: "/crm/contacts?owner_id=any&company_id=" + company + "&col=" + tier + "&cf_" + tier + "=Gold", max: 3, want: "Jane Doe"},
 		{who: rep, path: "/crm/contacts?owner_id=any&company_id=" + company, max: 3, want: "Jane Doe"},
 		{who: rep, path: "/crm/contacts?owner_id=any&sort=name&after=" + pageCursor(t, cursor.Text("jane doe"), cursor.UUID(jane)), max: 3, want: "Tom Baker"},
 		{who: rep, path: "/crm/contacts.csv?owner_id=any&company_id=" + company, max: 3, want: "jane.doe@acme.com"},
+		{who: rep, path: "/crm/contacts.csv?owner_id=any", max: 3, want: "Tier"},
 		{who: rep, path: "/crm/contacts/new", max: 2, want: `name="email"`},
 		{who: rep, path: "/crm/contacts/new?company_id=" + company, max: 2, want: `name="email"`},
 		{who: rep, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
 		{who: rep, path: "/crm/contacts/" + contact + "/edit", max: 3, want: `name="email"`},
-		{who: rep, path: "/crm/companies", max: 2, want: "Acme Corp"},
-		{who: rep, path: "/crm/companies?q=acme&sort=created", max: 2, want: "Acme Corp"},
-		{who: rep, path: "/crm/companies.csv?q=acme", max: 2, want: "acme.com"},
-		{who: rep, path: "/crm/companies/new?domain=example.org", max: 1, want: `name="name"`},
+		{who: rep, path: "/crm/companies", max: 3, want: "Acme Corp"}, // the custom fields: the filters' and columns' choice
+		{who: rep, path: "/crm/companies?q=acme&sort=created", max: 3, want: "Acme Corp"},
+		{who: rep, path: "/crm/companies?col=" + coField + "&cf_" + coField + "=yes", max: 3, want: "Acme Corp"},
+		{who: rep, path: "/crm/companies.csv?q=acme", max: 3, want: "acme.com"},
+		{who: rep, path: "/crm/companies/new?domain=example.org", max: 2, want: `name="name"`}, // the custom fields
 		{who: rep, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
 		{who: rep, path: "/crm/companies/" + company + "/edit", max: 2, want: `name="name"`},
 		{who: rep, path: "/crm/import", max: 1, want: `name="file"`},
@@ -256,6 +270,9 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/pipelines/" + pipeline + "/stages/" + stage, max: 2, want: "Edit stage"},
 		{who: admin, path: "/admin/pipelines/" + pipeline + "/stages/" + stage + "/delete", max: 2, want: "Remove stage"},
 		{who: admin, path: "/admin/lost-reasons", max: 2, want: "Went with a competitor"},
+		{who: admin, path: "/admin/fields", max: 2, want: "Setup fee"},
+		{who: admin, path: "/admin/fields/" + tier, max: 2, want: `value="Tier"`},
+		{who: admin, path: "/admin/fields/" + tier + "/delete", max: 2, want: "deletes its 1 value"},
 		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
 		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
