@@ -48,6 +48,12 @@ CREATE INDEX custom_values_num_idx ON custom_values (field_id, value_num) WHERE 
 CREATE INDEX custom_values_date_idx ON custom_values (field_id, value_date) WHERE value_date IS NOT NULL;
 CREATE INDEX custom_values_bool_idx ON custom_values (field_id, value_bool) WHERE value_bool IS NOT NULL;
 CREATE INDEX custom_values_choices_idx ON custom_values USING gin (value_choices) WHERE value_choices IS NOT NULL;
+-- One table holds every field's values: without statistics over (field, value) the
+-- planner multiplies a field's share by a value's share across all fields, and guesses
+-- a handful of rows where half the records match.
+CREATE STATISTICS custom_values_bool_stats (mcv) ON field_id, value_bool FROM custom_values;
+CREATE STATISTICS custom_values_text_stats (mcv) ON field_id, value_text FROM custom_values;
+CREATE STATISTICS custom_values_num_stats (mcv) ON field_id, value_num FROM custom_values;
 
 -- +goose Down
 DROP TABLE custom_values;

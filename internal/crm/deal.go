@@ -47,6 +47,7 @@ type DealFields struct {
 
 // dealForm is the deal form's typed values and problems.
 type dealForm struct {
+	Custom customInputs // the deals' custom fields
 	ID           string // "" for a new deal
 	Title        string
 	Contact      string // contact_id as typed: the contact's email or id

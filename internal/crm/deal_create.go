@@ -52,6 +52,12 @@ func (s *Service) DealNew(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
+	fields, err := ListFields(ctx, s.DB, EntityDeal)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	f.Custom = customOf(fields, nil)
 	if findPipeline(f.Pipelines, f.PipelineID) == nil && len(f.Pipelines) > 0 {
 		f.PipelineID = f.Pipelines[0].ID
 	}
@@ -71,9 +77,16 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	fields, err := ListFields(ctx, s.DB, EntityDeal)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
 	f := parseDealForm(r)
 	f.Key = key
-	err := f.Validate(ctx, s.DB)
+	f.Custom = parseCustom(r, fields)
+	err = f.Validate(ctx, s.DB)
+	f.Custom.check(f.Errors)
 	if err == nil && !f.Errors.OK() {
 		if err = s.loadChoices(ctx, &f); err == nil {
 			s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New deal", dealFormPage(f))
@@ -83,7 +96,14 @@ func (s *Service) DealCreate(w http.ResponseWriter, r *http.Request) {
 	var id string
 	if err == nil {
 		id = db.NewUUID()
-		id, err = createDeal(ctx, s.DB, form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: dealPath(id)}, id, f.fields)
+		claim := form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: dealPath(id)}
+		err = s.DB.InTx(ctx, func(tx pgx.Tx) error {
+			var err error
+			if id, err = createDeal(ctx, tx, claim, id, f.fields); err != nil {
+				return err
+			}
+			return saveCustom(ctx, tx, id, f.Custom)
+		})
 		if s.Pages.Repeated(w, r, err) {
 			return
 		}

@@ -85,9 +85,12 @@ func updateDeal(ctx context.Context, q db.Querier, by Actor, id string, version 
 type dealForEdit struct {
 	DealRow
 	Saved
+	Fields []CustomField `db:"fields"`
+	Custom CustomValues  `db:"custom"`
 }
 
-const dealForEditSQL = `SELECT ` + dealRowColumns + `, d.version, d.updated_at, ub.name AS updated_by_name
+var dealForEditSQL = `SELECT ` + dealRowColumns + `, d.version, d.updated_at, ub.name AS updated_by_name,
+	` + fieldsJSON("'deal'") + ` AS fields, ` + valuesJSON("d.id") + ` AS custom
 ` + dealRowJoins + `
 	LEFT JOIN "user" ub ON ub.id = d.updated_by
 WHERE d.id = $1`
@@ -109,10 +112,11 @@ func dealFormOf(d *DealRow) dealForm {
 
 // editFields are the form's fields for the collision check.
 func (f *dealForm) editFields() []formField {
-	return []formField{{"title", "Title", f.Title}, {"contact_id", "Contact", f.Contact},
+	out := []formField{{"title", "Title", f.Title}, {"contact_id", "Contact", f.Contact},
 		{"pipeline_id", "Pipeline", f.PipelineID}, {"amount", "Amount (USD)", f.Amount},
 		{"close_date", "Expected close date", f.CloseDate}, {"probability", "Win probability (%)", f.Probability},
 		{"owner_id", "Owner", f.OwnerID}}
+	return append(out, f.Custom.editFields()...)
 }
 
 // probabilityInput is a deal's own win probability as the form shows it ("" for none).
@@ -147,6 +151,7 @@ func (s *Service) DealEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		f := dealFormOf(&d.DealRow)
+		f.Custom = customOf(d.Fields, d.Custom)
 		f.Check = loadedCheck(d.Saved, f.editFields())
 		if err = s.loadChoices(ctx, &f); err == nil {
 			s.Pages.Render(w, r, http.StatusOK, "Edit "+d.Title, dealFormPage(f))
@@ -164,8 +169,14 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	fields, err := ListFields(ctx, s.DB, EntityDeal)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
 	f := parseDealForm(r)
 	f.ID = id
+	f.Custom = parseCustom(r, fields)
 	if f.Check, ok = readEditCheck(r, f.editFields()); !ok {
 		s.badVersion(w, r)
 		return
@@ -179,6 +190,7 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.Current = cur
 		err = f.Validate(ctx, s.DB)
+		f.Custom.check(f.Errors)
 	}
 	if err == nil && !f.Errors.OK() {
 		if err = s.loadChoices(ctx, &f); err == nil {
@@ -188,6 +200,11 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields)
+		if err == nil {
+			// After the deal's own save (UpdateDeal opens its own transaction for a
+			// pipeline move): the values were validated above.
+			err = saveCustom(ctx, s.DB, id, f.Custom)
+		}
 		if f.vanished(err) {
 			if err = s.loadChoices(ctx, &f); err == nil {
 				if f.NewPipeline != nil { // point at the choices as loaded again
@@ -203,6 +220,7 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		if d, err = loadDealForEdit(ctx, s.DB, id); err == nil {
 			if err = s.loadChoices(ctx, &f); err == nil {
 				now := dealFormOf(&d.DealRow)
+				now.Custom = customOf(d.Fields, d.Custom)
 				f.Check.staleAgainst(d.Saved, now.editFields(), f.editFields(), f.show)
 				s.Pages.Render(w, r, http.StatusConflict, "Edit deal", dealFormPage(f))
 				return

@@ -76,12 +76,14 @@ type dealShowRow struct {
 	DealRow
 	Stages  []PipelineStage    `db:"stages"`
 	Planned []activity.Planned `db:"planned"`
+	Fields  []CustomField      `db:"fields"`
+	Custom  CustomValues       `db:"custom"`
 }
 
 // dealShowSQL is DealByID with the deal's pipeline's stages and its open planned
 // activities, in one statement.
-const dealShowSQL = `SELECT ` + dealRowColumns + `, ` + stagesOfSQL + ` AS stages, ` + activity.DealPlannedSQL + ` AS planned ` +
-	dealRowJoins + ` WHERE d.id = $1`
+var dealShowSQL = `SELECT ` + dealRowColumns + `, ` + stagesOfSQL + ` AS stages, ` + activity.DealPlannedSQL + ` AS planned, ` +
+	fieldsJSON("'deal'") + ` AS fields, ` + valuesJSON("d.id") + ` AS custom ` + dealRowJoins + ` WHERE d.id = $1`
 
 // dealShow loads what the deal page shows of the deal: the deal, its pipeline's stages
 // and its planned activities.
@@ -97,6 +99,8 @@ func dealShow(ctx context.Context, q db.Querier, id string) (*dealShowRow, error
 // dealPage is what the deal page shows.
 type dealPage struct {
 	Deal      *DealRow
+	Fields    []CustomField
+	Custom    CustomValues
 	Planned   []activity.Planned
 	Moves     string // the stage control's options
 	Timeline  []TimelineEntry
@@ -143,7 +147,7 @@ func (s *Service) renderDeal(w http.ResponseWriter, r *http.Request, id string, 
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	p := dealPage{Deal: d, Planned: shown.Planned, Moves: stageSelect(shown.Stages, deref(d.StageID)),
+	p := dealPage{Deal: d, Fields: shown.Fields, Custom: shown.Custom, Planned: shown.Planned, Moves: stageSelect(shown.Stages, deref(d.StageID)),
 		CanChange: ActorFrom(ctx).CanChange(d.OwnerID), Form: f, Now: time.Now(), Newest: cur.Key == nil}
 	if p.Form.Errors == nil {
 		p.Form.Errors = form.Errors{}

@@ -253,3 +253,42 @@ func thousandChoices() string {
 	}
 	return b.String()
 }
+
+// The lists filter on a custom field (?cf_<id>=) and show it as a column (?col=<id>);
+// the exports carry every field by label.
+func TestCRMCustomFieldLists(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	tier := w.addField("contact", "choice", "Tier", false, "Gold", "Silver")
+	seats := w.addField("deal", "number", "Seats", false)
+	partner := w.addField("company", "bool", "Partner", false)
+	tom := w.contact("tom@acme.com", "Tom Baker", w.acme, w.rep)
+	w.exec(t, `INSERT INTO custom_values (field_id, record_id, value_text) VALUES ($1, $2, 'Gold'), ($1, $3, 'Silver')`, tier, w.jane, tom)
+	w.exec(t, `INSERT INTO custom_values (field_id, record_id, value_num) VALUES ($1, $2, 25)`, seats, w.deal)
+	w.exec(t, `INSERT INTO custom_values (field_id, record_id, value_bool) VALUES ($1, $2, true)`, partner, w.acme)
+
+	gold := w.repB.get("/crm/contacts?owner_id=any&cf_" + tier + "=Gold&col=" + tier)
+	mustContain(t, gold, "Jane Doe", "<th>Tier</th>", "<td>Gold</td>")
+	mustNotContain(t, gold, "Tom Baker")
+	silver := w.repB.get("/crm/contacts?owner_id=any&cf_" + tier + "=Silver")
+	mustContain(t, silver, "Tom Baker")
+	mustNotContain(t, silver, "Jane Doe", "<th>Tier</th>")
+	bad := w.repB.get("/crm/contacts?owner_id=any&cf_" + tier + "=Platinum")
+	wantStatus(t, "bad filter", bad, http.StatusOK)
+	mustContain(t, bad, "Choose one of the list.", "No contacts match.")
+
+	deals := w.repB.get("/crm/deals?owner_id=any&cf_" + seats + "=25&col=" + seats)
+	mustContain(t, deals, "Acme starter", "<th>Seats</th>", "<td>25</td>")
+	mustContain(t, w.repB.get("/crm/deals?owner_id=any&cf_"+seats+"=1e309"), "That number is too large.", "No deals match.")
+	mustNotContain(t, w.repB.get("/crm/deals?owner_id=any&cf_"+seats+"=26"), "Acme starter")
+	mustContain(t, w.repB.get("/crm/companies?cf_"+partner+"=yes&col="+partner), "Acme", "<td>Yes</td>")
+	mustContain(t, w.repB.get("/crm/companies?cf_"+partner+"=no"), "No companies match.")
+
+	csv := w.repB.get("/crm/contacts.csv?owner_id=any")
+	mustContain(t, csv, "job_title,phone,mobile,other_phone,street,city,postcode,region,country,notes,Tier")
+	if !strings.Contains(csv.body, "jane@acme.com,Jane Doe,") || !strings.Contains(csv.body, ",Gold") {
+		t.Errorf("export:\n%s", csv.body)
+	}
+	mustContain(t, w.repB.get("/crm/deals.csv?owner_id=any"), ",Seats", ",25")
+	mustContain(t, w.repB.get("/crm/companies.csv"), ",Partner", ",yes")
+}

@@ -210,8 +210,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/deals?owner_id=any&company_id=" + company, max: 3, want: "Acme – Enterprise migration"},
 		{who: rep, path: "/crm/deals.csv?owner_id=any", max: 3, want: "amount_cents"}, // the custom fields: the export's columns
 		{who: rep, path: "/crm/deals?owner_id=any&col=" + dealField + "&cf_" + dealField + "=12.50", max: 3, want: "Setup fee"},
-		{who: rep, path: "/crm/deals/new", max: 2, want: `name="title"`},
-		{who: rep, path: "/crm/deals/new?contact_id=" + contact + "&pipeline_id=" + pipeline, max: 2, want: `name="title"`},
+		{who: rep, path: "/crm/deals/new", max: 3, want: `name="title"`}, // the deals' custom fields
+		{who: rep, path: "/crm/deals/new?contact_id=" + contact + "&pipeline_id=" + pipeline, max: 3, want: `name="title"`},
 		{who: rep, path: "/crm/deals/" + deal, max: 3, want: `id="timeline"`},
 		{who: rep, path: older, max: 3, want: `id="timeline"`},
 		{who: rep, path: "/crm/deals/" + deal + "/edit", max: 3, want: `name="title"`},
