@@ -47,8 +47,8 @@ type DealFields struct {
 
 // dealForm is the deal form's typed values and problems.
 type dealForm struct {
-	Custom customInputs // the deals' custom fields
-	ID           string // "" for a new deal
+	Custom       customInputs // the deals' custom fields
+	ID           string       // "" for a new deal
 	Title        string
 	Contact      string // contact_id as typed: the contact's email or id
 	PipelineID   string

@@ -87,17 +87,47 @@ func ImportSample(ctx context.Context, q db.Querier, importID string, perAction 
 
 const lockImportSQL = `SELECT kind, status FROM crm_imports WHERE id = $1 AND owner_id = $2 FOR UPDATE`
 
-const applyCompaniesSQL = `
-INSERT INTO companies (name, domain)
-SELECT name, nullif(domain, '') FROM crm_import_rows
-WHERE import_id = $1 AND action = 'create'
-ORDER BY line`
+// The rows to create, each with the id it gets, and their custom values (extra's
+// "custom", checked when staged). custom_values refers to no table: the values go in
+// beside the rows, in the same statement.
+const applySourceSQL = `
+WITH src AS MATERIALIZED (
+    SELECT gen_random_uuid() AS id, r.* FROM crm_import_rows r
+    WHERE r.import_id = $1 AND r.action = 'create'
+), cv AS (
+    INSERT INTO custom_values (field_id, record_id, value_text, value_num, value_date, value_bool, value_choices)
+    SELECT x.field_id, src.id, x.text, x.num, x.date, x.bool, x.choices
+    FROM src, jsonb_to_recordset(coalesce(src.extra->'custom', '[]'))
+        AS x(field_id uuid, text text, num numeric, date date, bool boolean, choices text[], empty boolean)
+    WHERE NOT x.empty
+)`
 
-const applyContactsSQL = `
-INSERT INTO contacts (email, name, company_id, owner_id)
-SELECT email, nullif(name, ''), company_id, owner_id FROM crm_import_rows
-WHERE import_id = $1 AND action = 'create'
-ORDER BY line`
+var applyCompaniesSQL = applySourceSQL + `, ins AS (
+    INSERT INTO companies (id, name, domain, website, phone, phone_digits, industry, street, city, postcode, region, country)
+    SELECT id, name, nullif(domain, ''), extra->'builtin'->>'website', extra->'builtin'->>'phone', extra->'builtin'->>'phone_digits',
+           extra->'builtin'->>'industry', extra->'builtin'->>'street', extra->'builtin'->>'city', extra->'builtin'->>'postcode',
+           extra->'builtin'->>'region', extra->'builtin'->>'country'
+    FROM src ORDER BY line
+    RETURNING 1
+)
+SELECT count(*) FROM ins`
+
+// A contact's phone numbers refer to it: the foreign key is checked at the end of the
+// statement, once both are in.
+var applyContactsSQL = applySourceSQL + `, ins AS (
+    INSERT INTO contacts (id, email, name, company_id, owner_id, job_title, notes, street, city, postcode, region, country)
+    SELECT id, email, nullif(name, ''), company_id, owner_id, extra->'builtin'->>'job_title', extra->'builtin'->>'notes',
+           extra->'builtin'->>'street', extra->'builtin'->>'city', extra->'builtin'->>'postcode',
+           extra->'builtin'->>'region', extra->'builtin'->>'country'
+    FROM src ORDER BY line
+    RETURNING 1
+), ph AS (
+    INSERT INTO contact_phones (contact_id, position, kind, number, digits)
+    SELECT src.id, (p.ord - 1)::smallint, p.kind, p.number, p.digits
+    FROM src, ROWS FROM (jsonb_to_recordset(coalesce(src.extra->'phones', '[]')) AS (kind text, number text, digits text))
+        WITH ORDINALITY AS p(kind, number, digits, ord)
+)
+SELECT count(*) FROM ins`
 
 const markAppliedSQL = `UPDATE crm_imports SET status = 'applied', applied_at = now() WHERE id = $1`
 
@@ -118,14 +148,13 @@ func ApplyImport(ctx context.Context, d *db.DB, by Actor, id string) (applied in
 		if ImportKind(kind) == ImportContacts {
 			apply = applyContactsSQL
 		}
-		tag, err := tx.Exec(ctx, apply, id)
+		err := tx.QueryRow(ctx, apply, id).Scan(&applied)
 		if db.Unique(err, "") || isForeignKey(err) {
 			return ErrImportStale
 		}
 		if err != nil {
 			return db.Translate(err)
 		}
-		applied = tag.RowsAffected()
 		_, err = tx.Exec(ctx, markAppliedSQL, id)
 		return db.Translate(err)
 	})

@@ -16,8 +16,10 @@ import (
 //     Name, Last Name, Email, Company Name, Company Domain Name, Website URL, Contact
 //     owner / Company owner.
 //
-// A column Rapport cannot use yet (phone, owner by name, company by name) is listed on
-// the preview as ignored, with why.
+// The built-in fields (job title, phones, notes, address; a company's website, phone,
+// industry, address) map by their names and the usual aliases, and custom fields by
+// their label (any case). A column Rapport cannot use yet (owner by name, company by
+// name) is listed on the preview as ignored, with why.
 
 // ImportColumn is what one header of the file became: Field is the import field it
 // fills ("" when the column is ignored), Note a word for the person.
@@ -55,6 +57,10 @@ var importFields = map[ImportKind][]struct {
 		{"name", []string{"company name", "organization", "organization name", "organization - name", "company"}},
 		{"domain", []string{"company_domain", "company domain name", "domain name", "organization - domain"}},
 		{"website", []string{"website", "website url", "organization - website", "url"}},
+		{"phone", []string{"phone number", "company phone", "organization - phone"}},
+		{"industry", []string{"organization - industry", "sector"}},
+		{"street", addressAliases["street"]}, {"city", addressAliases["city"]}, {"postcode", addressAliases["postcode"]},
+		{"region", addressAliases["region"]}, {"country", addressAliases["country"]},
 	},
 	ImportContacts: {
 		{"email", []string{"email address", "e-mail", "email - work", "email - home", "email - other", "person - email",
@@ -65,7 +71,22 @@ var importFields = map[ImportKind][]struct {
 		{"company_id", nil},
 		{"domain", []string{"company_domain", "company domain name", "organization - domain"}},
 		{"owner_id", nil},
+		{"job_title", []string{"title", "job title", "jobtitle", "person - job title", "position"}},
+		{"phone", []string{"phone number", "work phone", "phone - work", "person - phone", "person - phone - work", "business phone"}},
+		{"mobile", []string{"mobile phone", "mobile phone number", "mobile number", "cell", "phone - mobile", "person - phone - mobile"}},
+		{"notes", []string{"note", "person - notes", "description"}},
+		{"street", addressAliases["street"]}, {"city", addressAliases["city"]}, {"postcode", addressAliases["postcode"]},
+		{"region", addressAliases["region"]}, {"country", addressAliases["country"]},
 	},
+}
+
+// addressAliases are the address columns' other headers (HubSpot's and Pipedrive's).
+var addressAliases = map[string][]string{
+	"street":   {"address", "street address", "person - address", "organization - address", "address line 1"},
+	"city":     {"town", "person - city", "organization - city"},
+	"postcode": {"zip", "zip code", "postal code", "post code", "postal/zip code"},
+	"region":   {"state", "state/region", "province", "county"},
+	"country":  {"country/region"},
 }
 
 // partField: fields that make up another (name, domain) and are not Rapport's own headers.
@@ -73,8 +94,7 @@ var partField = map[string]bool{"first name": true, "last name": true, "website"
 
 // ignoredNotes say why a well-known column is not used yet.
 var ignoredNotes = map[string]string{
-	"phone": "no phone field yet", "phone number": "no phone field yet", "person - phone": "no phone field yet",
-	"mobile phone number": "no phone field yet", "owner": "owners are matched by id only", "contact owner": "owners are matched by id only",
+	"owner": "owners are matched by id only", "contact owner": "owners are matched by id only",
 	"company owner": "owners are matched by id only", "person - owner": "owners are matched by id only",
 	"organization": "companies are matched by domain only", "company name": "companies are matched by domain only",
 	"person - organization": "companies are matched by domain only", "record id": "the other tool's id",
@@ -154,6 +174,10 @@ func importFieldLabel(field string) string {
 		return "company (by id)"
 	case "owner_id":
 		return "owner (by id)"
+	case "job_title":
+		return "job title"
+	case "mobile":
+		return "phone (mobile)"
 	}
 	return field
 }

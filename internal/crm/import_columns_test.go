@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -20,8 +21,8 @@ func TestImportRecognisesOtherToolsExports(t *testing.T) {
 	}{
 		{"pipedrive people", SourcePipedrive, ImportContacts,
 			"ID,Name,Label,Organization,Email - Work,Phone - Work,Owner\n7,Jane Roe,Hot,Acme,jane@acme.com,+1 555,Ann\n",
-			[]ImportRow{{Line: 2, Name: "Jane Roe", Email: "jane@acme.com"}},
-			"ID=(the other tool's id) Name=name Label=(no labels yet) Organization=(companies are matched by domain only) Email - Work=email Phone - Work=() Owner=(owners are matched by id only)"},
+			[]ImportRow{{Line: 2, Name: "Jane Roe", Email: "jane@acme.com", Extra: map[string]string{"phone": "+1 555"}}},
+			"ID=(the other tool's id) Name=name Label=(no labels yet) Organization=(companies are matched by domain only) Email - Work=email Phone - Work=phone Owner=(owners are matched by id only)"},
 		{"pipedrive deal export", SourcePipedrive, ImportContacts,
 			"Person - Name,Person - Email,Organization - Name\nBo Li,bo@globex.com,Globex\n",
 			[]ImportRow{{Line: 2, Name: "Bo Li", Email: "bo@globex.com"}},
@@ -29,13 +30,14 @@ func TestImportRecognisesOtherToolsExports(t *testing.T) {
 		{"hubspot contacts", SourceHubSpot, ImportContacts,
 			"Record ID,First Name,Last Name,Email,Phone Number,Contact owner,Company Name\n101,Ada,Lovelace,ada@engines.org,,x@y.z,Engines\n102,,Solo,solo@x.org,,,\n",
 			[]ImportRow{{Line: 2, Name: "Ada Lovelace", Email: "ada@engines.org"}, {Line: 3, Name: "Solo", Email: "solo@x.org"}},
-			"Record ID=(the other tool's id) First Name=first name Last Name=last name Email=email Phone Number=(no phone field yet) Contact owner=(owners are matched by id only) Company Name=(companies are matched by domain only)"},
+			"Record ID=(the other tool's id) First Name=first name Last Name=last name Email=email Phone Number=phone Contact owner=(owners are matched by id only) Company Name=(companies are matched by domain only)"},
 		{"hubspot companies", SourceHubSpot, ImportCompanies,
 			"Record ID,Company name,Company Domain Name,Website URL,Company owner\n5,Acme,,https://www.Acme.com/about,\n6,Globex,globex.com,https://other.example,\n",
-			[]ImportRow{{Line: 2, Name: "Acme", Domain: "acme.com"}, {Line: 3, Name: "Globex", Domain: "globex.com"}},
+			[]ImportRow{{Line: 2, Name: "Acme", Domain: "acme.com", Extra: map[string]string{"website": "https://www.Acme.com/about"}},
+				{Line: 3, Name: "Globex", Domain: "globex.com", Extra: map[string]string{"website": "https://other.example"}}},
 			"Record ID=(the other tool's id) Company name=name Company Domain Name=domain Website URL=website Company owner=(owners are matched by id only)"},
 		{"rapport's own", "", ImportContacts, "email,name,notes\nx@y.org,X,hi\n",
-			[]ImportRow{{Line: 2, Name: "X", Email: "x@y.org"}}, "email=email name=name notes=()"},
+			[]ImportRow{{Line: 2, Name: "X", Email: "x@y.org", Extra: map[string]string{"notes": "hi"}}}, "email=email name=name notes=notes"},
 	}
 	for _, c := range cases {
 		f, err := ParseImportCSV(strings.NewReader(c.csv), c.kind)
@@ -49,7 +51,7 @@ func TestImportRecognisesOtherToolsExports(t *testing.T) {
 			t.Fatalf("%s: rows %+v", c.name, f.Rows)
 		}
 		for i := range c.rows {
-			if f.Rows[i] != c.rows[i] {
+			if !reflect.DeepEqual(f.Rows[i], c.rows[i]) {
 				t.Errorf("%s row %d: %+v, want %+v", c.name, i, f.Rows[i], c.rows[i])
 			}
 		}

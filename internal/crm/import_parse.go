@@ -35,6 +35,10 @@ type ImportRow struct {
 	Email     string
 	CompanyID string
 	OwnerID   string
+	// Extra are the built-in fields' and custom fields' cells (by import field:
+	// job_title, phone, …, or cf_<field id>), the empty ones left out.
+	Extra map[string]string
+	extra *string // checked, as the JSON staged with the row
 }
 
 // ImportFile is a parsed CSV file.
@@ -46,6 +50,7 @@ type ImportFile struct {
 	// Source the tool whose export it looks like ("" for none).
 	Columns []ImportColumn
 	Source  string
+	Fields  []CustomField // the kind's custom fields, mapped by label
 }
 
 // maxColumns bounds the columns a preview lists (a file may have more; they are ignored).
@@ -67,6 +72,12 @@ func fileError(format string, args ...any) error {
 // UTF-8, NUL bytes, more than MaxImportBytes or MaxImportRows, a malformed quote, a
 // missing required column. Cells are checked one by one later, per row.
 func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
+	return ParseImportCSVFields(r, kind, nil)
+}
+
+// ParseImportCSVFields is ParseImportCSV with the kind's custom fields, whose columns
+// are mapped by label.
+func ParseImportCSVFields(r io.Reader, kind ImportKind, custom []CustomField) (*ImportFile, error) {
 	fields, ok := importFields[kind]
 	if !ok {
 		return nil, fileError("Choose what the file holds: companies or contacts.")
@@ -99,7 +110,7 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 		return nil, csvError(err)
 	}
 	index := map[string]int{}
-	f := &ImportFile{Kind: kind}
+	f := &ImportFile{Kind: kind, Fields: custom}
 	normal := make([]string, len(header))
 	for i, h := range header {
 		normal[i] = normalHeader(h)
@@ -107,8 +118,16 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 	f.Source = recogniseSource(normal)
 	for i, h := range normal {
 		field := mapHeader(kind, h)
+		note := ignoredNotes[h]
+		if field == "" && h != "" {
+			for _, cf := range custom {
+				if normalHeader(cf.Label) == h {
+					field, note = cf.Name(), "custom field "+cf.Label
+				}
+			}
+		}
 		if len(f.Columns) < maxColumns {
-			f.Columns = append(f.Columns, ImportColumn{Header: excerpt(form.Clean(strings.TrimSpace(header[i]))), Field: field, Note: ignoredNotes[h]})
+			f.Columns = append(f.Columns, ImportColumn{Header: excerpt(form.Clean(strings.TrimSpace(header[i]))), Field: field, Note: note})
 		}
 		if field == "" {
 			if h != "" {
@@ -128,7 +147,7 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 	if _, ok := index[required]; !ok {
 		var names []string
 		for _, fl := range fields {
-			if !partField[fl.field] {
+			if !partField[fl.field] && coreField[fl.field] {
 				names = append(names, fl.field)
 			}
 		}
@@ -157,7 +176,18 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 		if row.Domain == "" {
 			row.Domain = websiteDomain(cell(rec, "website"))
 		}
-		if row == (ImportRow{Line: line}) {
+		for col := range index {
+			if coreField[col] {
+				continue
+			}
+			if v := cell(rec, col); v != "" {
+				if row.Extra == nil {
+					row.Extra = map[string]string{}
+				}
+				row.Extra[col] = v
+			}
+		}
+		if row.Name == "" && row.Domain == "" && row.Email == "" && row.CompanyID == "" && row.OwnerID == "" && row.Extra == nil {
 			continue
 		}
 		if len(f.Rows) == MaxImportRows {
@@ -170,6 +200,10 @@ func ParseImportCSV(r io.Reader, kind ImportKind) (*ImportFile, error) {
 	}
 	return f, nil
 }
+
+// coreField are the import fields of ImportRow's own columns; the others go in Extra.
+var coreField = map[string]bool{"name": true, "first name": true, "last name": true, "domain": true, "email": true,
+	"company_id": true, "owner_id": true}
 
 func csvError(err error) error {
 	var pe *csv.ParseError

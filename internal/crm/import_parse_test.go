@@ -2,6 +2,7 @@ package crm
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -18,7 +19,7 @@ func TestParseImportCSV(t *testing.T) {
 		t.Fatalf("rows %+v", f.Rows)
 	}
 	for i := range want {
-		if f.Rows[i] != want[i] {
+		if !reflect.DeepEqual(f.Rows[i], want[i]) {
 			t.Errorf("row %d: %+v, want %+v", i, f.Rows[i], want[i])
 		}
 	}
@@ -30,7 +31,7 @@ func TestParseImportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Rows) != 2 || f.Rows[0] != (ImportRow{Line: 2, Email: "Jane@Acme.com", Name: "Jane", Domain: "acme.com"}) || f.Rows[1].Line != 3 {
+	if len(f.Rows) != 2 || !reflect.DeepEqual(f.Rows[0], ImportRow{Line: 2, Email: "Jane@Acme.com", Name: "Jane", Domain: "acme.com"}) || f.Rows[1].Line != 3 {
 		t.Fatalf("semicolons: %+v", f.Rows)
 	}
 

@@ -74,7 +74,7 @@ func excerpt(v string) string {
 // always created.
 const stageCompaniesSQL = `
 WITH input AS (
-    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS v(line, name, domain, reason)
+    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS v(line, name, domain, reason, extra)
 ), resolved AS (
     SELECT v.*, m.id AS match_id,
            row_number() OVER w AS nth, first_value(v.line) OVER w AS first_line
@@ -82,13 +82,13 @@ WITH input AS (
     LEFT JOIN companies m ON v.reason IS NULL AND v.domain <> '' AND m.domain = v.domain
     WINDOW w AS (PARTITION BY v.domain, v.reason IS NULL, v.domain = '' ORDER BY v.line)
 )
-INSERT INTO crm_import_rows (import_id, line, name, domain, action, reason, match_id)
+INSERT INTO crm_import_rows (import_id, line, name, domain, action, reason, match_id, extra)
 SELECT $1, line, name, domain,
        CASE WHEN reason IS NOT NULL OR (domain <> '' AND nth > 1) THEN 'reject'
             WHEN match_id IS NOT NULL THEN 'match' ELSE 'create' END,
        CASE WHEN reason IS NOT NULL THEN reason
             WHEN domain <> '' AND nth > 1 THEN 'domain: same as line ' || first_line || '.' END,
-       match_id
+       match_id, extra
 FROM resolved`
 
 // Contacts: a row matches the contact that already has its email (any case); its
@@ -96,8 +96,8 @@ FROM resolved`
 // when empty) must be a sales rep or an admin.
 const stageContactsSQL = `
 WITH input AS (
-    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[])
-        AS v(line, email, name, domain, company_ref, owner, reason)
+    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $10::jsonb[])
+        AS v(line, email, name, domain, company_ref, owner, reason, extra)
 ), resolved AS (
     SELECT v.*, coalesce(ci.id, cd.id) AS company_id, o.id AS owner_id, m.id AS match_id,
            row_number() OVER w AS nth, first_value(v.line) OVER w AS first_line
@@ -108,7 +108,7 @@ WITH input AS (
     LEFT JOIN contacts m ON v.reason IS NULL AND lower(m.email) = v.email
     WINDOW w AS (PARTITION BY v.email, v.reason IS NULL ORDER BY v.line)
 )
-INSERT INTO crm_import_rows (import_id, line, name, domain, email, company, owner, company_id, owner_id, action, reason, match_id)
+INSERT INTO crm_import_rows (import_id, line, name, domain, email, company, owner, company_id, owner_id, action, reason, match_id, extra)
 SELECT $1, line, name, domain, email, coalesce(company_ref::text, ''), owner, company_id, owner_id,
        CASE WHEN reason IS NOT NULL OR nth > 1
               OR (company_ref IS NOT NULL OR domain <> '') AND company_id IS NULL
@@ -119,7 +119,7 @@ SELECT $1, line, name, domain, email, coalesce(company_ref::text, ''), owner, co
             WHEN company_ref IS NOT NULL AND company_id IS NULL THEN 'company_id: no company has this id.'
             WHEN domain <> '' AND company_id IS NULL THEN 'domain: no company uses ' || domain || ' (import the companies first).'
             WHEN owner_id IS NULL THEN 'owner_id: not a sales rep or admin.' END,
-       match_id
+       match_id, extra
 FROM resolved`
 
 const createImportSQL = `
@@ -137,10 +137,15 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, claim form.Claim, file
 	n := len(f.Rows)
 	lines := make([]int32, n)
 	names, domains, emails, owners, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
-	companies := make([]*string, n)
+	companies, extras := make([]*string, n), make([]*string, n)
 	for i := range f.Rows {
 		r := f.Rows[i]
-		if reason := checkRow(f.Kind, &r); reason != "" {
+		reason := checkRow(f.Kind, &r)
+		if reason == "" {
+			reason = checkExtra(f.Kind, f.Fields, &r)
+		}
+		extras[i] = r.extra
+		if reason != "" {
 			reasons[i] = &reason
 			r.Name, r.Domain, r.Email, r.OwnerID = excerpt(r.Name), excerpt(r.Domain), excerpt(r.Email), excerpt(r.OwnerID)
 		}
@@ -170,9 +175,9 @@ func StageImport(ctx context.Context, d *db.DB, by Actor, claim form.Claim, file
 		}
 
 		if f.Kind == ImportCompanies {
-			_, err = tx.Exec(ctx, stageCompaniesSQL, id, lines, names, domains, reasons)
+			_, err = tx.Exec(ctx, stageCompaniesSQL, id, lines, names, domains, reasons, extras)
 		} else {
-			_, err = tx.Exec(ctx, stageContactsSQL, id, lines, emails, names, domains, companies, owners, reasons, by.ID)
+			_, err = tx.Exec(ctx, stageContactsSQL, id, lines, emails, names, domains, companies, owners, reasons, by.ID, extras)
 		}
 		return err
 	})

@@ -57,7 +57,16 @@ func (s *Service) ImportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	parsed, err := ParseImportCSV(file, kind)
+	entity := EntityContact
+	if kind == ImportCompanies {
+		entity = EntityCompany
+	}
+	fields, err := ListFields(r.Context(), s.DB, entity)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	parsed, err := ParseImportCSVFields(file, kind, fields)
 	var ie *ImportError
 	if errors.As(err, &ie) {
 		refuse(http.StatusUnprocessableEntity, "file", ie.Msg)

@@ -292,3 +292,48 @@ func TestCRMCustomFieldLists(t *testing.T) {
 	mustContain(t, w.repB.get("/crm/deals.csv?owner_id=any"), ",Seats", ",25")
 	mustContain(t, w.repB.get("/crm/companies.csv"), ",Partner", ",yes")
 }
+
+// An import maps the built-in fields and custom fields (by label) and checks their
+// values: a bad one refuses its row on the preview.
+func TestCRMImportFields(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	tier := w.addField("contact", "choice", "Tier", false, "Gold", "Silver")
+	tags := w.addField("contact", "choices", "Tags", false, "vip", "partner")
+	since := w.addField("contact", "date", "Customer since", false)
+	partner := w.addField("company", "bool", "Partner", false)
+	file := "email,name,Job Title,Mobile,City,TIER,tags,Customer since\n" +
+		"ada@engines.org,Ada,CTO,+44 7700 900123,London,Gold,vip; partner,2020-01-31\n" +
+		"bo@engines.org,Bo,,,,Platinum,,\n" +
+		"cy@engines.org,Cy,,,,,,0000-01-01\n"
+	up := w.repB.postFile("/crm/import", map[string]string{"kind": "contacts"}, "file", "people.csv", []byte(file))
+	wantStatus(t, "upload", up, http.StatusSeeOther)
+	preview := w.repB.get(up.location)
+	mustContain(t, preview, "<td>TIER</td><td>custom field Tier</td>", "<td>Job Title</td><td>job title</td>",
+		"Tier: Choose one of the list.", "Customer since: Enter a date between the years 1 and 9999.")
+	wantRedirect(t, "confirm", w.repB.post(up.location, nil), up.location)
+	var id string
+	if err := w.db.DB.QueryRow(context.Background(), `SELECT id::text FROM contacts WHERE email = 'ada@engines.org' AND job_title = 'CTO' AND city = 'London'`).Scan(&id); err != nil {
+		t.Fatalf("imported contact: %v", err)
+	}
+	if n := w.count(t, `SELECT count(*) FROM contact_phones WHERE contact_id = $1 AND kind = 'mobile' AND digits = '447700900123'`, id); n != 1 {
+		t.Errorf("%d mobile numbers", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM custom_values WHERE record_id = $1 AND (
+		(field_id = $2 AND value_text = 'Gold') OR (field_id = $3 AND value_choices = '{vip,partner}') OR (field_id = $4 AND value_date = '2020-01-31'))`,
+		id, tier, tags, since); n != 3 {
+		t.Errorf("%d custom values imported", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM contacts WHERE email IN ('bo@engines.org', 'cy@engines.org')`); n != 0 {
+		t.Errorf("%d refused rows imported", n)
+	}
+
+	co := w.repB.postFile("/crm/import", map[string]string{"kind": "companies"}, "file", "orgs.csv",
+		[]byte("name,domain,Website,Phone,Industry,Partner\nInitech,initech.com,initech.com/en,+1 555 0100,Software,yes\n"))
+	wantStatus(t, "companies upload", co, http.StatusSeeOther)
+	wantRedirect(t, "companies confirm", w.repB.post(co.location, nil), co.location)
+	if n := w.count(t, `SELECT count(*) FROM companies c JOIN custom_values v ON v.record_id = c.id AND v.field_id = $1 AND v.value_bool
+		WHERE c.website = 'https://initech.com/en' AND c.phone_digits = '15550100' AND c.industry = 'Software'`, partner); n != 1 {
+		t.Errorf("%d companies imported with their fields", n)
+	}
+}

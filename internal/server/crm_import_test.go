@@ -177,11 +177,15 @@ func TestCRMImportHubSpotExport(t *testing.T) {
 	wantStatus(t, "preview", preview, http.StatusOK)
 	mustContain(t, preview, "Recognised as an export from <strong>HubSpot</strong>",
 		"<td>First Name</td><td>name (first part)</td>", "<td>Email</td><td>email</td>",
-		`<td>Phone Number</td><td class="muted">ignored (no phone field yet)</td>`,
+		`<td>Phone Number</td><td>phone</td>`,
 		"<td>&lt;i&gt;Notes&lt;/i&gt;</td>", "<td>Ada Lovelace</td>")
 	mustNotContain(t, preview, "<i>Notes</i>")
 	wantRedirect(t, "confirm", w.repB.post(up.location, nil), up.location)
 	if n := w.count(t, `SELECT count(*) FROM contacts WHERE email = 'ada@engines.org' AND name = 'Ada Lovelace'`); n != 1 {
 		t.Errorf("%d contacts imported from HubSpot's columns", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+		WHERE c.email = 'ada@engines.org' AND p.number = '+44 20' AND p.digits = '4420' AND p.kind = 'work'`); n != 1 {
+		t.Errorf("%d phone numbers imported from HubSpot's Phone Number", n)
 	}
 }
