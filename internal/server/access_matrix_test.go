@@ -109,6 +109,8 @@ func TestAccessMatrix(t *testing.T) {
 	leadStage, qualifiedStage := stageOf("lead"), stageOf("qualified")
 	doomed := str(`INSERT INTO pipeline_stages (pipeline_id, name, kind, position, probability) VALUES ($1, 'Doomed', 'qualified', 99, 30) RETURNING id::text`, w.pipe)
 	timing := str(`SELECT id::text FROM crm_lost_reasons WHERE label = 'Timing'`)
+	field := str(`INSERT INTO custom_fields (entity, kind, label) VALUES ('contact', 'text', 'Matrix field') RETURNING id::text`)
+	doomedField := str(`INSERT INTO custom_fields (entity, kind, label) VALUES ('deal', 'number', 'Doomed field') RETURNING id::text`)
 	stagesOf, leadPath := "/admin/pipelines/"+w.pipe, "/admin/pipelines/"+w.pipe+"/stages/"+leadStage
 	audited := func(action string) func(*mxActor) int {
 		return func(ac *mxActor) int {
@@ -611,6 +613,23 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "POST", path: "/admin/lost-reasons/" + timing + "/delete",
 			form: func(*mxActor) url.Values { return url.Values{} }, wrote: audited("lost_reason.delete"),
 			cells: row(in, no, no, no, no, no, wr("/admin/lost-reasons"))},
+		{method: "GET", path: "/admin/fields", cells: row(in, no, no, no, no, no, ok("Matrix field"))},
+		{method: "POST", path: "/admin/fields",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"entity": {"company"}, "kind": {"text"}, "label": {"Field by " + ac.name}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM custom_fields WHERE label = $1`, "Field by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/fields"))},
+		{method: "GET", path: "/admin/fields/" + field, cells: row(in, no, no, no, no, no, ok(`value="Matrix field"`))},
+		{method: "POST", path: "/admin/fields/" + field,
+			form:  func(*mxActor) url.Values { return url.Values{"label": {"Matrix field"}, "version": {"1"}} },
+			wrote: audited("custom_field.update"), cells: row(in, no, no, no, no, no, wr("/admin/fields"))},
+		{method: "GET", path: "/admin/fields/" + doomedField + "/delete", cells: row(in, no, no, no, no, no, ok("Remove Doomed field"))},
+		{method: "POST", path: "/admin/fields/" + doomedField + "/delete",
+			form: func(*mxActor) url.Values { return url.Values{} }, wrote: audited("custom_field.delete"),
+			cells: row(in, no, no, no, no, no, wr("/admin/fields"))},
 		{method: "GET", path: "/admin/agents", cells: row(in, no, no, no, no, no, ok("agent@example.com"))},
 		{method: "POST", path: "/admin/agents",
 			form: func(ac *mxActor) url.Values {
