@@ -39,7 +39,7 @@ func adminPage(c checklist) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"tiles\"><a class=\"card tile\" href=\"/admin/users\"><h2>Users</h2><p class=\"muted\">Add staff, change roles and teams, deactivate accounts.</p></a> <a class=\"card tile\" href=\"/admin/security\"><h2>Security</h2><p class=\"muted\">Require two-step sign-in for staff roles.</p></a> <a class=\"card tile\" href=\"/admin/pipelines\"><h2>Pipelines</h2><p class=\"muted\">Create and rename the sales pipelines, and their stages: order, win probability, rotting.</p></a> <a class=\"card tile\" href=\"/admin/lost-reasons\"><h2>Lost reasons</h2><p class=\"muted\">What reps choose from when they mark a deal lost.</p></a> <a class=\"card tile\" href=\"/admin/activity-types\"><h2>Activity types</h2><p class=\"muted\">The kinds of activity reps plan on deals: calls, meetings and your own.</p></a> <a class=\"card tile\" href=\"/admin/agents\"><h2>Agents and teams</h2><p class=\"muted\">Who staffs the support desk, and in which team.</p></a> <a class=\"card tile\" href=\"/admin/sla\"><h2>SLA policies</h2><p class=\"muted\">First-response and resolution targets per priority.</p></a> <a class=\"card tile\" href=\"/admin/mailboxes\"><h2>Support mailboxes</h2><p class=\"muted\">The IMAP mailboxes whose mail becomes tickets, and what became of each message.</p></a> <a class=\"card tile\" href=\"/admin/import-tickets\"><h2>Import tickets</h2><p class=\"muted\">Your ticket history from Zendesk, FreeScout or a CSV file.</p></a> <a class=\"card tile\" href=\"/admin/audit\"><h2>Audit log</h2><p class=\"muted\">Who changed accounts, roles, passwords and settings, when and from where.</p></a> <a class=\"card tile\" href=\"/crm\"><h2>Pipeline board</h2><p class=\"muted\">The sales CRM.</p></a> <a class=\"card tile\" href=\"/desk\"><h2>Queue</h2><p class=\"muted\">The support desk.</p></a></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"tiles\"><a class=\"card tile\" href=\"/admin/users\"><h2>Users</h2><p class=\"muted\">Add staff, change roles and teams, deactivate accounts.</p></a> <a class=\"card tile\" href=\"/admin/security\"><h2>Security</h2><p class=\"muted\">Require two-step sign-in for staff roles.</p></a> <a class=\"card tile\" href=\"/admin/pipelines\"><h2>Pipelines</h2><p class=\"muted\">Create and rename the sales pipelines, and their stages: order, win probability, rotting.</p></a> <a class=\"card tile\" href=\"/admin/lost-reasons\"><h2>Lost reasons</h2><p class=\"muted\">What reps choose from when they mark a deal lost.</p></a> <a class=\"card tile\" href=\"/admin/fields\"><h2>Custom fields</h2><p class=\"muted\">Your own fields on contacts, companies and deals: on their forms, lists, imports and exports.</p></a> <a class=\"card tile\" href=\"/admin/activity-types\"><h2>Activity types</h2><p class=\"muted\">The kinds of activity reps plan on deals: calls, meetings and your own.</p></a> <a class=\"card tile\" href=\"/admin/agents\"><h2>Agents and teams</h2><p class=\"muted\">Who staffs the support desk, and in which team.</p></a> <a class=\"card tile\" href=\"/admin/sla\"><h2>SLA policies</h2><p class=\"muted\">First-response and resolution targets per priority.</p></a> <a class=\"card tile\" href=\"/admin/mailboxes\"><h2>Support mailboxes</h2><p class=\"muted\">The IMAP mailboxes whose mail becomes tickets, and what became of each message.</p></a> <a class=\"card tile\" href=\"/admin/import-tickets\"><h2>Import tickets</h2><p class=\"muted\">Your ticket history from Zendesk, FreeScout or a CSV file.</p></a> <a class=\"card tile\" href=\"/admin/audit\"><h2>Audit log</h2><p class=\"muted\">Who changed accounts, roles, passwords and settings, when and from where.</p></a> <a class=\"card tile\" href=\"/crm\"><h2>Pipeline board</h2><p class=\"muted\">The sales CRM.</p></a> <a class=\"card tile\" href=\"/desk\"><h2>Queue</h2><p class=\"muted\">The support desk.</p></a></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -115,7 +115,7 @@ func setupChecklist(c checklist) templ.Component {
 				var templ_7745c5c3_Var5 templ.SafeURL
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(it.Link))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 73, Col: 38}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 77, Col: 38}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -128,7 +128,7 @@ func setupChecklist(c checklist) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(it.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 73, Col: 51}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 77, Col: 51}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
@@ -146,7 +146,7 @@ func setupChecklist(c checklist) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(it.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 75, Col: 24}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 79, Col: 24}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -164,7 +164,7 @@ func setupChecklist(c checklist) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(it.Hint)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 77, Col: 34}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/server/home.templ`, Line: 81, Col: 34}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
