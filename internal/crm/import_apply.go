@@ -92,14 +92,15 @@ const lockImportSQL = `SELECT kind, status FROM crm_imports WHERE id = $1 AND ow
 // beside the rows, in the same statement.
 const applySourceSQL = `
 WITH src AS MATERIALIZED (
-    SELECT gen_random_uuid() AS id, r.* FROM crm_import_rows r
+    SELECT gen_random_uuid() AS id, r.line, r.name, r.domain, r.email, r.company_id, r.owner_id, r.extra
+    FROM crm_import_rows r
     WHERE r.import_id = $1 AND r.action = 'create'
 ), cv AS (
     INSERT INTO custom_values (field_id, record_id, value_text, value_num, value_date, value_bool, value_choices)
     SELECT x.field_id, src.id, x.text, x.num, x.date, x.bool, x.choices
-    FROM src, jsonb_to_recordset(coalesce(src.extra->'custom', '[]'))
+    FROM src, jsonb_to_recordset(src.extra->'custom')
         AS x(field_id uuid, text text, num numeric, date date, bool boolean, choices text[], empty boolean)
-    WHERE NOT x.empty
+    WHERE src.extra ? 'custom' AND NOT x.empty
 )`
 
 var applyCompaniesSQL = applySourceSQL + `, ins AS (
@@ -124,8 +125,9 @@ var applyContactsSQL = applySourceSQL + `, ins AS (
 ), ph AS (
     INSERT INTO contact_phones (contact_id, position, kind, number, digits)
     SELECT src.id, (p.ord - 1)::smallint, p.kind, p.number, p.digits
-    FROM src, ROWS FROM (jsonb_to_recordset(coalesce(src.extra->'phones', '[]')) AS (kind text, number text, digits text))
+    FROM src, ROWS FROM (jsonb_to_recordset(src.extra->'phones') AS (kind text, number text, digits text))
         WITH ORDINALITY AS p(kind, number, digits, ord)
+    WHERE src.extra ? 'phones'
 )
 SELECT count(*) FROM ins`
 

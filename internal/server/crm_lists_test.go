@@ -147,12 +147,13 @@ func TestCRMExportCSV(t *testing.T) {
 		t.Errorf("my deals: %d rows", len(mine))
 	}
 	contacts := read("/crm/contacts.csv?owner_id=any")
-	if strings.Join(contacts[0], ",") != "id,company_id,email,name,owner_id,created_at" || len(contacts) != 2 ||
+	// The seeds' columns first, then the built-in fields (issue 11).
+	if strings.Join(contacts[0], ",") != "id,company_id,email,name,owner_id,created_at,job_title,phone,mobile,other_phone,street,city,postcode,region,country,notes" || len(contacts) != 2 ||
 		contacts[1][1] != w.acme || contacts[1][2] != "jane@acme.com" || contacts[1][3] != "Jane Doe" || contacts[1][4] != w.rep.ID {
 		t.Errorf("contacts %v", contacts)
 	}
 	companies := read("/crm/companies.csv")
-	if strings.Join(companies[0], ",") != "id,name,domain,created_at" || len(companies) != 2 || companies[1][2] != "acme.com" {
+	if strings.Join(companies[0], ",") != "id,name,domain,created_at,website,phone,industry,size,street,city,postcode,region,country" || len(companies) != 2 || companies[1][2] != "acme.com" {
 		t.Errorf("companies %v", companies)
 	}
 	if got := fmt.Sprint(len(read("/crm/companies.csv?q=nothing-matches"))); got != "1" {
