@@ -337,3 +337,23 @@ func TestCRMImportFields(t *testing.T) {
 		t.Errorf("%d companies imported with their fields", n)
 	}
 }
+
+// A save against another version is a 409 that names the custom field the other save
+// changed, with the typed value kept.
+func TestCRMCustomFieldConflict(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	seats := w.addField("contact", "number", "Seats", false)
+	first := w.repB.post("/crm/contacts/"+w.jane, w.janeForm(url.Values{"version": {"1"}, "cf_" + seats: {"10"}}))
+	wantStatus(t, "first save", first, http.StatusSeeOther)
+	second := w.adminB.post("/crm/contacts/"+w.jane, w.janeForm(url.Values{"version": {"1"}, "was_cf_" + seats: {""}, "cf_" + seats: {"20"}}))
+	wantStatus(t, "stale save", second, http.StatusConflict)
+	mustContain(t, second, "Seats", "Nothing of yours was saved.")
+	if got, _ := inputValue(second, "cf_"+seats); got != "20" {
+		t.Errorf("typed value kept as %q", got)
+	}
+	var n string
+	if err := w.db.DB.QueryRow(context.Background(), `SELECT value_num::text FROM custom_values WHERE field_id = $1`, seats).Scan(&n); err != nil || n != "10" {
+		t.Errorf("stored %q, %v", n, err)
+	}
+}
