@@ -43,10 +43,25 @@ const dealExistsSQL = `SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1)`
 // Only its owner or an admin may: ErrForbidden otherwise, db.ErrNotFound when there is
 // none, ErrStale when someone saved it since version.
 func UpdateDeal(ctx context.Context, d *db.DB, by Actor, id string, version int, f DealFields) error {
-	if f.StageID == nil {
+	return updateDealThen(ctx, d, by, id, version, f, nil)
+}
+
+// updateDealThen is UpdateDeal, with then (when not nil) run in the update's
+// transaction after it: the form's custom values commit with the deal.
+func updateDealThen(ctx context.Context, d *db.DB, by Actor, id string, version int, f DealFields, then func(q db.Querier) error) error {
+	if f.StageID == nil && then == nil {
 		return updateDeal(ctx, d, by, id, version, f, nil, nil)
 	}
+	if then == nil {
+		then = func(db.Querier) error { return nil }
+	}
 	return d.InTx(ctx, func(tx pgx.Tx) error {
+		if f.StageID == nil {
+			if err := updateDeal(ctx, tx, by, id, version, f, nil, nil); err != nil {
+				return err
+			}
+			return then(tx)
+		}
 		var title, stageName, pipelineID string
 		var stage Stage
 		var stageID *string
@@ -62,10 +77,12 @@ func UpdateDeal(ctx context.Context, d *db.DB, by Actor, id string, version int,
 			return err
 		}
 		if stageID != nil && *stageID == *f.StageID {
-			return nil
+			return then(tx)
 		}
-		_, err := tx.Exec(ctx, dealPipelineMoveSQL, id, stage, by.ID, stageID, stageName)
-		return db.Translate(err)
+		if _, err := tx.Exec(ctx, dealPipelineMoveSQL, id, stage, by.ID, stageID, stageName); err != nil {
+			return db.Translate(err)
+		}
+		return then(tx)
 	})
 }
 
@@ -199,12 +216,8 @@ func (s *Service) DealUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = UpdateDeal(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields)
-		if err == nil {
-			// After the deal's own save (UpdateDeal opens its own transaction for a
-			// pipeline move): the values were validated above.
-			err = saveCustom(ctx, s.DB, id, f.Custom)
-		}
+		err = updateDealThen(ctx, s.DB, ActorFrom(ctx), id, f.Check.Version, f.fields,
+			func(q db.Querier) error { return saveCustom(ctx, q, id, f.Custom) })
 		if f.vanished(err) {
 			if err = s.loadChoices(ctx, &f); err == nil {
 				if f.NewPipeline != nil { // point at the choices as loaded again

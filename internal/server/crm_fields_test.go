@@ -359,3 +359,28 @@ func TestCRMCustomFieldConflict(t *testing.T) {
 		t.Errorf("stored %q, %v", n, err)
 	}
 }
+
+// A deal's custom values are on its form and page, saved with the deal.
+func TestCRMDealCustomFields(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	fee := w.addField("deal", "money", "Setup fee", true)
+	form := w.repB.get("/crm/deals/" + w.deal + "/edit")
+	mustContain(t, form, `name="cf_`+fee+`"`)
+	base := url.Values{"title": {"Acme starter"}, "contact_id": {"jane@acme.com"}, "pipeline_id": {w.pipe}, "owner_id": {w.rep.ID},
+		"amount": {"12500"}, "version": {"1"}}
+	bad := w.repB.post("/crm/deals/"+w.deal, base)
+	wantStatus(t, "required", bad, http.StatusUnprocessableEntity)
+	if got := fieldError(bad, "cf_"+fee); got != "Setup fee is required." {
+		t.Errorf("beside the fee %q", got)
+	}
+	base.Set("cf_"+fee, "1,250.50")
+	wantStatus(t, "save", w.repB.post("/crm/deals/"+w.deal, base), http.StatusSeeOther)
+	mustContain(t, w.repB.get("/crm/deals/"+w.deal), "<dt>Setup fee</dt>", "$1,250.50")
+	create := w.repB.post("/crm/deals", url.Values{"title": {"Second"}, "contact_id": {"jane@acme.com"}, "pipeline_id": {w.pipe},
+		"owner_id": {w.rep.ID}, "amount": {"1"}, "cf_" + fee: {"99"}})
+	wantStatus(t, "create", create, http.StatusSeeOther)
+	if n := w.count(t, `SELECT count(*) FROM custom_values WHERE field_id = $1`, fee); n != 2 {
+		t.Errorf("%d fee values", n)
+	}
+}
