@@ -27,6 +27,8 @@ type Message struct {
 	AuthorName string    `db:"author_name" json:"author_name"`
 	Body       string    `db:"body" json:"body"`
 	IsInternal bool      `db:"is_internal" json:"is_internal"`
+	// MacroName is the macro the message was written with (the desk's thread only).
+	MacroName *string `db:"macro_name" json:"macro_name"`
 	FromStaff  bool      `db:"from_staff" json:"from_staff"` // written by someone other than the requester
 	CreatedAt  time.Time `db:"created_at" json:"created_at"`
 	// Files are the message's attachments, oldest first.

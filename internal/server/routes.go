@@ -193,6 +193,14 @@ func (s *Server) Handler() http.Handler {
 				// The originals of a ticket's email (internal/desk/mailbox).
 				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
 				r.Get("/desk/tickets/{id}/mail/{mid}", s.mailbox.TicketMailRaw)
+				// Macros, merge and split (internal/desk/macro_*.go, ticket_merge.go,
+				// message_split.go).
+				r.Get("/desk/macros", s.desk.MacroList)
+				r.Get("/desk/macros/new", s.desk.MacroNew)
+				r.Post("/desk/macros", s.desk.MacroCreate)
+				r.Get("/desk/macros/{id}", s.desk.MacroEdit)
+				r.Post("/desk/macros/{id}", s.desk.MacroUpdate)
+				r.Post("/desk/macros/{id}/delete", s.desk.MacroDelete)
 			})
 
 			// Administration.
