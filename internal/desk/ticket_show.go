@@ -140,9 +140,9 @@ type deskTicketData struct {
 	Agents  []agent        `db:"agents"`
 	Recent  []summaryRow   `db:"recent"`
 	// MergedInto and SplitFrom are the tickets this one went into or came out of.
-	MergedInto *string      `db:"merged_into"`
-	SplitFrom  *string      `db:"split_from"`
-	Links      []ticketLink `db:"links"`
+	MergedInto *string       `db:"merged_into"`
+	SplitFrom  *string       `db:"split_from"`
+	Links      []ticketLink  `db:"links"`
 	Rating     *ticketRating `db:"rating"`
 	Macros     []macroChoice `db:"macros"`
 	Macro      *macroApplied `db:"macro"`

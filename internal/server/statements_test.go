@@ -106,6 +106,8 @@ func TestStatementBudget(t *testing.T) {
 	inMsg := id(`INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, from_addr, subject, size, state, reason)
 		VALUES ($1, 1, 1, 'broken@example.com', 'Broken mail', 12, 'quarantined', 'a multipart part has no boundary') RETURNING id::text`, mbox)
 	id(`INSERT INTO inbound_message_raw (inbound_id, seq, data) VALUES ($1, 0, convert_to('Subject: x', 'UTF8')) RETURNING inbound_id::text`, inMsg)
+	// A shared macro, for the macro pages and applying one on a ticket.
+	macro := id(`INSERT INTO macros (name, body, status) VALUES ('Budget macro', 'Hello {{requester.first_name}}', 'pending') RETURNING id::text`)
 
 	const (
 		admin = "admin@example.com"
@@ -237,6 +239,13 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
 		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
 		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
+		// Macros (issue 13): the list (one statement), the forms (the agents to choose
+		// from; an edit also the macro), and a ticket with one applied (in the ticket's
+		// own statement).
+		{who: agent, path: "/desk/macros", max: 2, want: "Budget macro"},
+		{who: agent, path: "/desk/macros/new", max: 2, want: `name="body"`},
+		{who: admin, path: "/desk/macros/" + macro, max: 3, want: "Budget macro"},
+		{who: agent, path: "/desk/tickets/" + ticket + "?macro=" + macro, max: 3, want: "Prefilled from the macro"},
 		// A ticket's original email: the ticket and its mail with each original's start, one statement.
 		{who: agent, path: "/desk/tickets/" + ticket + "/mail", max: 2, want: "This ticket has no email"},
 		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
