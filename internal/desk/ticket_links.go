@@ -1,6 +1,9 @@
 package desk
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ticketLink is one entry of a ticket's merge and split history (ticket_links).
 type ticketLink struct {
@@ -52,4 +55,42 @@ type mergeTarget struct {
 	RequesterID   string `db:"requester_id"`
 	RequesterName string `db:"requester_name"`
 	Version       int    `db:"version"`
+}
+
+func mergeTyped(m *mergeView) string {
+	if m == nil {
+		return ""
+	}
+	return m.Target
+}
+
+func mergeError(m *mergeView) string {
+	if m == nil {
+		return ""
+	}
+	return m.Error
+}
+
+// splittable are the requester's own messages of a ticket with more than one message:
+// those a split can take out.
+func splittable(v deskTicketView) []Message {
+	if len(v.Thread) < 2 {
+		return nil
+	}
+	var out []Message
+	for i, m := range v.Thread {
+		if i > 0 && !m.FromStaff && !m.IsInternal {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// excerpt is the start of s, at most n characters, on one line.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

@@ -44,6 +44,13 @@ type ticketEmail struct {
 	Status    Status
 	Link      string     // the ticket's page for the recipient, or "" without a base URL
 	Files     []fileLink // a public reply's attachments
+	// Into, IntoSubject and Cross describe a merge (ticket_merged): the ticket this one
+	// went into, and whether it is someone else's.
+	Into        string
+	IntoSubject string
+	Cross       bool
+	// Good and Bad are the solve's satisfaction links (csat_link.go), "" without them.
+	Good, Bad string
 }
 
 // fileLink is an attachment as an email lists it: its name and, with a base URL, the

@@ -201,6 +201,8 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/macros/{id}", s.desk.MacroEdit)
 				r.Post("/desk/macros/{id}", s.desk.MacroUpdate)
 				r.Post("/desk/macros/{id}/delete", s.desk.MacroDelete)
+				r.Post("/desk/tickets/{id}/merge", s.desk.TicketMerge)
+				r.Post("/desk/tickets/{id}/messages/{mid}/split", s.desk.MessageSplit)
 			})
 
 			// Administration.
