@@ -87,6 +87,8 @@ type change struct {
 	Files   []fileRef
 	// MacroID is the macro the message was written with ("" for none).
 	MacroID string
+	// RateGood and RateBad are the satisfaction links of a solve's email (csat.go).
+	RateGood, RateBad string
 }
 
 // fileRef is a saved attachment, as the emails name it.
@@ -161,6 +163,11 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
 			return "", db.Translate(err)
+		}
+	}
+	if ch.Status == StatusSolved && cur.Status != StatusSolved && ch.Actor.ID != cur.RequesterID {
+		if ch.RateGood, ch.RateBad, err = askRating(ctx, tx, out, cur.ID, ch.AssigneeID, ch.Team); err != nil {
+			return "", err
 		}
 	}
 	msgs, err := ticketEmails(out, cur, ch)

@@ -29,6 +29,8 @@ type Outbound struct {
 	Sender string
 	// Domain is where the emails' Message-IDs are minted (SMTP_FROM's domain).
 	Domain string
+	// CSATKey signs the satisfaction links of a solve's email (CSATKey); nil sends none.
+	CSATKey []byte
 }
 
 // ticketEmail is what the desk's emails say about a ticket and a change to it.
@@ -93,6 +95,7 @@ func ticketEmails(out Outbound, cur lockedTicket, ch change) ([]ticketMail, erro
 		Priority: ch.Priority, Status: ch.Status, Link: link(out.Base, "/support/tickets/"+cur.ID)}
 	fromDesk := ch.Actor.ID != cur.RequesterID
 	e.Solved = ch.Status == StatusSolved && cur.Status != StatusSolved
+	e.Good, e.Bad = ch.RateGood, ch.RateBad
 	switch {
 	case fromDesk && ch.Body != "" && !ch.Internal:
 		e.Reply = ch.Body

@@ -84,6 +84,10 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/verify-email", s.auth.EmailVerifyShow)
 		r.Post("/verify-email", s.auth.EmailVerifyResend)
 		r.Post("/verify-email/confirm", s.auth.EmailVerifyConfirm)
+		// A solve's satisfaction links (internal/desk/csat*.go): no sign-in, the signed
+		// link is the proof; the GET records nothing.
+		r.Get("/csat/{id}", s.desk.CSATShow)
+		r.Post("/csat/{id}", s.desk.CSATSubmit)
 
 		r.Group(func(r chi.Router) {
 			// RequireEnrolment: a staff user whose role must use two-step sign-in, and who
@@ -187,6 +191,7 @@ func (s *Server) Handler() http.Handler {
 				r.Use(s.auth.RequireRole(auth.RoleAgent))
 				r.Get("/desk", s.desk.QueueShow)
 				r.Get("/desk/reports", s.desk.ReportShow)
+				r.Get("/desk/reports/satisfaction", s.desk.CSATReport)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
 				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
