@@ -32,21 +32,24 @@ func (r csatRow) Percent() float64 {
 	return 100 * float64(r.Good) / float64(r.Count)
 }
 
-// The ratings given in the window, grouped four ways in one pass (ticket_ratings_rated_idx).
+// The ratings given in the window, grouped four ways in one pass (ticket_ratings_rated_idx);
+// an agent's name is one probe of user_pkey per agent row.
 // A solve is counted for the agent and team the ticket had when it was solved.
 const csatReportSQL = `
-SELECT CASE WHEN grouping(g.team) = 0 THEN 'team'
-            WHEN grouping(g.agent_id) = 0 THEN 'agent'
-            WHEN grouping(date_trunc('week', g.rated_at AT TIME ZONE 'UTC')) = 0 THEN 'week'
-            ELSE 'all' END AS dim,
-       g.team, max(u.name) AS agent,
-       date_trunc('week', g.rated_at AT TIME ZONE 'UTC') AS week,
-       count(*) FILTER (WHERE g.rating = 'good')::int AS good, count(*)::int AS n
-FROM ticket_ratings g
-LEFT JOIN "user" u ON u.id = g.agent_id
-WHERE g.rated_at >= now() - make_interval(days => $1)
-GROUP BY GROUPING SETS ((g.team), (g.agent_id), (date_trunc('week', g.rated_at AT TIME ZONE 'UTC')), ())
-ORDER BY dim, week DESC NULLS LAST, agent, team`
+SELECT x.dim, x.team, (SELECT u.name FROM "user" u WHERE u.id = x.agent_id) AS agent, x.week, x.good, x.n
+FROM (
+    SELECT CASE WHEN grouping(g.team) = 0 THEN 'team'
+                WHEN grouping(g.agent_id) = 0 THEN 'agent'
+                WHEN grouping(date_trunc('week', g.rated_at AT TIME ZONE 'UTC')) = 0 THEN 'week'
+                ELSE 'all' END AS dim,
+           g.team, g.agent_id,
+           date_trunc('week', g.rated_at AT TIME ZONE 'UTC') AS week,
+           count(*) FILTER (WHERE g.rating = 'good')::int AS good, count(*)::int AS n
+    FROM ticket_ratings g
+    WHERE g.rated_at >= now() - make_interval(days => $1)
+    GROUP BY GROUPING SETS ((g.team), (g.agent_id), (date_trunc('week', g.rated_at AT TIME ZONE 'UTC')), ())
+) x
+ORDER BY x.dim, x.week DESC NULLS LAST, agent, x.team`
 
 // csatReport is the satisfaction report.
 type csatReport struct {
