@@ -43,6 +43,9 @@ var actionLabels = map[Action]string{
 	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
+	MacroCreated:        "Shared macro added",
+	MacroUpdated:        "Shared macro changed",
+	MacroDeleted:        "Shared macro deleted",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -61,10 +64,11 @@ const (
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
+	TargetMacro        = "macro" // a shared macro
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetMacro}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -80,6 +84,8 @@ func targetTypeLabel(t string) string {
 		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
+	case TargetMacro:
+		return "Shared macro"
 	}
 	return t
 }
@@ -115,6 +121,9 @@ var fieldLabels = map[string]string{
 	"delete_processed":    "Delete processed mail",
 	"enabled":             "Enabled",
 	"password":            "Password",
+	"body":                "Reply",
+	"assignee_id":         "Assignee",
+	"tags":                "Tags",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/httpx"
@@ -38,7 +39,10 @@ func (s *Service) MacroDelete(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errMacroStale
 		}
-		return db.Translate(err)
+		if err != nil || !m.Shared() {
+			return db.Translate(err)
+		}
+		return auditMacro(ctx, tx, u, audit.MacroDeleted, id, name, macroFormOf(m).fields(), nil)
 	})
 	switch {
 	case errors.Is(err, errMacroStale):

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/db"
 	"rapport/internal/form"
@@ -124,6 +125,29 @@ UPDATE macros SET name = $3, body = $4, status = nullif($5, ''), priority = null
     version = version + 1, updated_at = now()
 WHERE id = $1 AND version = $2`
 
+// macroFields is what the audit log keeps of a shared macro, before and after.
+type macroFields struct {
+	Name       string `json:"name"`
+	Body       string `json:"body"`
+	Status     string `json:"status,omitempty"`
+	Priority   string `json:"priority,omitempty"`
+	AssigneeID string `json:"assignee_id,omitempty"`
+	Team       string `json:"team,omitempty"`
+	Tags       string `json:"tags,omitempty"`
+}
+
+func (f macroForm) fields() macroFields {
+	return macroFields{Name: f.Name, Body: f.Body, Status: string(f.Status), Priority: string(f.Priority),
+		AssigneeID: f.AssigneeID, Team: f.Team, Tags: f.Tags}
+}
+
+// auditMacro logs an admin's change to a shared macro on q (personal macros are their
+// owner's business and are not logged).
+func auditMacro(ctx context.Context, q db.Querier, u *auth.User, action audit.Action, id, label string, before, after any) error {
+	return audit.Record(ctx, q, audit.Entry{ActorID: u.ID, ActorEmail: u.Email, Action: action, TargetType: audit.TargetMacro,
+		TargetID: id, TargetLabel: label, Before: before, After: after})
+}
+
 // errMacroStale means the macro changed since its form was loaded.
 var errMacroStale = errors.New("macro changed since it was loaded")
 
@@ -151,7 +175,10 @@ func saveMacroRow(ctx context.Context, tx pgx.Tx, u *auth.User, claim form.Claim
 		if errors.Is(err, pgx.ErrNoRows) {
 			return claim.Repeated(ctx, tx)
 		}
-		return db.Translate(err)
+		if err != nil || !f.Shared {
+			return db.Translate(err)
+		}
+		return auditMacro(ctx, tx, u, audit.MacroCreated, f.ID, f.Name, nil, f.fields())
 	}
 	cur, err := macroByID(ctx, tx, u.ID, f.ID)
 	if err != nil {
@@ -168,7 +195,14 @@ func saveMacroRow(ctx context.Context, tx pgx.Tx, u *auth.User, claim form.Claim
 	if tag.RowsAffected() == 0 {
 		return errMacroStale
 	}
-	return nil
+	if !cur.Shared() {
+		return nil
+	}
+	was := macroFormOf(cur).fields()
+	if was == f.fields() {
+		return nil
+	}
+	return auditMacro(ctx, tx, u, audit.MacroUpdated, f.ID, f.Name, was, f.fields())
 }
 
 // macroPageData is what the macro form needs besides the form: the agents to choose

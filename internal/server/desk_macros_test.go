@@ -66,6 +66,17 @@ func TestDeskMacros(t *testing.T) {
 	wantStatus(t, "agent deletes shared", d.jordanB.post("/desk/macros/"+shared+"/delete", url.Values{"version": {"1"}}), http.StatusForbidden)
 	wantStatus(t, "customer", d.carolB.get("/desk/macros"), http.StatusForbidden)
 	wantStatus(t, "admin edits shared", d.adaB.get("/desk/macros/"+shared), http.StatusOK)
+	if n := a.count(t, `SELECT count(*) FROM audit_log WHERE action = 'macro.create' AND target_type = 'macro' AND target_id = $1`, shared); n != 1 {
+		t.Fatalf("shared macro's audit entries: %d", n)
+	}
+	wantRedirect(t, "admin saves shared", d.adaB.post("/desk/macros/"+shared, url.Values{"name": {"Refund policy"},
+		"body": {"Dear {{requester.name}}, refunds take 5 days."}, "assignee_id": {d.morgan.ID}, "team": {"Billing"}, "priority": {"low"}, "version": {"1"}}), "/desk/macros")
+	if n := a.count(t, `SELECT count(*) FROM audit_log WHERE action = 'macro.update' AND before->>'priority' IS NULL AND after->>'priority' = 'low'`); n != 1 {
+		t.Fatalf("shared macro's update entries: %d", n)
+	}
+	if n := a.count(t, `SELECT count(*) FROM audit_log WHERE target_type = 'macro' AND target_id = $1`, mine); n != 0 {
+		t.Fatalf("a personal macro was logged: %d", n)
+	}
 
 	// Version checks.
 	edit := url.Values{"name": {"Ask for a screenshot"}, "body": {body}, "status": {"pending"}, "priority": {"high"}, "version": {"1"}}
