@@ -53,7 +53,8 @@ func nextPlaceholder(s string, from int) (start, end int, name string, ok bool) 
 		for inner < len(s) && s[inner] == '{' {
 			start, inner = start+1, inner+1
 		}
-		j := strings.Index(s[inner:], "}}")
+		// Only the next maxPlaceholder bytes can close it: the scan stays linear.
+		j := strings.Index(s[inner:min(len(s), inner+maxPlaceholder+2)], "}}")
 		if j >= 0 && j <= maxPlaceholder && !strings.ContainsAny(s[inner:inner+j], "{}\r\n") {
 			return start, inner + j + 2, strings.TrimSpace(s[inner : inner+j]), true
 		}

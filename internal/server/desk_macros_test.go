@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -123,4 +124,52 @@ func TestDeskMacros(t *testing.T) {
 	p = d.jordanB.get("/desk/tickets/" + id + "?macro=" + mine)
 	wantStatus(t, "deleted macro", p, http.StatusNotFound)
 	mustContain(t, p, "That macro does not exist any more")
+}
+
+// Hostile bytes and sizes through the macro, merge, split and rating forms: a 4xx with
+// a message, never a 500 and never a save.
+func TestDeskMacroMergeRatingHostileInput(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	id := d.file(t, d.carolB, "Bytes", "Testing.")
+	long := strings.Repeat("{{a", 7000) // over the 20,000 characters of a body
+	posts := []struct {
+		b    *browser
+		path string
+		form url.Values
+	}{
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n\x00"}, "body": {"x"}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"bad \xff"}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {long}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {strings.Repeat("{{x}}", 3000)}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {strings.Repeat("n", 101)}, "body": {"x"}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "team": {"\xff"}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "tags": {strings.Repeat("t", 501)}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "assignee_id": {"\x00"}}},
+		{d.jordanB, "/desk/macros/%00", url.Values{"name": {"n"}, "body": {"x"}}},
+		{d.jordanB, "/desk/macros/00000000-0000-4000-8000-000000000000", url.Values{"name": {"n"}, "body": {"x"}, "version": {"1"}}},
+		{d.jordanB, "/desk/macros/00000000-0000-4000-8000-000000000000/delete", url.Values{"version": {"x"}}},
+		{d.jordanB, "/desk/tickets/" + id + "/merge", url.Values{"target": {"\x00\xff"}}},
+		{d.jordanB, "/desk/tickets/" + id + "/merge", url.Values{"target": {strings.Repeat("#", 10000)}}},
+		{d.jordanB, "/desk/tickets/" + id + "/merge", url.Values{"confirm": {"1"}, "target_id": {"x'"}}},
+		{d.jordanB, "/desk/tickets/" + id + "/merge", url.Values{"confirm": {"1"}, "target_id": {"00000000-0000-4000-8000-000000000000"}}},
+		{d.jordanB, "/desk/tickets/" + id + "/messages/%00/split", url.Values{"version": {"1"}}},
+		{d.jordanB, "/desk/tickets/" + id + "/messages/00000000-0000-4000-8000-000000000000/split", url.Values{"version": {"1"}}},
+		{d.carolB, "/csat/00000000-0000-4000-8000-000000000000", url.Values{"r": {"good"}, "s": {"\x00"}, "comment": {"\xff"}}},
+		{d.jordanB, "/desk/tickets/" + id, url.Values{"body": {"x"}, "status": {"open"}, "priority": {"normal"}, "version": {"1"}, "macro_id": {"\x00'"}, "form_key": {"k"}}},
+	}
+	for _, p := range posts {
+		if r := p.b.post(p.path, p.form); r.status >= 500 || r.status == http.StatusSeeOther {
+			t.Errorf("POST %s %q: %d", p.path, p.form, r.status)
+		}
+	}
+	for _, path := range []string{"/desk/tickets/" + id + "?macro=%00", "/desk/tickets/" + id + "?macro=%ff", "/desk/macros/%ff",
+		"/csat/%00?r=good&s=x", "/desk/reports/satisfaction?x=%00"} {
+		if r := d.jordanB.get(path); r.status >= 500 {
+			t.Errorf("GET %s: %d", path, r.status)
+		}
+	}
+	if n := d.a.count(t, `SELECT count(*) FROM macros`); n != 0 {
+		t.Fatalf("%d macros saved from hostile input", n)
+	}
 }
