@@ -351,7 +351,9 @@ func TestStatementBudget(t *testing.T) {
 					"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}}
 			}},
 		{who: agent, post: "/desk/macros", flash: "Macro “Budget reply” saved.", max: 2,
-			form: func() url.Values { return url.Values{"name": {"Budget reply"}, "body": {"Hi {{requester.first_name}}"}} }},
+			form: func() url.Values {
+				return url.Values{"name": {"Budget reply"}, "body": {"Hi {{requester.first_name}}"}}
+			}},
 		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 2,
 			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
 		// Signing sessions out, from the account page, which reads the list with the
