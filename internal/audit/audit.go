@@ -69,6 +69,10 @@ const (
 	TicketsImported Action = "tickets.import"
 	MailboxCreated  Action = "mailbox.create"
 	MailboxUpdated  Action = "mailbox.update" // settings, password, enabled or disabled
+	// Shared macros (internal/desk/macro_*.go); personal ones are not logged.
+	MacroCreated Action = "macro.create"
+	MacroUpdated Action = "macro.update"
+	MacroDeleted Action = "macro.delete"
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -84,6 +88,7 @@ var Actions = []Action{
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated, TicketsImported,
 	CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted,
+	MacroCreated, MacroUpdated, MacroDeleted,
 }
 
 // Known reports whether a is one of Actions.

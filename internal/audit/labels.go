@@ -46,6 +46,9 @@ var actionLabels = map[Action]string{
 	CustomFieldCreated:  "Custom field added",
 	CustomFieldUpdated:  "Custom field changed",
 	CustomFieldDeleted:  "Custom field removed",
+	MacroCreated:        "Shared macro added",
+	MacroUpdated:        "Shared macro changed",
+	MacroDeleted:        "Shared macro deleted",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -65,10 +68,11 @@ const (
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
 	TargetCustomField  = "custom_field"
+	TargetMacro        = "macro" // a shared macro
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -86,6 +90,8 @@ func targetTypeLabel(t string) string {
 		return "Support mailbox"
 	case TargetCustomField:
 		return "Custom field"
+	case TargetMacro:
+		return "Shared macro"
 	}
 	return t
 }
@@ -121,6 +127,9 @@ var fieldLabels = map[string]string{
 	"delete_processed":    "Delete processed mail",
 	"enabled":             "Enabled",
 	"password":            "Password",
+	"body":                "Reply",
+	"assignee_id":         "Assignee",
+	"tags":                "Tags",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

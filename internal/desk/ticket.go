@@ -22,13 +22,15 @@ func ShortRef(id string) string {
 
 // Message is one entry of a thread (a row, or an object of a JSON array of rows).
 type Message struct {
-	ID         string    `db:"id" json:"id"`
-	AuthorID   string    `db:"author_id" json:"author_id"`
-	AuthorName string    `db:"author_name" json:"author_name"`
-	Body       string    `db:"body" json:"body"`
-	IsInternal bool      `db:"is_internal" json:"is_internal"`
-	FromStaff  bool      `db:"from_staff" json:"from_staff"` // written by someone other than the requester
-	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+	ID         string `db:"id" json:"id"`
+	AuthorID   string `db:"author_id" json:"author_id"`
+	AuthorName string `db:"author_name" json:"author_name"`
+	Body       string `db:"body" json:"body"`
+	IsInternal bool   `db:"is_internal" json:"is_internal"`
+	// MacroName is the macro the message was written with (the desk's thread only).
+	MacroName *string   `db:"-" json:"macro_name"`
+	FromStaff bool      `db:"from_staff" json:"from_staff"` // written by someone other than the requester
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 	// Files are the message's attachments, oldest first.
 	Files []MessageFile `db:"files" json:"files"`
 }

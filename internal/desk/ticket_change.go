@@ -85,6 +85,10 @@ type change struct {
 	// them once saved, for the emails.
 	Uploads []*attach.Upload
 	Files   []fileRef
+	// MacroID is the macro the message was written with ("" for none).
+	MacroID string
+	// RateGood and RateBad are the satisfaction links of a solve's email (csat.go).
+	RateGood, RateBad string
 }
 
 // fileRef is a saved attachment, as the emails name it.
@@ -106,8 +110,13 @@ func (ch change) what(cur lockedTicket) string {
 	return "updated it"
 }
 
+// A macro the author may use ($5, NULL for none) is recorded with its name as it is now.
 const insertMessageSQL = `
-INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal) VALUES ($1, $2, $3, $4) RETURNING id`
+INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal, macro_id, macro_name)
+SELECT $1, $2, $3, $4, m.id, m.name
+FROM (SELECT) one
+LEFT JOIN macros m ON m.id = $5::uuid AND (m.owner_id IS NULL OR m.owner_id = $2)
+RETURNING id`
 
 // Every status change ends the current pause of the resolution clock (adding it to
 // paused_secs) and starts one when the new status pauses it; closing leaves the solved
@@ -137,7 +146,7 @@ INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) 
 // and the live queues' event. It returns the new message's id ("" for none).
 func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket, ch change) (messageID string, err error) {
 	if ch.Body != "" {
-		if err := tx.QueryRow(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal).Scan(&messageID); err != nil {
+		if err := tx.QueryRow(ctx, insertMessageSQL, cur.ID, ch.Actor.ID, ch.Body, ch.Internal, nullable(ch.MacroID)).Scan(&messageID); err != nil {
 			return "", db.Translate(err)
 		}
 		for _, u := range ch.Uploads {
@@ -154,6 +163,11 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
 			return "", db.Translate(err)
+		}
+	}
+	if ch.Status == StatusSolved && cur.Status != StatusSolved && ch.Actor.ID != cur.RequesterID {
+		if ch.RateGood, ch.RateBad, err = askRating(ctx, tx, out, cur.ID, ch.AssigneeID, ch.Team); err != nil {
+			return "", err
 		}
 	}
 	msgs, err := ticketEmails(out, cur, ch)

@@ -29,6 +29,8 @@ type Outbound struct {
 	Sender string
 	// Domain is where the emails' Message-IDs are minted (SMTP_FROM's domain).
 	Domain string
+	// CSATKey signs the satisfaction links of a solve's email (CSATKey); nil sends none.
+	CSATKey []byte
 }
 
 // ticketEmail is what the desk's emails say about a ticket and a change to it.
@@ -44,6 +46,13 @@ type ticketEmail struct {
 	Status    Status
 	Link      string     // the ticket's page for the recipient, or "" without a base URL
 	Files     []fileLink // a public reply's attachments
+	// Into, IntoSubject and Cross describe a merge (ticket_merged): the ticket this one
+	// went into, and whether it is someone else's.
+	Into        string
+	IntoSubject string
+	Cross       bool
+	// Good and Bad are the solve's satisfaction links (csat_link.go), "" without them.
+	Good, Bad string
 }
 
 // fileLink is an attachment as an email lists it: its name and, with a base URL, the
@@ -86,6 +95,7 @@ func ticketEmails(out Outbound, cur lockedTicket, ch change) ([]ticketMail, erro
 		Priority: ch.Priority, Status: ch.Status, Link: link(out.Base, "/support/tickets/"+cur.ID)}
 	fromDesk := ch.Actor.ID != cur.RequesterID
 	e.Solved = ch.Status == StatusSolved && cur.Status != StatusSolved
+	e.Good, e.Bad = ch.RateGood, ch.RateBad
 	switch {
 	case fromDesk && ch.Body != "" && !ch.Internal:
 		e.Reply = ch.Body

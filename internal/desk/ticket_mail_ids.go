@@ -62,10 +62,11 @@ func TicketByMailIDs(ctx context.Context, q db.Querier, ids []string) (string, e
 	return id, db.Translate(err)
 }
 
-const ticketByReplyTokenSQL = `SELECT id FROM tickets WHERE reply_token = $1`
+const ticketByReplyTokenSQL = `SELECT coalesce(merged_into, id) FROM tickets WHERE reply_token = $1`
 
 // TicketByReplyToken finds the ticket whose reply address carries token (the part
-// after "+" in support+token@domain); db.ErrNotFound for none.
+// after "+" in support+token@domain), or the one it was merged into; db.ErrNotFound
+// for none.
 func TicketByReplyToken(ctx context.Context, q db.Querier, token string) (string, error) {
 	if token == "" {
 		return "", db.ErrNotFound

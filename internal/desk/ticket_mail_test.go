@@ -52,6 +52,11 @@ func TestTicketEmailWording(t *testing.T) {
 				{To: "morgan@example.com", Subject: `Assigned to you: Charged "twice" <for> March [#0b5e6d3c]`,
 					Body: "Hello Morgan Diaz,\n\nJordan Lee assigned you ticket #0b5e6d3c \"Charged \"twice\" <for> March\" from Carol Chen (priority low, status solved).\n\n" +
 						"It is in your queue in Rapport (assignee: mine).\n"}}},
+		{"solve with rating links", base, change{Actor: jordan, Status: StatusSolved, Priority: PriorityHigh, RateGood: "http://rapport.test/csat/x?r=good", RateBad: "http://rapport.test/csat/x?r=bad"},
+			[]mail.Message{{To: "carol@example.com", Subject: `Solved: Charged "twice" <for> March [#0b5e6d3c]`,
+				Body: "Hello Carol Chen,\n\nYour ticket \"Charged \"twice\" <for> March\" has been solved by Jordan Lee. If anything is still wrong, reply to this email and it opens again.\n\n" +
+					"How did we do? One click tells us:\nGood: http://rapport.test/csat/x?r=good\nBad:  http://rapport.test/csat/x?r=bad\n\n" +
+					"See the whole conversation here:\nhttp://rapport.test/support/tickets/0b5e6d3c-1111-4222-8333-944455556666\n"}}},
 		{"self-assigned note", base, change{Actor: jordan, Body: "SECRET", Internal: true, Status: StatusOpen, Priority: PriorityLow, Assignee: &agent{ID: "agent"}}, nil},
 	} {
 		got, err := ticketEmails(Outbound{Base: c.base}, cur, c.ch)
@@ -70,6 +75,14 @@ func TestTicketEmailWording(t *testing.T) {
 			}
 		}
 	}
+	// A merge's notice (ticket_merge.go composes it).
+	m, err := emails.Message("ticket_merged", "carol@example.com", ticketEmail{Ref: "#0b5e6d3c", Subject: cur.Subject,
+		Requester: "Carol Chen", Actor: "Jordan Lee", Into: "#1c2d3e4f", IntoSubject: "Charged twice", Link: "http://rapport.test/support/tickets/1"})
+	wantMerged := "Hello Carol Chen,\n\nJordan Lee merged your ticket \"Charged \"twice\" <for> March\" into ticket #1c2d3e4f (\"Charged twice\"): the conversation continues there, and answering this email adds to it.\n\nSee it here:\nhttp://rapport.test/support/tickets/1\n"
+	if err != nil || m.Subject != `Merged: Charged "twice" <for> March [#0b5e6d3c]` || m.Body != wantMerged {
+		t.Errorf("merged: %v\n got %q\nwant %q", err, m.Body, wantMerged)
+	}
+	sent["Merged:"] = true
 	if len(sent) != len(emails.Names()) {
 		t.Errorf("the cases send %d kinds of email (%v); the files are %v", len(sent), sent, emails.Names())
 	}

@@ -70,7 +70,9 @@ func (t deskTicket) clock(now time.Time) Clock { return Compute(t.clockInput(), 
 
 // The agent's ticket page in one statement (the CRM's side panel aside): the ticket, and
 // as JSON arrays its whole thread, internal notes included (for the desk only), its
-// status history, the agents it can go to, and the requester's latest tickets. Each
+// status history, the agents it can go to, the requester's latest tickets, its merge and
+// split links, its latest rating, the macros viewer ($3) may apply and the one chosen
+// ($4, NULL for none). Each
 // array is one index scan (idx_message_ticket, idx_status_change_ticket,
 // idx_ticket_requester) or the short agents list; the database's now() dates the SLA
 // states of the latest tickets, as TicketsForEmail does.
@@ -81,7 +83,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
        p.name AS policy_name, t.sla_first_response_mins, t.sla_resolve_mins,
        t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
        coalesce((SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
-           SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal,
+           SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal, m.macro_name,
                   m.author_id <> t.requester_id AS from_staff, m.created_at,
                   coalesce((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size) ORDER BY f.created_at, f.id)
                            FROM attachments f WHERE f.message_id = m.id), '[]') AS files
@@ -99,7 +101,26 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
            FROM tickets t
            WHERE t.requester_id = r.id
            ORDER BY t.created_at DESC, t.id DESC
-           LIMIT $2) x), '[]') AS recent
+           LIMIT $2) x), '[]') AS recent,
+       t.merged_into, t.split_from,
+       coalesce((SELECT json_agg(l ORDER BY l.created_at, l.id) FROM (
+           SELECT l.id, l.kind, l.other_id, l.other_ref, u.name AS actor_name, l.created_at
+           FROM ticket_links l
+           LEFT JOIN "user" u ON u.id = l.actor_id
+           WHERE l.ticket_id = $1) l), '[]') AS links,
+       (SELECT row_to_json(x) FROM (
+           SELECT g.rating, g.comment, g.rated_at, g.solved_at
+           FROM ticket_ratings g WHERE g.ticket_id = $1
+           ORDER BY g.solved_at DESC LIMIT 1) x) AS rating,
+       coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'shared', m.owner_id IS NULL)
+                          ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id) FROM (
+           SELECT m.id, m.name, m.owner_id FROM macros m
+           WHERE (m.owner_id IS NULL OR m.owner_id = $3)
+           ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id LIMIT 500) m), '[]') AS macros,
+       (SELECT row_to_json(x) FROM (
+           SELECT m.id, m.name, m.body, m.status, m.priority, m.assignee_id, m.team
+           FROM macros m
+           WHERE m.id = $4::uuid AND (m.owner_id IS NULL OR m.owner_id = $3)) x) AS macro
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
@@ -118,12 +139,25 @@ type deskTicketData struct {
 	History []StatusChange `db:"history"`
 	Agents  []agent        `db:"agents"`
 	Recent  []summaryRow   `db:"recent"`
+	// MergedInto and SplitFrom are the tickets this one went into or came out of.
+	MergedInto *string       `db:"merged_into"`
+	SplitFrom  *string       `db:"split_from"`
+	Links      []ticketLink  `db:"links"`
+	Rating     *ticketRating `db:"rating"`
+	Macros     []macroChoice `db:"macros"`
+	Macro      *macroApplied `db:"macro"`
 }
 
 // loadDeskTicket reads ticket id with its whole thread, status history, the agents and
 // the requester's latest tickets, in one statement.
 func loadDeskTicket(ctx context.Context, q db.Querier, id string) (deskTicketData, error) {
-	rows, err := q.Query(ctx, deskTicketSQL, id, recentTickets)
+	return loadDeskTicketFor(ctx, q, id, "", nil)
+}
+
+// loadDeskTicketFor is loadDeskTicket with the macros viewer may apply and, when macroID
+// is set, that macro (nil in Macro when viewer may not see it).
+func loadDeskTicketFor(ctx context.Context, q db.Querier, id, viewer string, macroID *string) (deskTicketData, error) {
+	rows, err := q.Query(ctx, deskTicketSQL, id, recentTickets, viewer, macroID)
 	if err != nil {
 		return deskTicketData{}, db.Translate(err)
 	}
@@ -152,6 +186,19 @@ type deskTicketView struct {
 	Stale string
 	// Limits are the attachment limits the form states.
 	Limits attach.Limits
+	// Macros are the macros the agent may apply; Macro names the one applied to the
+	// form ("" for none) and MacroNote says what of it could not be preset.
+	Macros    []macroChoice
+	Macro     string
+	MacroNote string
+	// MergedInto, SplitFrom and Links are the ticket's merges and splits; Rating its
+	// latest satisfaction rating (nil for none asked).
+	MergedInto *string
+	SplitFrom  *string
+	Links      []ticketLink
+	Rating     *ticketRating
+	// Merge is the merge step's state when the agent is merging this ticket.
+	Merge *mergeView
 }
 
 // TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
@@ -170,13 +217,25 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	if !ok {
 		return
 	}
-	d, err := loadDeskTicket(ctx, s.DB, id)
+	me := auth.UserFrom(ctx)
+	var macroID *string
+	if keepForm && v.Form.MacroID != "" {
+		macroID = &v.Form.MacroID
+	} else if q := r.URL.Query().Get("macro"); !keepForm && q != "" {
+		if !db.ValidUUID(q) {
+			s.Pages.Error(w, r, http.StatusBadRequest)
+			return
+		}
+		macroID = &q
+	}
+	d, err := loadDeskTicketFor(ctx, s.DB, id, me.ID, macroID)
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
 	t, msgs := d.deskTicket, d.Thread
-	v.Now, v.Me, v.Limits = s.now(), auth.UserFrom(ctx).ID, s.Attachments
+	v.Now, v.Me, v.Limits = s.now(), me.ID, s.Attachments
+	v.Macros, v.MergedInto, v.SplitFrom, v.Links, v.Rating = d.Macros, d.MergedInto, d.SplitFrom, d.Links, d.Rating
 	v.Ticket, v.Thread, v.History = t, msgs, d.History
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
@@ -200,6 +259,16 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	} else {
 		v.Form = ticketForm{Status: t.Status, Priority: t.Priority, AssigneeID: deref(t.AssigneeID),
 			Team: deref(t.Team), Version: t.Version}
+	}
+	switch {
+	case macroID != nil && d.Macro == nil && !keepForm:
+		status = http.StatusNotFound
+		v.Problem = "That macro does not exist any more, or it is someone else's personal macro."
+	case d.Macro != nil && keepForm:
+		v.Macro = d.Macro.Name
+	case d.Macro != nil:
+		v.Macro = d.Macro.Name
+		v.MacroNote = d.Macro.applyTo(&v.Form, t, me.Name)
 	}
 	if v.Form.Key == "" {
 		v.Form.Key = form.NewKey()

@@ -32,6 +32,9 @@ type ticketForm struct {
 	Key form.Key
 	// Uploads are the files attached to the reply or note.
 	Uploads []*attach.Upload
+	// MacroID is the macro the body was prefilled from ("" for none): the message
+	// records it.
+	MacroID string
 }
 
 func parseTicketForm(r *http.Request) ticketForm {
@@ -46,6 +49,9 @@ func parseTicketForm(r *http.Request) ticketForm {
 	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	f.Key, _ = form.KeyFrom(r)
+	if m := r.PostFormValue("macro_id"); db.ValidUUID(m) {
+		f.MacroID = m
+	}
 	return f
 }
 
@@ -106,7 +112,7 @@ func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User
 		return ErrStale
 	}
 	f.validateAgainst(cur)
-	ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority}
+	ch := change{Actor: actor, Internal: f.Internal, Status: f.Status, Priority: f.Priority, MacroID: f.MacroID}
 	if strings.TrimSpace(f.Body) != "" {
 		ch.Body, ch.Uploads = f.Body, f.Uploads
 	}

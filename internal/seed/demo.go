@@ -38,7 +38,10 @@ func Demo(ctx context.Context, d *db.DB, h *auth.Hasher, out io.Writer) error {
 		if err := demoCRM(ctx, tx, &added); err != nil {
 			return err
 		}
-		return demoDesk(ctx, tx, &added)
+		if err := demoDesk(ctx, tx, &added); err != nil {
+			return err
+		}
+		return demoMacros(ctx, tx, &added)
 	})
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)

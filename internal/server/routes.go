@@ -84,6 +84,10 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/verify-email", s.auth.EmailVerifyShow)
 		r.Post("/verify-email", s.auth.EmailVerifyResend)
 		r.Post("/verify-email/confirm", s.auth.EmailVerifyConfirm)
+		// A solve's satisfaction links (internal/desk/csat*.go): no sign-in, the signed
+		// link is the proof; the GET records nothing.
+		r.Get("/csat/{id}", s.desk.CSATShow)
+		r.Post("/csat/{id}", s.desk.CSATSubmit)
 
 		r.Group(func(r chi.Router) {
 			// RequireEnrolment: a staff user whose role must use two-step sign-in, and who
@@ -187,12 +191,23 @@ func (s *Server) Handler() http.Handler {
 				r.Use(s.auth.RequireRole(auth.RoleAgent))
 				r.Get("/desk", s.desk.QueueShow)
 				r.Get("/desk/reports", s.desk.ReportShow)
+				r.Get("/desk/reports/satisfaction", s.desk.CSATReport)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
 				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
 				// The originals of a ticket's email (internal/desk/mailbox).
 				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
 				r.Get("/desk/tickets/{id}/mail/{mid}", s.mailbox.TicketMailRaw)
+				// Macros, merge and split (internal/desk/macro_*.go, ticket_merge.go,
+				// message_split.go).
+				r.Get("/desk/macros", s.desk.MacroList)
+				r.Get("/desk/macros/new", s.desk.MacroNew)
+				r.Post("/desk/macros", s.desk.MacroCreate)
+				r.Get("/desk/macros/{id}", s.desk.MacroEdit)
+				r.Post("/desk/macros/{id}", s.desk.MacroUpdate)
+				r.Post("/desk/macros/{id}/delete", s.desk.MacroDelete)
+				r.Post("/desk/tickets/{id}/merge", s.desk.TicketMerge)
+				r.Post("/desk/tickets/{id}/messages/{mid}/split", s.desk.MessageSplit)
 			})
 
 			// Administration.

@@ -257,5 +257,6 @@ func deskOutbound(cfg *config.Config) desk.Outbound {
 	if a, err := netmail.ParseAddress(cfg.SMTP.From); err == nil && a.Name != "" {
 		sender = a.Name
 	}
-	return desk.Outbound{Support: cfg.SupportAddress, Sender: sender, Domain: mail.Domain(cfg.SupportAddress)}
+	return desk.Outbound{Support: cfg.SupportAddress, Sender: sender, Domain: mail.Domain(cfg.SupportAddress),
+		CSATKey: desk.CSATKey(cfg.SecretKey)}
 }

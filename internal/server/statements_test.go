@@ -21,6 +21,8 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/cursor"
 	"rapport/internal/db"
+	deskpkg "rapport/internal/desk"
+	"rapport/internal/secret"
 	"rapport/internal/seed"
 	"rapport/internal/server"
 	"rapport/internal/testenv"
@@ -115,6 +117,15 @@ func TestStatementBudget(t *testing.T) {
 	inMsg := id(`INSERT INTO inbound_messages (mailbox_id, uidvalidity, uid, from_addr, subject, size, state, reason)
 		VALUES ($1, 1, 1, 'broken@example.com', 'Broken mail', 12, 'quarantined', 'a multipart part has no boundary') RETURNING id::text`, mbox)
 	id(`INSERT INTO inbound_message_raw (inbound_id, seq, data) VALUES ($1, 0, convert_to('Subject: x', 'UTF8')) RETURNING inbound_id::text`, inMsg)
+	// A shared macro, for the macro pages and applying one on a ticket.
+	macro := id(`INSERT INTO macros (name, body, status) VALUES ('Budget macro', 'Hello {{requester.first_name}}', 'pending') RETURNING id::text`)
+	// A solve's satisfaction survey, for its link's page.
+	survey := id(`INSERT INTO ticket_ratings (ticket_id) VALUES ($1) RETURNING id::text`, ticket)
+	secretKey, err := secret.ParseKey(testenv.SecretKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rateGood := deskpkg.CSATPath(deskpkg.CSATKey(secretKey), survey, "good")
 
 	const (
 		admin = "admin@example.com"
@@ -251,6 +262,17 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
 		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
 		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
+		// Macros (issue 13): the list (one statement), the forms (the agents to choose
+		// from; an edit also the macro), and a ticket with one applied (in the ticket's
+		// own statement).
+		{who: agent, path: "/desk/macros", max: 2, want: "Budget macro"},
+		{who: agent, path: "/desk/macros/new", max: 2, want: `name="body"`},
+		{who: admin, path: "/desk/macros/" + macro, max: 3, want: "Budget macro"},
+		{who: agent, path: "/desk/tickets/" + ticket + "?macro=" + macro, max: 3, want: "Prefilled from the macro"},
+		// Satisfaction (issue 13): the report (one statement) and a rating link's page,
+		// signed in or not (the survey and its ticket's subject in one).
+		{who: agent, path: "/desk/reports/satisfaction", max: 2, want: "Customer satisfaction"},
+		{who: anonymous, path: rateGood, max: 1, want: "Send: Good"},
 		// A ticket's original email: the ticket and its mail with each original's start, one statement.
 		{who: agent, path: "/desk/tickets/" + ticket + "/mail", max: 2, want: "This ticket has no email"},
 		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
@@ -344,6 +366,10 @@ func TestStatementBudget(t *testing.T) {
 			form: func() url.Values {
 				return url.Values{"body": {"Thanks, reissuing."}, "status": {"pending"}, "priority": {"normal"},
 					"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}}
+			}},
+		{who: agent, post: "/desk/macros", flash: "Macro “Budget reply” saved.", max: 2,
+			form: func() url.Values {
+				return url.Values{"name": {"Budget reply"}, "body": {"Hi {{requester.first_name}}"}}
 			}},
 		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 2,
 			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
