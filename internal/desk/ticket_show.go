@@ -93,6 +93,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
            FROM ticket_status_changes c
            JOIN "user" u ON u.id = c.actor_id
            WHERE c.ticket_id = $1) h), '[]') AS history,
+       coalesce((SELECT json_agg(h ORDER BY h.created_at, h.id) FROM (` + assignmentHistorySQL + `) h), '[]') AS assignments,
        coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]') AS agents,
        coalesce((SELECT json_agg(x ORDER BY x.created_at DESC, x.id DESC) FROM (
            SELECT ` + summaryColumns + `
@@ -116,7 +117,9 @@ type deskTicketData struct {
 	deskTicket
 	Thread  []Message      `db:"thread"`
 	History []StatusChange `db:"history"`
-	Agents  []agent        `db:"agents"`
+	// Assignments is the assignment history (ticket_assign.go).
+	Assignments []assignmentChange `db:"assignments"`
+	Agents      []agent            `db:"agents"`
 	Recent  []summaryRow   `db:"recent"`
 }
 
@@ -136,7 +139,9 @@ type deskTicketView struct {
 	Ticket  deskTicket
 	Thread  []Message
 	History []StatusChange
-	Clock   Clock
+	// Assignments is who gave the ticket to whom, and why.
+	Assignments []assignmentChange
+	Clock       Clock
 	Pauses  []PauseTotal
 	Agents  []agent
 	Teams   []string
@@ -177,7 +182,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	}
 	t, msgs := d.deskTicket, d.Thread
 	v.Now, v.Me, v.Limits = s.now(), auth.UserFrom(ctx).ID, s.Attachments
-	v.Ticket, v.Thread, v.History = t, msgs, d.History
+	v.Ticket, v.Thread, v.History, v.Assignments = t, msgs, d.History, d.Assignments
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
 	for _, rt := range d.Recent {
