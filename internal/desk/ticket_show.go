@@ -120,7 +120,7 @@ type deskTicketData struct {
 	// Assignments is the assignment history (ticket_assign.go).
 	Assignments []assignmentChange `db:"assignments"`
 	Agents      []agent            `db:"agents"`
-	Recent  []summaryRow   `db:"recent"`
+	Recent      []summaryRow       `db:"recent"`
 }
 
 // loadDeskTicket reads ticket id with its whole thread, status history, the agents and
@@ -142,17 +142,17 @@ type deskTicketView struct {
 	// Assignments is who gave the ticket to whom, and why.
 	Assignments []assignmentChange
 	Clock       Clock
-	Pauses  []PauseTotal
-	Agents  []agent
-	Teams   []string
-	Recent  []TicketSummary
-	CRM     *CRMContext
-	HasCRM  bool // the CRM is wired in
-	CRMDown bool
-	Now     time.Time
-	Me      string
-	Form    ticketForm
-	Problem string
+	Pauses      []PauseTotal
+	Agents      []agent
+	Teams       []string
+	Recent      []TicketSummary
+	CRM         *CRMContext
+	HasCRM      bool // the CRM is wired in
+	CRMDown     bool
+	Now         time.Time
+	Me          string
+	Form        ticketForm
+	Problem     string
 	// Stale says who changed the ticket since the form was loaded; nothing was posted.
 	Stale string
 	// Limits are the attachment limits the form states.
