@@ -38,16 +38,6 @@ CROSS JOIN LATERAL (
 ORDER BY u.name, u.id
 LIMIT 1000`
 
-// listAgents returns everyone with an agent profile, deactivated ones included.
-func listAgents(ctx context.Context, q db.Querier) ([]agent, error) {
-	rows, err := q.Query(ctx, agentsSQL)
-	if err != nil {
-		return nil, db.Translate(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[agent])
-	return list, db.Translate(err)
-}
-
 const assignableAgentSQL = `
 SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity
 FROM agents a
@@ -102,13 +92,8 @@ func (s *Service) AgentList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) renderAgents(w http.ResponseWriter, r *http.Request, status int, v agentsView) {
-	list, err := listAgents(r.Context(), s.DB)
-	if err != nil {
-		s.Pages.Fail(w, r, err)
-		return
-	}
-	v.Agents = list
-	if v.Teams, err = listTeamSettings(r.Context(), s.DB); err != nil {
+	var err error
+	if v.Agents, v.Teams, err = listAgentsAndTeams(r.Context(), s.DB); err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}

@@ -15,31 +15,42 @@ import (
 
 // team is a team's settings on the agents page.
 type team struct {
-	Name       string `db:"name"`
-	RoundRobin bool   `db:"round_robin"`
-	Agents     int    `db:"agents"`
+	Name       string `db:"name" json:"name"`
+	RoundRobin bool   `db:"round_robin" json:"round_robin"`
+	Agents     int    `db:"agents" json:"agents"`
 }
 
-// Teams are few (a dozen); each one's agents are counted from the small agents table.
+// Teams are few (a dozen): the teams rows and the teams agents are in (a team from the
+// seeds or an import may have no row until its setting is first changed); each one's
+// agents are counted from the small agents table.
 const teamSettingsSQL = `
-SELECT t.name, t.round_robin, (SELECT count(*) FROM agents a WHERE a.team = t.name)::int AS agents
-FROM teams t ORDER BY t.name LIMIT 200`
+SELECT n.name, coalesce(t.round_robin, false) AS round_robin,
+       (SELECT count(*) FROM agents a WHERE a.team = n.name)::int AS agents
+FROM (SELECT name FROM teams UNION SELECT team FROM agents WHERE team IS NOT NULL AND team <> '') n
+LEFT JOIN teams t ON t.name = n.name
+ORDER BY n.name LIMIT 200`
 
-func listTeamSettings(ctx context.Context, q db.Querier) ([]team, error) {
-	rows, err := q.Query(ctx, teamSettingsSQL)
-	if err != nil {
-		return nil, db.Translate(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[team])
-	return list, db.Translate(err)
+// agentsPageSQL is the agents page in one statement: the agents and the teams.
+const agentsPageSQL = `
+SELECT coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]'),
+       coalesce((SELECT json_agg(t ORDER BY t.name) FROM (` + teamSettingsSQL + `) t), '[]')`
+
+// listAgentsAndTeams is everyone with an agent profile and the teams' settings.
+func listAgentsAndTeams(ctx context.Context, q db.Querier) ([]agent, []team, error) {
+	var agents []agent
+	var teams []team
+	err := q.QueryRow(ctx, agentsPageSQL).Scan(&agents, &teams)
+	return agents, teams, db.Translate(err)
 }
 
-// setRoundRobinSQL returns the setting as it was (the subquery locks the row first).
+// setRoundRobinSQL sets a known team's setting (a team row, or a team agents are in,
+// which gets its row) and returns it as it was (the CTE locks the row first).
 const setRoundRobinSQL = `
-UPDATE teams t SET round_robin = $2
-FROM (SELECT name, round_robin FROM teams WHERE name = $1 FOR UPDATE) was
-WHERE t.name = was.name
-RETURNING was.round_robin`
+WITH was AS (SELECT round_robin FROM teams WHERE name = $1 FOR UPDATE)
+INSERT INTO teams (name, round_robin)
+SELECT $1, $2 WHERE EXISTS (SELECT FROM was) OR EXISTS (SELECT FROM agents WHERE team = $1)
+ON CONFLICT (name) DO UPDATE SET round_robin = EXCLUDED.round_robin
+RETURNING coalesce((SELECT round_robin FROM was), false)`
 
 // TeamUpdate turns a team's round robin on or off (POST /admin/agents/teams): its new
 // tickets then go to its available agents in turn.
