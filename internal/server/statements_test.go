@@ -346,7 +346,9 @@ func TestStatementBudget(t *testing.T) {
 				return url.Values{"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}, "return": {"/desk?view=mine"}}
 			}},
 		{who: agent, post: "/desk/views", flash: "saved", max: 3,
-			form: func() url.Values { return url.Values{"name": {"Mine, by update"}, "status": {"open"}, "assignee": {"mine"}, "sort": {"updated"}} }},
+			form: func() url.Values {
+				return url.Values{"name": {"Mine, by update"}, "status": {"open"}, "assignee": {"mine"}, "sort": {"updated"}}
+			}},
 		{who: agent, post: "/desk/away", flash: "You are away", max: 3,
 			form: func() url.Values { return url.Values{"away": {"on"}} }},
 		{who: admin, post: "/admin/agents/teams", flash: "Round robin is on", max: 2,
