@@ -345,6 +345,8 @@ type queueView struct {
 	Me string
 	// Away is the viewer's away flag (nil: no agent profile).
 	Away *bool
+	// Here is this page's address, where "Take it" comes back to.
+	Here string
 }
 
 // QueueShow shows the desk's queue (GET /desk): the built-in and saved views with
@@ -384,7 +386,11 @@ func (s *Service) renderQueue(w http.ResponseWriter, r *http.Request, status int
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Now: s.now(), Me: me.ID, Away: facts.Away}
+	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Now: s.now(), Me: me.ID, Away: facts.Away,
+		Here: "/desk"}
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		v.Here = "/desk?" + r.URL.RawQuery
+	}
 	for i, bv := range builtinViews {
 		if _, ok := bv.query(team); !ok {
 			continue

@@ -418,7 +418,7 @@ func queuePage(v queueView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if t.Status != StatusClosed && deref(t.AssigneeID) != v.Me {
-				templ_7745c5c3_Err = takeButton(t.ID, t.Version, queueURL(v.Query, "", "")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = takeButton(t.ID, t.Version, v.Here).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
