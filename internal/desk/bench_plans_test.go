@@ -231,6 +231,12 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		{"queue facets (views, saved views)", facetsSQL, facetsArgs, []string{"idx_ticket_status_priority"}},
 		{"queue facets, filtered", filteredSQL, filteredArgs, []string{"idx_ticket_queue_assignee"}},
 		{"queue facets, mine", mineSQL, mineArgs, []string{"idx_ticket_queue_assignee"}},
+		// What desk_view_count writes for a saved view (values as literals).
+		{"saved view count (desk_view_count's statement)", `SELECT count(*) FROM (SELECT 1 FROM tickets t
+			WHERE t.status = 'open' AND t.priority = 'urgent' AND t.assignee_id IS NULL LIMIT 1001) x`, nil,
+			[]string{"idx_ticket_status_priority"}},
+		{"saved view count, team due soon", `SELECT count(*) FROM (SELECT 1 FROM tickets t
+			WHERE t.status = 'open' AND t.team = 'Tier 1' AND t.next_due_at < now() + interval '1 hour' LIMIT 1001) x`, nil, nil},
 		{"round robin pick", roundRobinSQL, []any{team, "00000000-0000-4000-8000-000000000000"}, nil},
 		{"release tickets", releaseTicketsSQL, []any{agentID, agentID}, []string{"idx_ticket_queue_assignee"}},
 		{"desk ticket", deskTicketSQL, []any{ticket, recentTickets},

@@ -181,8 +181,9 @@ func countSQL(a *sqlArgs, f QueueFilter) string {
 
 // savedViewsSQL is the saved views the agent me sees (their own and the shared ones,
 // at most maxSavedViews) with each one's count, as JSON. A saved view's filters are
-// columns, so its count is a generic plan (status and priority through
-// idx_ticket_status_priority), capped as the others are.
+// columns: desk_view_count (migration 00058) writes its count with their values as
+// literals, the statement countSQL writes for the same filter, so each is planned for
+// its values (a generic plan over the columns read every ticket of the status).
 func savedViewsSQL(me string) string {
 	return `coalesce((SELECT json_agg(json_build_object(
         'id', v.id, 'name', v.name, 'shared', v.shared, 'owner_id', v.owner_id, 'status', v.status,
@@ -191,17 +192,8 @@ func savedViewsSQL(me string) string {
         'count', c.n) ORDER BY v.shared, lower(v.name), v.id)
     FROM (SELECT * FROM desk_views v WHERE v.owner_id = ` + me + ` OR v.shared
           ORDER BY v.shared, lower(v.name), v.id LIMIT ` + strconv.Itoa(maxSavedViews) + `) v
-    CROSS JOIN LATERAL (SELECT count(*) AS n FROM (
-        SELECT 1 FROM tickets t
-        WHERE t.status = v.status
-          AND (v.priority IS NULL OR t.priority = v.priority)
-          AND (v.team IS NULL OR t.team = v.team)
-          AND (NOT v.no_team OR t.team IS NULL)
-          AND (v.assignee <> 'mine' OR t.assignee_id = ` + me + `)
-          AND (v.assignee <> 'none' OR t.assignee_id IS NULL)
-          AND (NOT v.due_soon OR t.next_due_at < now() + ` + dueSoonSQL + `)
-          AND (NOT v.solved_recent OR t.solved_at >= now() - ` + solvedRecentSQL + `)
-        LIMIT ` + strconv.Itoa(countCap+1) + `) x) c), '[]')`
+    CROSS JOIN LATERAL (SELECT desk_view_count(v.status, v.priority, v.team, v.no_team, v.assignee, ` + me + `,
+        v.due_soon, v.solved_recent, ` + strconv.Itoa(countCap+1) + `) AS n) c), '[]')`
 }
 
 // queueFacetsQuery is the queue's sidebar in one statement: the count of each status
