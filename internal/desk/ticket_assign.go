@@ -70,8 +70,8 @@ LEFT JOIN "user" fa ON fa.id = c.from_assignee
 LEFT JOIN "user" ta ON ta.id = c.to_assignee
 WHERE c.ticket_id = $1`
 
-// Text is the change in words: "Sam took it", "round robin: Sam", "Sam → nobody (agent
-// deactivated)".
+// Text is the change in words: "Sam took it", "Round robin: Sam", "Sam left the desk
+// (…): back to Tier 1".
 func (c assignmentChange) Text() string {
 	to := derefOr(c.ToName, "nobody")
 	if deref(c.ToTeam) != deref(c.FromTeam) {
@@ -83,7 +83,7 @@ func (c assignmentChange) Text() string {
 	case reasonRoundRobin:
 		return "Round robin: " + to
 	case reasonDeactivated:
-		return derefOr(c.FromName, "An agent") + " was deactivated: back to " + derefOr(c.ToTeam, "the queue")
+		return derefOr(c.FromName, "An agent") + " left the desk (deactivated or no longer an agent): back to " + derefOr(c.ToTeam, "the queue")
 	}
 	return derefOr(c.ActorName, "Someone") + " assigned it to " + to
 }

@@ -219,8 +219,15 @@ func TestDeskDeactivateReturnsTickets(t *testing.T) {
 	if n := d.a.count(t, `SELECT count(*) FROM ticket_assignment_changes WHERE reason = 'deactivated' AND actor_id = $1 AND from_assignee = $2`, d.ada.ID, d.jordan.ID); n != 2 {
 		t.Fatalf("%d history rows", n)
 	}
-	mustContain(t, d.morganB.get("/desk/tickets/"+open), "was deactivated: back to Tier 1")
+	mustContain(t, d.morganB.get("/desk/tickets/"+open), "left the desk (deactivated or no longer an agent): back to Tier 1")
 	mustContain(t, d.morganB.get("/desk?view=unassigned"), "Open one")
+
+	// An agent made a sales rep leaves the desk too: their open tickets go back.
+	wantRedirect(t, "assign", d.submit(t, d.morganB, open, url.Values{"assignee_id": {d.morgan.ID}}), "/desk/tickets/"+open)
+	wantRedirect(t, "make sales", d.adaB.post("/admin/users/"+d.morgan.ID, url.Values{"role": {"sales"}}), "/admin/users/"+d.morgan.ID)
+	if n := d.a.count(t, `SELECT count(*) FROM tickets WHERE assignee_id = $1`, d.morgan.ID); n != 0 {
+		t.Fatalf("%d tickets still Morgan's after the role change", n)
+	}
 }
 
 // The agent's away flag (their own, and an admin's on /admin/agents), capacity, and a
