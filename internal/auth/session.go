@@ -72,6 +72,10 @@ type Service struct {
 	// Provision makes the workspace's defaults in the first run's transaction (a
 	// pipeline, a team, SLA policies: packages auth may not import) and says what it made.
 	Provision func(ctx context.Context, tx pgx.Tx, admin *User) ([]string, error)
+	// Deactivated runs in the transaction of a user's deactivation, or of a role change
+	// that takes them off the desk (to customer or sales): the desk gives their open
+	// tickets back to their teams (a package auth may not import); nil does nothing.
+	Deactivated func(ctx context.Context, tx pgx.Tx, userID string, by *User) error
 
 	setup setupGate
 }

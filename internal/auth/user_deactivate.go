@@ -37,6 +37,11 @@ func (s *Service) setBanned(w http.ResponseWriter, r *http.Request, banned bool)
 		if banned {
 			action = audit.UserDeactivated
 		}
+		if banned && s.Deactivated != nil {
+			if err := s.Deactivated(ctx, tx, u.ID, UserFrom(ctx)); err != nil {
+				return err
+			}
+		}
 		e := accountEntry(action, UserFrom(ctx), u.ID, email)
 		e.Before, e.After = map[string]string{"status": accessStatus(was)}, map[string]string{"status": accessStatus(banned)}
 		return audit.Record(ctx, tx, e)

@@ -70,6 +70,10 @@ func (s *Service) UserUpdate(w http.ResponseWriter, r *http.Request) {
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		done, err = ChangeRole(ctx, tx, s.BaseURL, RoleChange{UserID: u.ID, Role: Role(f.Role), Team: f.Team, By: UserFrom(ctx)})
+		if err == nil && s.Deactivated != nil && Role(f.Role) != RoleAgent && Role(f.Role) != RoleAdmin {
+			// Off the desk: their open tickets go back to their teams, as on deactivation.
+			err = s.Deactivated(ctx, tx, u.ID, UserFrom(ctx))
+		}
 		return err
 	})
 	if errors.Is(err, db.ErrNotFound) {

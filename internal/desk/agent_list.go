@@ -20,13 +20,17 @@ type agent struct {
 	Role   string  `db:"role" json:"role"`
 	Team   *string `db:"team" json:"team"`
 	Banned bool    `db:"banned" json:"banned"`
+	// Away agents get no tickets from round robin; Capacity (nil: none) is how many
+	// open and pending tickets they may hold before round robin passes them by.
+	Away     bool `db:"away" json:"away"`
+	Capacity *int `db:"capacity" json:"capacity"`
 }
 
 // More than this many agents would need a search box rather than a list. Each agent's
 // user is one probe of user_pkey: OFFSET 0 keeps the lookup per agent, where the planner
 // would otherwise read every user (customers included) to find the hundred staff.
 const agentsSQL = `
-SELECT u.id, u.name, u.email, u.role, a.team, u.banned
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity
 FROM agents a
 CROSS JOIN LATERAL (
     SELECT * FROM "user" u WHERE u.id = a.user_id AND u.role IN ('agent', 'admin') OFFSET 0
@@ -45,7 +49,7 @@ func listAgents(ctx context.Context, q db.Querier) ([]agent, error) {
 }
 
 const assignableAgentSQL = `
-SELECT u.id, u.name, u.email, u.role, a.team, u.banned
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity
 FROM agents a
 JOIN "user" u ON u.id = a.user_id
 WHERE u.id = $1 AND u.role IN ('agent', 'admin') AND NOT u.banned`
@@ -85,6 +89,7 @@ func teamsOf(agents []agent, extra string) []string {
 // agentsView is the admin's agents page.
 type agentsView struct {
 	Agents []agent
+	Teams  []team
 	Add    addAgentForm
 	// Edit is the row whose team change failed validation, with its typed values.
 	Edit editAgentForm
@@ -97,12 +102,11 @@ func (s *Service) AgentList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) renderAgents(w http.ResponseWriter, r *http.Request, status int, v agentsView) {
-	list, err := listAgents(r.Context(), s.DB)
-	if err != nil {
+	var err error
+	if v.Agents, v.Teams, err = listAgentsAndTeams(r.Context(), s.DB); err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v.Agents = list
 	if v.Add.Key == "" {
 		v.Add.Key = form.NewKey()
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -45,11 +47,32 @@ func (f *addAgentForm) Validate() {
 	checkTeam(f.Errors, "team", f.Team)
 }
 
-// editAgentForm changes one agent's team.
+// editAgentForm changes one agent's team, away flag and capacity.
 type editAgentForm struct {
-	ID    string
-	Team  string
-	Error string
+	ID       string
+	Team     string
+	Away     bool
+	Capacity string // "" is no limit
+	Error    string
+	// CapacityError is the capacity's problem.
+	CapacityError string
+}
+
+// maxCapacity is the most open tickets an agent's capacity may be set to.
+const maxCapacity = 10000
+
+// parseCapacity reads a capacity: "" is none (nil); else a whole number from 1 to
+// maxCapacity, or a message.
+func parseCapacity(v string) (*int, string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, ""
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxCapacity {
+		return nil, "Capacity is a whole number of tickets from 1 to 10000, or empty for no limit."
+	}
+	return &n, ""
 }
 
 // errNoUser means no account has the email given.
@@ -122,18 +145,34 @@ func (s *Service) AgentCreate(w http.ResponseWriter, r *http.Request) {
 	s.renderAgents(w, r, http.StatusUnprocessableEntity, agentsView{Add: f})
 }
 
-// setTeamSQL returns the agent's address and their team as it was: the subquery locks
-// the agents row first, so "was" is the value this update replaced.
+// setTeamSQL returns the agent's address and their team, away flag and capacity as
+// they were: the subquery locks the agents row first, so "was" is what this update
+// replaced.
 const setTeamSQL = `
-UPDATE agents a SET team = $2
-FROM (SELECT g.user_id, g.team FROM agents g WHERE g.user_id = $1 FOR UPDATE) was, "user" u
+UPDATE agents a SET team = $2, away = $3, capacity = $4
+FROM (SELECT g.user_id, g.team, g.away, g.capacity FROM agents g WHERE g.user_id = $1 FOR UPDATE) was, "user" u
 WHERE a.user_id = was.user_id AND u.id = a.user_id AND u.role IN ('agent', 'admin')
-RETURNING u.email, coalesce(was.team, '')`
+RETURNING u.email, coalesce(was.team, ''), was.away, was.capacity`
 
-// setAgentTeam moves the agent userID to team; it returns their address and the team
-// they were in (""), and db.ErrNotFound when userID is no agent.
-func setAgentTeam(ctx context.Context, q db.Querier, userID, team string) (email, was string, err error) {
-	err = q.QueryRow(ctx, setTeamSQL, userID, team).Scan(&email, &was)
+// agentSettings are an agent's team, away flag and capacity (nil: none).
+type agentSettings struct {
+	Team     string
+	Away     bool
+	Capacity *int
+}
+
+func (a agentSettings) audit() map[string]string {
+	c := "none"
+	if a.Capacity != nil {
+		c = strconv.Itoa(*a.Capacity)
+	}
+	return map[string]string{"team": a.Team, "away": strconv.FormatBool(a.Away), "capacity": c}
+}
+
+// setAgent changes the agent userID's settings; it returns their address and the
+// settings as they were, and db.ErrNotFound when userID is no agent.
+func setAgent(ctx context.Context, q db.Querier, userID string, to agentSettings) (email string, was agentSettings, err error) {
+	err = q.QueryRow(ctx, setTeamSQL, userID, to.Team, to.Away, to.Capacity).Scan(&email, &was.Team, &was.Away, &was.Capacity)
 	return email, was, db.Translate(err)
 }
 
@@ -147,36 +186,51 @@ func teamChanged(ctx context.Context, q db.Querier, by *auth.User, userID, email
 		Before: map[string]string{"team": was}, After: map[string]string{"team": team}})
 }
 
-// AgentUpdate changes an agent's team (POST /admin/agents/{id}).
+// AgentUpdate changes an agent's team, away flag and capacity (POST /admin/agents/{id}).
 func (s *Service) AgentUpdate(w http.ResponseWriter, r *http.Request) {
 	if !s.Pages.ParseForm(w, r) {
 		return
 	}
 	// Not PathID: user ids are the seed schema's text, not always UUIDs.
-	f := editAgentForm{ID: chi.URLParam(r, "id"), Team: form.Text(r, "team")}
+	f := editAgentForm{ID: chi.URLParam(r, "id"), Team: form.Text(r, "team"), Away: r.PostFormValue("away") != "",
+		Capacity: r.PostFormValue("capacity")}
 	if form.Check(f.ID, 64, false) != "" {
 		s.Pages.Error(w, r, http.StatusNotFound)
 		return
 	}
 	errs := form.Errors{}
 	checkTeam(errs, "team", f.Team)
-	if !errs.OK() {
-		f.Error = errs["team"]
+	capacity, msg := parseCapacity(f.Capacity)
+	if !errs.OK() || msg != "" {
+		f.Error, f.CapacityError = errs["team"], msg
 		s.renderAgents(w, r, http.StatusUnprocessableEntity, agentsView{Edit: f})
 		return
 	}
 	ctx := r.Context()
+	to := agentSettings{Team: f.Team, Away: f.Away, Capacity: capacity}
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error {
-		email, was, err := setAgentTeam(ctx, tx, f.ID, f.Team)
+		email, was, err := setAgent(ctx, tx, f.ID, to)
 		if err != nil {
 			return err
 		}
-		return teamChanged(ctx, tx, auth.UserFrom(ctx), f.ID, email, was, f.Team)
+		before, after := was.audit(), to.audit()
+		for k := range before { // only what changed
+			if before[k] == after[k] {
+				delete(before, k)
+				delete(after, k)
+			}
+		}
+		if len(after) == 0 {
+			return nil
+		}
+		by := auth.UserFrom(ctx)
+		return audit.Record(ctx, tx, audit.Entry{ActorID: by.ID, ActorEmail: by.Email, Action: audit.AgentTeamsChanged,
+			TargetType: audit.TargetUser, TargetID: f.ID, TargetLabel: email, Before: before, After: after})
 	})
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	s.Pages.Flash(w, r, "success", "Team changed to "+f.Team+".")
+	s.Pages.Flash(w, r, "success", "Agent saved: team "+f.Team+".")
 	httpx.Redirect(w, r, "/admin/agents")
 }

@@ -172,12 +172,37 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		tb.Fatal(err)
 	}
 	high := PriorityHigh
-	queue := func(f QueueFilter, status Status, active bool) []any {
-		args := append(f.filterArgs(), status, nil, nil)
-		if active {
-			args = append(args, nil)
+	team := "Tier 1"
+	queue := func(f QueueFilter) []any {
+		_, args := queueListSQL(f)
+		return args
+	}
+	list := func(f QueueFilter) string {
+		sql, _ := queueListSQL(f)
+		return sql
+	}
+	view := func(key string) QueueFilter {
+		v, _ := findView(key)
+		f, ok := v.filter(agentID, &team)
+		if !ok {
+			tb.Fatalf("view %s", key)
 		}
-		return append(args, pageSize+1)
+		return f
+	}
+	facets := func(f QueueFilter) (string, []any) { return queueFacetsQuery(f, agentID, &team) }
+	facetsSQL, facetsArgs := facets(QueueFilter{Status: StatusOpen})
+	filteredSQL, filteredArgs := facets(QueueFilter{Status: StatusOpen, Priority: &high, Unassigned: true})
+	mineSQL, mineArgs := facets(QueueFilter{Status: StatusOpen, AssigneeID: &agentID})
+	// Saved views are counted in the facets' statement: one of each kind.
+	for _, v := range []string{
+		`INSERT INTO desk_views (owner_id, name, status, priority) VALUES ($1, 'Urgent open', 'open', 'urgent')`,
+		`INSERT INTO desk_views (owner_id, name, status, assignee, shared) VALUES ($1, 'Mine pending', 'pending', 'mine', true)`,
+		`INSERT INTO desk_views (owner_id, name, status, team, due_soon) VALUES ($1, 'Tier 1 due', 'open', 'Tier 1', true)`,
+		`INSERT INTO desk_views (owner_id, name, status, solved_recent, sort) VALUES ($1, 'Solved', 'solved', true, 'updated')`,
+	} {
+		if _, err := d.DB.Exec(ctx, v, agentID); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	plans := []struct {
 		name string
@@ -186,20 +211,30 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		// uses are the indexes the statement is written for: its plan must name each.
 		uses []string
 	}{
-		{"queue, open", activeQueueSQL, queue(QueueFilter{}, StatusOpen, true),
+		{"queue, open", list(QueueFilter{Status: StatusOpen}), queue(QueueFilter{Status: StatusOpen}),
 			[]string{"idx_ticket_queue"}},
-		{"queue, pending high unassigned", activeQueueSQL, queue(QueueFilter{Priority: &high, Unassigned: true}, StatusPending, true),
-			[]string{"idx_ticket_queue"}},
-		{"queue, mine", activeQueueSQL, queue(QueueFilter{AssigneeID: &agentID}, StatusOpen, true),
+		{"queue, pending high unassigned", list(QueueFilter{Status: StatusPending, Priority: &high, Unassigned: true}),
+			queue(QueueFilter{Status: StatusPending, Priority: &high, Unassigned: true}), []string{"idx_ticket_queue"}},
+		{"queue, mine", list(QueueFilter{Status: StatusOpen, AssigneeID: &agentID}), queue(QueueFilter{Status: StatusOpen, AssigneeID: &agentID}),
 			[]string{"idx_ticket_queue_assignee"}},
-		{"queue, solved without a team", doneQueueSQL, queue(QueueFilter{NoTeam: true}, StatusSolved, false),
+		{"queue, solved without a team", list(QueueFilter{Status: StatusSolved, NoTeam: true}), queue(QueueFilter{Status: StatusSolved, NoTeam: true}),
 			[]string{"idx_ticket_done"}},
-		{"queue facets", queueFacetsSQL, QueueFilter{}.filterArgs(),
+		{"view mine", list(view("mine")), queue(view("mine")), []string{"idx_ticket_queue_assignee"}},
+		{"view unassigned", list(view("unassigned")), queue(view("unassigned")), []string{"idx_ticket_queue"}},
+		{"view my team's", list(view("team")), queue(view("team")), []string{"idx_ticket_queue_team"}},
+		{"view all open", list(view("open")), queue(view("open")), []string{"idx_ticket_queue"}},
+		{"view pending", list(view("pending")), queue(view("pending")), []string{"idx_ticket_queue"}},
+		{"view breaching soon", list(view("breaching")), queue(view("breaching")), nil},
+		{"view recently solved", list(view("solved")), queue(view("solved")), nil},
+		{"queue open, by update", list(QueueFilter{Status: StatusOpen, SortUpdated: true}), queue(QueueFilter{Status: StatusOpen, SortUpdated: true}),
+			[]string{"idx_ticket_active_updated"}},
+		{"queue facets (views, saved views)", facetsSQL, facetsArgs, []string{"idx_ticket_status_priority"}},
+		{"queue facets, filtered", filteredSQL, filteredArgs, []string{"idx_ticket_queue_assignee"}},
+		{"queue facets, mine", mineSQL, mineArgs, []string{"idx_ticket_queue_assignee"}},
+		// What desk_view_count writes for a saved view (values as literals).
+		{"saved view count (desk_view_count's statement)", `SELECT count(*) FROM (SELECT 1 FROM tickets t
+			WHERE t.status = 'open' AND t.priority = 'urgent' AND t.assignee_id IS NULL LIMIT 1001) x`, nil,
 			[]string{"idx_ticket_status_priority"}},
-		{"queue facets, filtered", queueFacetsSQL, QueueFilter{Priority: &high, Unassigned: true}.filterArgs(),
-			[]string{"idx_ticket_queue_assignee"}},
-		{"queue facets, mine", queueFacetsSQL, QueueFilter{AssigneeID: &agentID}.filterArgs(),
-			[]string{"idx_ticket_queue_assignee"}},
 		{"desk ticket", deskTicketSQL, []any{ticket, recentTickets, agentID, "00000000-0000-4000-8000-000000000000"},
 			[]string{"tickets_pkey", "idx_message_ticket", "idx_status_change_ticket", "idx_ticket_requester",
 				"ticket_links_ticket_idx", "ticket_ratings_ticket_idx"}},
@@ -209,6 +244,10 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		{"split: the message", splitMessageSQL, []any{"00000000-0000-4000-8000-000000000000", ticket}, nil},
 		{"rating link's survey", surveySQL, []any{"00000000-0000-4000-8000-000000000000"}, nil},
 		{"satisfaction report", csatReportSQL, []any{csatDays}, nil},
+		{"saved view count, team due soon", `SELECT count(*) FROM (SELECT 1 FROM tickets t
+			WHERE t.status = 'open' AND t.team = 'Tier 1' AND t.next_due_at < now() + interval '1 hour' LIMIT 1001) x`, nil, nil},
+		{"round robin pick", roundRobinSQL, []any{team, "00000000-0000-4000-8000-000000000000"}, nil},
+		{"release tickets", releaseTicketsSQL, []any{agentID, agentID}, []string{"idx_ticket_queue_assignee"}},
 		{"agents", agentsSQL, nil, nil},
 		{"portal ticket", portalTicketSQL, []any{ticket, requester},
 			[]string{"tickets_pkey"}},

@@ -27,12 +27,16 @@ WITH t AS (
 SELECT id, priority FROM t`
 
 // MailTicket files a ticket from a mail in tx: requester is its sender, team the
-// mailbox's (nil: none). The live queues hear of it when tx commits.
+// mailbox's (nil: none), and the team's round robin gives it an agent when the team
+// has it on. The live queues hear of it when tx commits.
 func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, body string, team *string) (string, error) {
 	id := db.NewUUID()
 	var priority string
 	if err := tx.QueryRow(ctx, createMailTicketSQL, requester.ID, subject, body, id, team).Scan(&id, &priority); err != nil {
 		return "", db.Translate(err)
+	}
+	if _, err := roundRobin(ctx, tx, id, team); err != nil {
+		return "", err
 	}
 	return id, notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed by email"})

@@ -81,6 +81,9 @@ type change struct {
 	Team       *string
 	// Assignee is the new assignee when the change assigns someone new.
 	Assignee *agent
+	// Reason is why the assignee or team changes, for the assignment history
+	// ("" is an agent's choice on the ticket page: reasonManual).
+	Reason assignReason
 	// Uploads are the files attached to the message (Body must be set); Files are
 	// them once saved, for the emails.
 	Uploads []*attach.Upload
@@ -159,6 +162,9 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 	}
 	if err := tx.QueryRow(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID).Scan(&cur.ReplyToken); err != nil {
 		return "", db.Translate(err)
+	}
+	if err := recordAssignment(ctx, tx, cur, ch); err != nil {
+		return "", err
 	}
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {

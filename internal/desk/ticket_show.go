@@ -95,6 +95,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
            FROM ticket_status_changes c
            JOIN "user" u ON u.id = c.actor_id
            WHERE c.ticket_id = $1) h), '[]') AS history,
+       coalesce((SELECT json_agg(h ORDER BY h.created_at, h.id) FROM (` + assignmentHistorySQL + `) h), '[]') AS assignments,
        coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]') AS agents,
        coalesce((SELECT json_agg(x ORDER BY x.created_at DESC, x.id DESC) FROM (
            SELECT ` + summaryColumns + `
@@ -137,8 +138,10 @@ type deskTicketData struct {
 	deskTicket
 	Thread  []Message      `db:"thread"`
 	History []StatusChange `db:"history"`
-	Agents  []agent        `db:"agents"`
-	Recent  []summaryRow   `db:"recent"`
+	// Assignments is the assignment history (ticket_assign.go).
+	Assignments []assignmentChange `db:"assignments"`
+	Agents      []agent            `db:"agents"`
+	Recent      []summaryRow       `db:"recent"`
 	// MergedInto and SplitFrom are the tickets this one went into or came out of.
 	MergedInto *string       `db:"merged_into"`
 	SplitFrom  *string       `db:"split_from"`
@@ -170,18 +173,20 @@ type deskTicketView struct {
 	Ticket  deskTicket
 	Thread  []Message
 	History []StatusChange
-	Clock   Clock
-	Pauses  []PauseTotal
-	Agents  []agent
-	Teams   []string
-	Recent  []TicketSummary
-	CRM     *CRMContext
-	HasCRM  bool // the CRM is wired in
-	CRMDown bool
-	Now     time.Time
-	Me      string
-	Form    ticketForm
-	Problem string
+	// Assignments is who gave the ticket to whom, and why.
+	Assignments []assignmentChange
+	Clock       Clock
+	Pauses      []PauseTotal
+	Agents      []agent
+	Teams       []string
+	Recent      []TicketSummary
+	CRM         *CRMContext
+	HasCRM      bool // the CRM is wired in
+	CRMDown     bool
+	Now         time.Time
+	Me          string
+	Form        ticketForm
+	Problem     string
 	// Stale says who changed the ticket since the form was loaded; nothing was posted.
 	Stale string
 	// Limits are the attachment limits the form states.
@@ -236,7 +241,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	t, msgs := d.deskTicket, d.Thread
 	v.Now, v.Me, v.Limits = s.now(), me.ID, s.Attachments
 	v.Macros, v.MergedInto, v.SplitFrom, v.Links, v.Rating = d.Macros, d.MergedInto, d.SplitFrom, d.Links, d.Rating
-	v.Ticket, v.Thread, v.History = t, msgs, d.History
+	v.Ticket, v.Thread, v.History, v.Assignments = t, msgs, d.History, d.Assignments
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
 	for _, rt := range d.Recent {

@@ -153,6 +153,9 @@ func assigneeOptions(agents []agent, t deskTicket) []web.Option {
 		if a.Team != nil && *a.Team != "" {
 			label += " (" + *a.Team + ")"
 		}
+		if a.Away {
+			label += " — away"
+		}
 		o = append(o, web.Option{Value: a.ID, Label: label})
 		found = found || *t.AssigneeID == a.ID
 	}
@@ -202,4 +205,33 @@ func policyFormAction(id string) templ.SafeURL {
 		return "/admin/sla"
 	}
 	return policyURL(id)
+}
+
+func takeURL(id string) templ.SafeURL {
+	return templ.SafeURL("/desk/tickets/" + url.PathEscape(id) + "/take")
+}
+
+func savedViewURL(id string) templ.SafeURL { return templ.SafeURL("/desk/views/" + url.PathEscape(id)) }
+
+// statusFilterOptions lists the statuses, for a saved view's form.
+func statusFilterOptions() []web.Option {
+	var o []web.Option
+	for _, s := range Statuses {
+		o = append(o, web.Option{Value: string(s), Label: s.Label()})
+	}
+	return o
+}
+
+var (
+	dueOptions    = []web.Option{{Value: "", Label: "Any deadline"}, {Value: "soon", Label: "Breaching within an hour, or breached"}}
+	solvedOptions = []web.Option{{Value: "", Label: "Any time"}, {Value: "7d", Label: "Solved in the last 7 days"}}
+	sortOptions   = []web.Option{{Value: "", Label: "Urgency, then deadline"}, {Value: "updated", Label: "Last updated first"}}
+)
+
+// capacityText is an agent's capacity in its field: "" for no limit.
+func capacityText(c *int) string {
+	if c == nil {
+		return ""
+	}
+	return strconv.Itoa(*c)
 }

@@ -6,11 +6,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"rapport/internal/auth"
+	"rapport/internal/db"
 )
 
 // mxCell is what one visitor must get from one request.
@@ -69,6 +71,14 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		all = func(c mxCell) [7]mxCell { return [7]mxCell{c, c, c, c, c, c, c} }
 	)
+	// staffOnly is c for an admin with an agent profile, else a 403 that says why.
+	adminIsAgent := w.n(t, `SELECT count(*) FROM agents WHERE user_id = $1`, w.adm.user.ID) == 1
+	staffOnly := func(c mxCell) mxCell {
+		if adminIsAgent {
+			return c
+		}
+		return mxCell{status: http.StatusForbidden}
+	}
 	var (
 		dA, dB, cA, cB, tA, tB = w.dealA, w.dealB, w.contactA, w.contactB, w.ticketA, w.ticketB
 		editDA, logDA          = "/crm/deals/" + dA + "/edit", "/crm/deals/" + dA + "/activities"
@@ -517,6 +527,20 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Desk reply B by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, wr(deskTB), wr(deskTB))},
+
+		// Assignment (issue 13): "Take it" and the agent's own away flag; an admin with
+		// no agent profile can do neither (403, saying why).
+		{method: "POST", path: deskTA + "/take",
+			form: func(*mxActor) url.Values {
+				return url.Values{"version": {strconv.Itoa(n(`SELECT version FROM tickets WHERE id = $1`, tA))}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM tickets WHERE id = $1 AND assignee_id = $2`, tA, ac.user.ID)
+			},
+			cells: row(in, no, no, no, no, wr(deskTA), staffOnly(wr(deskTA)))},
+		{method: "POST", path: "/desk/away", form: func(*mxActor) url.Values { return url.Values{"away": {"off"}} },
+			cells: row(in, no, no, no, no, to("/desk"), staffOnly(to("/desk")))},
+		{method: "GET", path: "/desk/views/" + db.NewUUID(), cells: row(in, no, no, no, no, nf, nf)},
 
 		// Administration: admins only.
 		{method: "GET", path: "/admin", cells: row(in, no, no, no, no, no, ok())},

@@ -194,6 +194,13 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/reports/satisfaction", s.desk.CSATReport)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
+				r.Post("/desk/tickets/{id}/take", s.desk.TicketTake)
+				// Saved views of the queue, and the agent's own away flag.
+				r.Post("/desk/views", s.desk.ViewCreate)
+				r.Get("/desk/views/{id}", s.desk.ViewEdit)
+				r.Post("/desk/views/{id}", s.desk.ViewUpdate)
+				r.Post("/desk/views/{id}/delete", s.desk.ViewDelete)
+				r.Post("/desk/away", s.desk.AwayUpdate)
 				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
 				// The originals of a ticket's email (internal/desk/mailbox).
 				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
@@ -253,6 +260,7 @@ func (s *Server) Handler() http.Handler {
 				// Admin: agents and SLA policies (internal/desk).
 				r.Get("/agents", s.desk.AgentList)
 				r.Post("/agents", s.desk.AgentCreate)
+				r.Post("/agents/teams", s.desk.TeamUpdate)
 				r.Post("/agents/{id}", s.desk.AgentUpdate)
 				r.Get("/sla", s.desk.PolicyList)
 				r.Get("/sla/new", s.desk.PolicyNew)

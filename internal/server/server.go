@@ -95,6 +95,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.audit = &audit.Service{DB: d, Pages: pages}
 	s.mailbox = mailbox.NewService(d, pages, log, box, cfg)
 	wireCrossLinks(d, s.crm, s.desk)
+	s.auth.Deactivated = desk.ReleaseTickets
 	return s
 }
 

@@ -133,6 +133,9 @@ func TestStatementBudget(t *testing.T) {
 		agent = "agent1@example.com"
 		cust  = "customer1@example.com"
 	)
+	// A shared saved view of the agent's, for the queue and its edit page.
+	savedView := id(`INSERT INTO desk_views (owner_id, name, shared, status, priority)
+		SELECT id, 'Urgent, shared', true, 'open', 'urgent' FROM "user" WHERE email = $1 RETURNING id::text`, agent)
 	browsers := map[string]*browser{anonymous: a.browser()}
 	for _, email := range []string{admin, rep, agent, cust} {
 		b := a.browser()
@@ -260,6 +263,16 @@ func TestStatementBudget(t *testing.T) {
 		{who: agent, path: "/desk?assignee=mine", max: 3, want: "Queue"},
 		{who: agent, path: "/desk?assignee=none", max: 3, want: "Queue"},
 		{who: agent, path: "/desk?status=solved&priority=high&team=_none&assignee=none", max: 3, want: "Queue"},
+		// The built-in views and a saved one: their counts are in the facets' statement.
+		{who: agent, path: "/desk?view=mine", max: 3, want: `aria-current="page">Mine`},
+		{who: agent, path: "/desk?view=unassigned", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?view=team", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?view=pending", max: 3, want: "Invoice shows the wrong VAT number"},
+		{who: agent, path: "/desk?view=breaching", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?view=solved", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?view=open&sort=updated", max: 3, want: "Queue"},
+		{who: agent, path: "/desk?saved=" + savedView + "&status=open&priority=urgent", max: 3, want: "Urgent, shared"},
+		{who: agent, path: "/desk/views/" + savedView, max: 3, want: "Edit view"},
 		{who: agent, path: "/desk/tickets/" + ticket, max: 3, want: "Invoice shows the wrong VAT number"},
 		{who: agent, path: "/desk/reports", max: 3, want: "Reports"},
 		// Macros (issue 13): the list (one statement), the forms (the agents to choose
@@ -371,6 +384,18 @@ func TestStatementBudget(t *testing.T) {
 			form: func() url.Values {
 				return url.Values{"name": {"Budget reply"}, "body": {"Hi {{requester.first_name}}"}}
 			}},
+		{who: agent, post: "/desk/tickets/" + ticket + "/take", flash: "is yours", max: 3,
+			form: func() url.Values {
+				return url.Values{"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}, "return": {"/desk?view=mine"}}
+			}},
+		{who: agent, post: "/desk/views", flash: "saved", max: 3,
+			form: func() url.Values {
+				return url.Values{"name": {"Mine, by update"}, "status": {"open"}, "assignee": {"mine"}, "sort": {"updated"}}
+			}},
+		{who: agent, post: "/desk/away", flash: "You are away", max: 3,
+			form: func() url.Values { return url.Values{"away": {"on"}} }},
+		{who: admin, post: "/admin/agents/teams", flash: "Round robin is on", max: 2,
+			form: func() url.Values { return url.Values{"team": {"Tier 1"}, "round_robin": {"on"}} }},
 		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 2,
 			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
 		// Signing sessions out, from the account page, which reads the list with the
