@@ -48,6 +48,9 @@ const (
 	TwoStepRequired   Action = "twostep.require"  // the admin's requirement changed
 	SLAPolicyCreated  Action = "sla.create"
 	SLAPolicyUpdated  Action = "sla.update"
+	// Business calendars (internal/desk): hours, zone and holidays of SLA policies.
+	CalendarCreated Action = "calendar.create"
+	CalendarUpdated Action = "calendar.update"
 	PipelineCreated   Action = "pipeline.create"
 	PipelineRenamed   Action = "pipeline.rename"
 	StageCreated      Action = "pipeline.stage_create"
@@ -79,6 +82,7 @@ var Actions = []Action{
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated, TicketsImported,
+	CalendarCreated, CalendarUpdated,
 }
 
 // Known reports whether a is one of Actions.

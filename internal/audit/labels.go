@@ -43,6 +43,8 @@ var actionLabels = map[Action]string{
 	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
+	CalendarCreated:     "Business calendar added",
+	CalendarUpdated:     "Business calendar changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -61,10 +63,11 @@ const (
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
+	TargetCalendar     = "business_calendar"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCalendar}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -80,6 +83,8 @@ func targetTypeLabel(t string) string {
 		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
+	case TargetCalendar:
+		return "Business calendar"
 	}
 	return t
 }
@@ -115,6 +120,10 @@ var fieldLabels = map[string]string{
 	"delete_processed":    "Delete processed mail",
 	"enabled":             "Enabled",
 	"password":            "Password",
+	"zone":                "Time zone",
+	"hours":               "Business hours",
+	"holidays":            "Holidays",
+	"calendar_id":         "Business calendar",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -34,6 +34,9 @@ func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, b
 	if err := tx.QueryRow(ctx, createMailTicketSQL, requester.ID, subject, body, id, team).Scan(&id, &priority); err != nil {
 		return "", db.Translate(err)
 	}
+	if err := refreshDue(ctx, tx, []string{id}); err != nil {
+		return "", err
+	}
 	return id, notify(ctx, tx, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed by email"})
 }

@@ -50,11 +50,16 @@ type queueRow struct {
 	SolvedAt          *time.Time `db:"solved_at"`
 	PausedSince       *time.Time `db:"paused_since"`
 	PausedSecs        int        `db:"paused_secs"`
+	// The stored deadlines: in business time when the policy has a calendar.
+	FirstResponseDue *time.Time `db:"first_response_due_at"`
+	ResolveDue       *time.Time `db:"resolve_due_at"`
 }
 
 func (q queueRow) clock(now time.Time) Clock {
-	return Compute(clockFacts{q.CreatedAt, q.Status, q.FirstResponseMins, q.ResolveMins,
-		q.FirstResponseAt, q.SolvedAt, q.PausedSince, q.PausedSecs}.input(), now)
+	in := clockFacts{q.CreatedAt, q.Status, q.FirstResponseMins, q.ResolveMins,
+		q.FirstResponseAt, q.SolvedAt, q.PausedSince, q.PausedSecs}.input()
+	in.FirstResponseDue, in.ResolveDue = q.FirstResponseDue, q.ResolveDue
+	return Compute(in, now)
 }
 
 // The filters take $1–$5 in every queue statement. With the simple protocol the values
@@ -72,7 +77,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
        r.name AS requester_name, r.email_verified AS requester_verified, a.name AS assignee_name,
        t.created_at, t.updated_at, nullif(t.next_due_at, 'infinity') AS next_due,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
-       t.paused_since, t.paused_secs
+       t.paused_since, t.paused_secs, t.first_response_due_at, t.resolve_due_at
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id

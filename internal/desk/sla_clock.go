@@ -109,6 +109,8 @@ type Clock struct {
 	Paused time.Duration
 	// nextIsFirst is true when the nearest open target is the first response.
 	nextIsFirst bool
+	// at is the moment it was computed at.
+	at time.Time
 }
 
 // HasPolicy reports whether the ticket has SLA targets at all.
@@ -195,6 +197,7 @@ func Compute(in ClockInput, now time.Time) Clock {
 	}
 	c.Resolution = res
 	c.nextIsFirst = !solved && !fr.Settled && !fr.Due.After(base.Add(in.PausedBefore))
+	c.at = now
 	return c
 }
 
@@ -254,6 +257,7 @@ func computeBusiness(in ClockInput, now time.Time) Clock {
 	}
 	c.Resolution = res
 	c.nextIsFirst = !solved && !fr.Settled && !fr.Due.After(running)
+	c.at = now
 	return c
 }
 
@@ -306,7 +310,10 @@ type PauseTotal struct {
 
 // Pauses sums a timeline's paused stretches by status (pending first, then solved; a
 // closed ticket's time counts as solved), up to now.
-func Pauses(segs []Segment, now time.Time) []PauseTotal {
+func Pauses(segs []Segment, now time.Time) []PauseTotal { return PausesIn(nil, segs, now) }
+
+// PausesIn is Pauses counting only cal's business time (nil: all of it).
+func PausesIn(cal *hours.Calendar, segs []Segment, now time.Time) []PauseTotal {
 	var pending, solved time.Duration
 	for _, s := range segs {
 		if !s.Status.Paused() {
@@ -320,9 +327,9 @@ func Pauses(segs []Segment, now time.Time) []PauseTotal {
 			continue
 		}
 		if s.Status == StatusPending {
-			pending += end.Sub(s.Start)
+			pending += cal.BusinessBetween(s.Start, end)
 		} else {
-			solved += end.Sub(s.Start)
+			solved += cal.BusinessBetween(s.Start, end)
 		}
 	}
 	var out []PauseTotal

@@ -98,6 +98,9 @@ func CreateTicketMessage(ctx context.Context, q db.Querier, requester *auth.User
 	if err != nil {
 		return NewTicket{}, db.Translate(err)
 	}
+	if err := refreshDue(ctx, q, []string{id}); err != nil {
+		return NewTicket{}, err
+	}
 	return NewTicket{ID: id, MessageID: messageID}, notify(ctx, q, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed"})
 }

@@ -156,6 +156,13 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 			return "", db.Translate(err)
 		}
 	}
+	// A new status or priority moves the deadlines: in business time when the policy
+	// has a calendar (tickets_sla computed the clock-time ones).
+	if ch.Status != cur.Status || ch.Priority != cur.Priority {
+		if err := refreshDue(ctx, tx, []string{cur.ID}); err != nil {
+			return "", err
+		}
+	}
 	msgs, err := ticketEmails(out, cur, ch)
 	if err != nil {
 		return "", err

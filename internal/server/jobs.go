@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/crm/activity"
+	"rapport/internal/desk"
 	"rapport/internal/desk/mailbox"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
@@ -21,6 +22,10 @@ const (
 // activityMailEvery is how often the morning emails and the reminders of planned
 // activities due are looked for: a reminder goes out within this of its time.
 const activityMailEvery = time.Minute
+
+// slaDueRecomputeEvery is how often the deadline recomputations a calendar or policy
+// edit left for later (more open tickets than one batch) are looked for.
+const slaDueRecomputeEvery = 30 * time.Second
 
 // mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
 // shortest poll interval a mailbox may have is 10 s).
@@ -37,6 +42,7 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &mailbox.PollDueWorker{DB: s.db, Log: s.log, Env: s.mailbox.SyncEnv})
 	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
 	river.AddWorker(w, &auth.PurgeSessionsWorker{DB: s.db, Log: s.log})
+	river.AddWorker(w, &desk.RecomputeDueWorker{DB: s.db, Log: s.log})
 
 	return jobs.Registry{
 		Workers: w,
@@ -46,6 +52,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
 			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
 			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
+			jobs.Periodic("sla_due_recompute", slaDueRecomputeEvery, func() river.JobArgs { return desk.RecomputeDueArgs{} }),
 		},
 	}
 }

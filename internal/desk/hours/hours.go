@@ -327,3 +327,70 @@ func after(a, b Date) bool {
 	}
 	return a.Day > b.Day
 }
+
+// Summary writes the week for people, days with the same hours together, Monday
+// first: "Mon–Fri 09:00–12:00, 13:00–17:00; Sat 10:00–14:00". A week without hours is
+// "closed".
+func (w Week) Summary() string {
+	order := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+	var parts []string
+	for i := 0; i < len(order); {
+		j := i + 1
+		for j < len(order) && FormatDay(w[order[j]]) == FormatDay(w[order[i]]) {
+			j++
+		}
+		if day := w[order[i]]; len(day) > 0 {
+			names := order[i].String()[:3]
+			if j-i > 1 {
+				names += "–" + order[j-1].String()[:3]
+			}
+			ranges := make([]string, len(day))
+			for k, r := range day {
+				ranges[k] = r.String()
+			}
+			parts = append(parts, names+" "+strings.Join(ranges, ", "))
+		}
+		i = j
+	}
+	if len(parts) == 0 {
+		return "closed"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Skipped says what lies between from and to that is not business time, for a
+// sentence: "the weekend", "a holiday", "the weekend and a holiday", "days without
+// business hours", "time outside business hours", or "" when all of it counts.
+func (c *Calendar) Skipped(from, to time.Time) string {
+	if c == nil || !to.After(from) {
+		return ""
+	}
+	first, last := DateOf(from.In(c.Zone)), DateOf(to.In(c.Zone))
+	var weekend, holiday, closed bool
+	for i, d := 0, first; i < 400 && !after(d, last); i, d = i+1, d.addDays(1) {
+		// The last day (the deadline's) has business hours by construction.
+		if d != last {
+			switch wd := d.weekday(); {
+			case c.Holidays[d]:
+				holiday = true
+			case len(c.Week[wd]) == 0 && (wd == time.Saturday || wd == time.Sunday):
+				weekend = true
+			case len(c.Week[wd]) == 0:
+				closed = true
+			}
+		}
+	}
+	switch {
+	case weekend && holiday:
+		return "the weekend and a holiday"
+	case weekend:
+		return "the weekend"
+	case holiday:
+		return "a holiday"
+	case closed:
+		return "days without business hours"
+	case c.BusinessBetween(from, to) < to.Sub(from):
+		return "time outside business hours"
+	}
+	return ""
+}

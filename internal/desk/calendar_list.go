@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,4 +90,14 @@ func calendarByID(ctx context.Context, q db.Querier, id string) (BusinessCalenda
 	}
 	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[BusinessCalendar])
 	return c, db.Translate(err)
+}
+
+// CalendarList lists the business calendars (GET /admin/calendars).
+func (s *Service) CalendarList(w http.ResponseWriter, r *http.Request) {
+	list, err := ListCalendars(r.Context(), s.DB)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	s.Pages.Render(w, r, http.StatusOK, "Business calendars", calendarsPage(list))
 }
