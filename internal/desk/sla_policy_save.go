@@ -34,7 +34,7 @@ type policyForm struct {
 	Errors        form.Errors
 	// Calendars are the choices of business hours.
 	Calendars []BusinessCalendar
-	Key           form.Key // the new-policy form's one-time key
+	Key       form.Key // the new-policy form's one-time key
 
 	firstMins, resolveMins int
 }
