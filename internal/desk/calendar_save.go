@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -192,9 +193,13 @@ func saveCalendarRow(ctx context.Context, q db.Querier, claim form.Claim, f cale
 	after := f.fields()
 	e := audit.Entry{ActorID: by.ID, ActorEmail: by.Email, TargetType: audit.TargetCalendar, TargetID: f.ID,
 		TargetLabel: f.Name, After: after}
-	week := weekOf(f.week)
+	weekJS, err := json.Marshal(weekOf(f.week))
+	if err != nil {
+		return "", err
+	}
+	week, hol := string(weekJS), "{"+strings.Join(after.Holidays, ",")+"}"
 	if f.ID == "" {
-		err := q.QueryRow(ctx, insertCalendarSQL, f.Name, f.Zone, week, f.holidays,
+		err := q.QueryRow(ctx, insertCalendarSQL, f.Name, f.Zone, week, hol,
 			claim.UserID, string(claim.Key), claim.To).Scan(&e.TargetID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return "", claim.Repeated(ctx, q)
@@ -209,7 +214,7 @@ func saveCalendarRow(ctx context.Context, q db.Querier, claim form.Claim, f cale
 	if err != nil {
 		return "", err
 	}
-	tag, err := q.Exec(ctx, updateCalendarSQL, f.ID, f.Name, f.Zone, week, f.holidays, f.Version)
+	tag, err := q.Exec(ctx, updateCalendarSQL, f.ID, f.Name, f.Zone, week, hol, f.Version)
 	if err != nil {
 		return "", db.Translate(err)
 	}
