@@ -809,7 +809,7 @@ func TestAccessMatrix(t *testing.T) {
 	adminActions := []string{"user.create", "user.role", "agent.update", "user.deactivate", "user.reactivate",
 		"pipeline.create", "pipeline.rename", "sla.create", "sla.update", "activity_type.create", "activity_type.update",
 		"pipeline.stage_create", "pipeline.stage_update", "pipeline.stage_reorder", "pipeline.stage_delete",
-		"lost_reason.create", "lost_reason.delete"}
+		"lost_reason.create", "lost_reason.delete", "calendar.create", "calendar.update"}
 	if k := n(`SELECT count(*) FROM audit_log WHERE action = ANY($1) AND actor_id IS DISTINCT FROM $2`, adminActions, w.adm.user.ID); k != 0 {
 		t.Errorf("%d admin changes in the audit log are not the admin's", k)
 	}

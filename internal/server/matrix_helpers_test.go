@@ -266,7 +266,7 @@ var fingerprintTables = []string{`"user"`, "account", "verification", "companies
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
 	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings",
 	"planned_activities", "activity_types", "calendar_feeds", "activity_digests", "pipeline_stages", "crm_lost_reasons",
-	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids"}
+	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids", "business_calendars"}
 
 var fingerprintSQL = func() string {
 	parts := make([]string, len(fingerprintTables))
