@@ -583,6 +583,10 @@ func policyPage(f policyForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = web.Field(web.Input{Label: "Warn before a breach (minutes)", Name: "warn_before_mins", Type: "text", Value: f.WarnBefore, Error: f.Errors["warn_before_mins"], MaxLength: 12, Hint: "The assignee (or the team) is emailed this long before a deadline, and again once it is breached; empty sends no warning."}).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		templ_7745c5c3_Err = web.SelectField(web.Select{Label: "Business hours", Name: "calendar_id", Options: calendarOptions(f.Calendars), Selected: f.CalendarID, Error: f.Errors["calendar_id"], Hint: "The targets count only this calendar's hours; 24/7 counts every minute."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

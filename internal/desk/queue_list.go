@@ -53,6 +53,8 @@ type queueRow struct {
 	// The stored deadlines: in business time when the policy has a calendar.
 	FirstResponseDue *time.Time `db:"first_response_due_at"`
 	ResolveDue       *time.Time `db:"resolve_due_at"`
+	// Warned is true once the breach warning of the next deadline went out.
+	Warned bool `db:"sla_warned"`
 }
 
 func (q queueRow) clock(now time.Time) Clock {
@@ -77,7 +79,8 @@ SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
        r.name AS requester_name, r.email_verified AS requester_verified, a.name AS assignee_name,
        t.created_at, t.updated_at, nullif(t.next_due_at, 'infinity') AS next_due,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
-       t.paused_since, t.paused_secs, t.first_response_due_at, t.resolve_due_at
+       t.paused_since, t.paused_secs, t.first_response_due_at, t.resolve_due_at,
+       coalesce(t.sla_warned_for = t.next_due_at, false) AS sla_warned
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
@@ -278,4 +281,19 @@ func queueURL(query url.Values, key, value string) string {
 		return "/desk"
 	}
 	return "/desk?" + q.Encode()
+}
+
+// breachMark is the row's marker: "breached" for an open ticket past its next
+// deadline, "breach soon" once its warning went out, "" otherwise.
+func (q queueRow) breachMark(now time.Time) string {
+	if q.Status != StatusOpen || q.NextDue == nil {
+		return ""
+	}
+	switch {
+	case !q.NextDue.After(now):
+		return "breached"
+	case q.Warned:
+		return "breach soon"
+	}
+	return ""
 }

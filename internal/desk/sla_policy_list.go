@@ -21,12 +21,14 @@ type Policy struct {
 	// CalendarID and CalendarName are its business hours (nil: 24/7).
 	CalendarID   *string `db:"calendar_id"`
 	CalendarName *string `db:"calendar_name"`
+	// WarnBeforeMins is how long before a deadline its warning is emailed (nil: never).
+	WarnBeforeMins *int `db:"warn_before_mins"`
 }
 
 const policyColumnsSQL = `
 SELECT p.id, p.name, p.priority, p.first_response_mins, p.resolve_mins,
        p.id = (desk_sla_policy(p.priority)).id AS applies,
-       p.calendar_id::text, c.name AS calendar_name
+       p.calendar_id::text, c.name AS calendar_name, p.warn_before_mins
 FROM sla_policies p
 LEFT JOIN business_calendars c ON c.id = p.calendar_id`
 

@@ -27,6 +27,10 @@ const activityMailEvery = time.Minute
 // edit left for later (more open tickets than one batch) are looked for.
 const slaDueRecomputeEvery = 30 * time.Second
 
+// slaBreachEvery is how often SLA warnings and breaches are looked for: a warning or
+// breach email goes out within this of its time.
+const slaBreachEvery = time.Minute
+
 // mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
 // shortest poll interval a mailbox may have is 10 s).
 const mailboxDueEvery = 5 * time.Second
@@ -43,6 +47,9 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
 	river.AddWorker(w, &auth.PurgeSessionsWorker{DB: s.db, Log: s.log})
 	river.AddWorker(w, &desk.RecomputeDueWorker{DB: s.db, Log: s.log})
+	deskMail := s.desk.Mail
+	deskMail.Base = s.desk.BaseURL
+	river.AddWorker(w, &desk.BreachMailWorker{DB: s.db, Log: s.log, Out: deskMail})
 
 	return jobs.Registry{
 		Workers: w,
@@ -53,6 +60,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
 			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
 			jobs.Periodic("sla_due_recompute", slaDueRecomputeEvery, func() river.JobArgs { return desk.RecomputeDueArgs{} }),
+			jobs.Periodic("sla_breach_mail", slaBreachEvery, func() river.JobArgs { return desk.BreachMailArgs{} }),
 		},
 	}
 }
