@@ -24,33 +24,30 @@ type Action string
 
 // The events.
 const (
-	SignIn           Action = "signin.success"
-	SignInFailed     Action = "signin.failure"
-	SignInRefused    Action = "signin.refused" // throttled or deactivated
-	SignOut          Action = "signin.signout"
-	PasswordChanged  Action = "password.change"
-	PasswordReset    Action = "password.reset"
-	PasswordForgot   Action = "password.forgot" // a reset link was asked for
-	EmailVerified    Action = "email.verify"
-	UserCreated      Action = "user.create" // staff added (an invitation sent)
-	UserSignedUp     Action = "user.signup"
-	UserUpdated      Action = "user.update" // name or email
-	RoleChanged      Action = "user.role"
-	UserDeactivated  Action = "user.deactivate"
-	UserReactivated  Action = "user.reactivate"
-	TwoStepEnrolled  Action = "twostep.enrol"
-	TwoStepDisabled  Action = "twostep.disable"
-	TwoStepReset     Action = "twostep.reset" // by an admin, for a lost device
-	TwoStepPassed    Action = "twostep.success"
-	TwoStepFailed    Action = "twostep.failure"
-	TwoStepRecovery  Action = "twostep.recovery" // signed in with a recovery code
-	TwoStepCodes     Action = "twostep.codes"    // a new set of recovery codes (the old set void)
-	TwoStepRequired  Action = "twostep.require"  // the admin's requirement changed
-	SLAPolicyCreated Action = "sla.create"
-	SLAPolicyUpdated Action = "sla.update"
-	// Business calendars (internal/desk): hours, zone and holidays of SLA policies.
-	CalendarCreated   Action = "calendar.create"
-	CalendarUpdated   Action = "calendar.update"
+	SignIn            Action = "signin.success"
+	SignInFailed      Action = "signin.failure"
+	SignInRefused     Action = "signin.refused" // throttled or deactivated
+	SignOut           Action = "signin.signout"
+	PasswordChanged   Action = "password.change"
+	PasswordReset     Action = "password.reset"
+	PasswordForgot    Action = "password.forgot" // a reset link was asked for
+	EmailVerified     Action = "email.verify"
+	UserCreated       Action = "user.create" // staff added (an invitation sent)
+	UserSignedUp      Action = "user.signup"
+	UserUpdated       Action = "user.update" // name or email
+	RoleChanged       Action = "user.role"
+	UserDeactivated   Action = "user.deactivate"
+	UserReactivated   Action = "user.reactivate"
+	TwoStepEnrolled   Action = "twostep.enrol"
+	TwoStepDisabled   Action = "twostep.disable"
+	TwoStepReset      Action = "twostep.reset" // by an admin, for a lost device
+	TwoStepPassed     Action = "twostep.success"
+	TwoStepFailed     Action = "twostep.failure"
+	TwoStepRecovery   Action = "twostep.recovery" // signed in with a recovery code
+	TwoStepCodes      Action = "twostep.codes"    // a new set of recovery codes (the old set void)
+	TwoStepRequired   Action = "twostep.require"  // the admin's requirement changed
+	SLAPolicyCreated  Action = "sla.create"
+	SLAPolicyUpdated  Action = "sla.update"
 	PipelineCreated   Action = "pipeline.create"
 	PipelineRenamed   Action = "pipeline.rename"
 	StageCreated      Action = "pipeline.stage_create"
@@ -72,6 +69,13 @@ const (
 	WorkspaceSetUp Action = "workspace.setup"
 )
 
+// Business calendars and the desk's automation rules (internal/desk).
+const (
+	CalendarCreated   Action = "calendar.create"
+	CalendarUpdated   Action = "calendar.update"
+	AutomationChanged Action = "desk_automation.update" // auto-close, pending reminder and solve
+)
+
 // Actions is every action, in the order the page's filter lists them.
 var Actions = []Action{
 	SignIn, SignInFailed, SignInRefused, SignOut,
@@ -82,7 +86,7 @@ var Actions = []Action{
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated, TicketsImported,
-	CalendarCreated, CalendarUpdated,
+	CalendarCreated, CalendarUpdated, AutomationChanged,
 }
 
 // Known reports whether a is one of Actions.

@@ -45,6 +45,7 @@ var actionLabels = map[Action]string{
 	MailboxUpdated:      "Support mailbox changed",
 	CalendarCreated:     "Business calendar added",
 	CalendarUpdated:     "Business calendar changed",
+	AutomationChanged:   "Desk automation changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -124,6 +125,10 @@ var fieldLabels = map[string]string{
 	"hours":               "Business hours",
 	"holidays":            "Holidays",
 	"calendar_id":         "Business calendar",
+	"warn_before_mins":    "Warn before a breach (minutes)",
+	"close_days":          "Close solved tickets after (days)",
+	"remind_days":         "Remind pending requesters after (days)",
+	"solve_days":          "Solve after the reminder (days)",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

@@ -31,6 +31,7 @@ func (x *fixture) deskRunners(n int, c *testClock) []*jobs.Runner {
 		ws := river.NewWorkers()
 		river.AddWorker(ws, &BreachMailWorker{DB: x.d.DB, Log: quiet, Now: c.Now})
 		river.AddWorker(ws, &RecomputeDueWorker{DB: x.d.DB, Log: quiet})
+		river.AddWorker(ws, &AutomationWorker{DB: x.d.DB, Log: quiet, Now: c.Now})
 		r, err := jobs.New(x.d.DB.Pool, quiet, jobs.Registry{Workers: ws}, jobs.Options{Poll: 100 * time.Millisecond, ID: "replica-" + string(rune('a'+i))})
 		if err != nil {
 			x.t.Fatal(err)

@@ -31,6 +31,10 @@ const slaDueRecomputeEvery = 30 * time.Second
 // breach email goes out within this of its time.
 const slaBreachEvery = time.Minute
 
+// deskAutomationEvery is how often the desk's automation rules run (auto-close, pending
+// reminders and solves: rules counted in days).
+const deskAutomationEvery = 5 * time.Minute
+
 // mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
 // shortest poll interval a mailbox may have is 10 s).
 const mailboxDueEvery = 5 * time.Second
@@ -50,6 +54,7 @@ func (s *Server) Jobs() jobs.Registry {
 	deskMail := s.desk.Mail
 	deskMail.Base = s.desk.BaseURL
 	river.AddWorker(w, &desk.BreachMailWorker{DB: s.db, Log: s.log, Out: deskMail})
+	river.AddWorker(w, &desk.AutomationWorker{DB: s.db, Log: s.log, Out: deskMail})
 
 	return jobs.Registry{
 		Workers: w,
@@ -61,6 +66,7 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
 			jobs.Periodic("sla_due_recompute", slaDueRecomputeEvery, func() river.JobArgs { return desk.RecomputeDueArgs{} }),
 			jobs.Periodic("sla_breach_mail", slaBreachEvery, func() river.JobArgs { return desk.BreachMailArgs{} }),
+			jobs.Periodic("desk_automation", deskAutomationEvery, func() river.JobArgs { return desk.AutomationArgs{} }),
 		},
 	}
 }

@@ -246,6 +246,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/calendars", s.desk.CalendarCreate)
 				r.Get("/calendars/{id}", s.desk.CalendarEdit)
 				r.Post("/calendars/{id}", s.desk.CalendarUpdate)
+				r.Get("/automation", s.desk.AutomationShow)
+				r.Post("/automation", s.desk.AutomationUpdate)
 				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
 				r.Get("/mailboxes", s.mailbox.MailboxList)
 				r.Get("/mailboxes/new", s.mailbox.MailboxNew)
