@@ -267,6 +267,7 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/calendars", max: 2, want: "Berlin office"},
 		{who: admin, path: "/admin/calendars/new", max: 1, want: `name="day_mon"`},
 		{who: admin, path: "/admin/calendars/" + calendar, max: 2, want: "2026-12-25"},
+		{who: admin, path: "/admin/automation", max: 2, want: `name="pending_remind_after_days"`},
 		// The audit log: the list is one statement whatever the filters (the set-up's
 		// reset link and sign-up above are in it), and so is a later page.
 		{who: admin, path: "/admin/audit", max: 2, want: "customer3@example.com"},
