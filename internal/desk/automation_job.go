@@ -119,7 +119,7 @@ WITH due AS (
     SELECT id, $4, 'Automation: reminded the requester that the ticket waits for their answer.', true, $1 FROM c
 )
 SELECT c.id::text, c.subject, r.name AS requester_name, r.email AS requester_email
-FROM c JOIN "user" r ON r.id = c.requester_id`
+FROM c CROSS JOIN LATERAL (SELECT name, email FROM "user" r WHERE r.id = c.requester_id OFFSET 0) r`
 
 // Solving ends the pending pause and starts the solved one, as the desk's status change
 // does (updateTicketSQL).
@@ -128,6 +128,7 @@ WITH due AS (
     SELECT id FROM tickets
     WHERE status = 'pending' AND pending_reminded_at >= paused_since
       AND pending_reminded_at <= $1::timestamptz - make_interval(days => $2::int)
+      AND paused_since <= $1::timestamptz - make_interval(days => $2::int)
     ORDER BY paused_since
     LIMIT $3
     FOR UPDATE SKIP LOCKED

@@ -58,11 +58,13 @@ const (
 // when nobody has it, every agent of its team; staff who may still sign in only.
 const breachRecipientsSQL = `
 coalesce((SELECT json_agg(json_build_object('name', u.name, 'email', u.email, 'zone', u.time_zone) ORDER BY u.id)
-          FROM "user" u
-          WHERE NOT u.banned AND u.role IN ('agent', 'admin')
-            AND (u.id = c.assignee_id
-                 OR (c.assignee_id IS NULL AND c.team IS NOT NULL
-                     AND EXISTS (SELECT FROM agents a WHERE a.user_id = u.id AND a.team = c.team)))), '[]') AS recipients`
+          FROM (
+              SELECT u.id FROM "user" u WHERE u.id = c.assignee_id
+              UNION
+              SELECT a.user_id FROM agents a WHERE c.assignee_id IS NULL AND c.team IS NOT NULL AND a.team = c.team
+          ) who
+          CROSS JOIN LATERAL (SELECT * FROM "user" u WHERE u.id = who.id OFFSET 0) u
+          WHERE NOT u.banned AND u.role IN ('agent', 'admin')), '[]') AS recipients`
 
 // The tickets whose warning is due at $1: open, the next deadline still ahead but
 // within the policy's warn_before_mins, not yet warned about (idx_ticket_warn_due,
@@ -85,7 +87,7 @@ WITH due AS (
               (t.first_response_at IS NULL AND t.first_response_due_at = t.next_due_at) AS first_reply
 )
 SELECT c.id, c.subject, c.next_due_at, c.first_reply, r.name AS requester_name, ` + breachRecipientsSQL + `
-FROM c JOIN "user" r ON r.id = c.requester_id`
+FROM c CROSS JOIN LATERAL (SELECT name FROM "user" r WHERE r.id = c.requester_id OFFSET 0) r`
 
 // The tickets whose deadline has passed at $1 without a breach mail (idx_ticket_breach_due).
 const claimBreachesSQL = `
@@ -103,7 +105,25 @@ WITH due AS (
               (t.first_response_at IS NULL AND t.first_response_due_at = t.next_due_at) AS first_reply
 )
 SELECT c.id, c.subject, c.next_due_at, c.first_reply, r.name AS requester_name, ` + breachRecipientsSQL + `
-FROM c JOIN "user" r ON r.id = c.requester_id`
+FROM c CROSS JOIN LATERAL (SELECT name FROM "user" r WHERE r.id = c.requester_id OFFSET 0) r`
+
+// Deadlines more than breachStale past without their mail (the server was down, or the
+// tickets were written by something other than the desk: seeds, imports) are marked as
+// mailed in bulk, a bounded batch a run, before the batches that send.
+const skipStaleBreachesSQL = `
+WITH stale AS (
+    SELECT t.id FROM tickets t
+    WHERE t.status = 'open' AND t.sla_breach_mailed_for IS DISTINCT FROM t.next_due_at
+      AND t.next_due_at < $1::timestamptz
+    ORDER BY t.next_due_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE tickets t SET sla_breach_mailed_for = t.next_due_at, sla_warned_for = t.next_due_at
+FROM stale WHERE t.id = stale.id`
+
+// staleBatch bounds the bulk marking of one run.
+const staleBatch = 5000
 
 type breachRecipient struct {
 	Name  string `json:"name"`
@@ -130,6 +150,9 @@ type breachEmail struct {
 // whatever the replicas and retries.
 func SendBreachMail(ctx context.Context, d *db.DB, out Outbound, now time.Time) (int, error) {
 	total := 0
+	if _, err := d.Exec(ctx, skipStaleBreachesSQL, now.Add(-breachStale), staleBatch); err != nil {
+		return 0, db.Translate(err)
+	}
 	for _, kind := range []struct {
 		sql, template string
 	}{{claimBreachesSQL, "sla_breach"}, {claimWarningsSQL, "sla_warning"}} {

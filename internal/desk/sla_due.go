@@ -93,7 +93,7 @@ WITH batch AS (
     LIMIT $3
 )
 UPDATE tickets t SET paused_secs = t.paused_secs
-FROM batch WHERE t.id = batch.id
+WHERE t.id = ANY (ARRAY(SELECT id FROM batch))
 RETURNING t.id::text`
 
 // recomputeBatch recomputes the deadlines of up to limit open tickets of policy after
