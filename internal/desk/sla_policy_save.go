@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -95,7 +95,7 @@ func (f *policyForm) Validate() {
 			f.warnMins = &n
 		}
 	}
-	if f.CalendarID != "" && !slices.ContainsFunc(f.Calendars, func(c BusinessCalendar) bool { return c.ID == f.CalendarID }) {
+	if f.CalendarID != "" && !isUUID(f.CalendarID) {
 		f.Errors.Add("calendar_id", "Choose one of the calendars, or 24/7.")
 	}
 }
@@ -135,7 +135,7 @@ type policyFields struct {
 	FirstResponseMins int      `json:"first_response_mins"`
 	ResolveMins       int      `json:"resolve_mins"`
 	CalendarID        string   `json:"calendar_id,omitempty"` // "" runs 24/7
-	WarnBeforeMins    int      `json:"warn_before_mins"`      // 0: no warning
+	WarnBeforeMins    int      `json:"warn_before_mins,omitempty"` // 0: no warning
 }
 
 // savePolicyRow creates (id "") or updates the policy on q and logs it there (the
@@ -239,29 +239,34 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 		f.Key = key
 		claim = form.Claim{UserID: auth.UserFrom(r.Context()).ID, Key: key, To: "/admin/sla"}
 	}
-	cals, err := ListCalendars(r.Context(), s.DB)
-	if err != nil {
-		s.Pages.Fail(w, r, err)
-		return
-	}
-	f.Calendars = cals
 	f.Validate()
 	title := "New SLA policy"
 	if id != "" {
 		title = "Edit SLA policy"
 	}
-	if !f.Errors.OK() {
+	// The calendars are read for the form shown again only: a save checks its choice
+	// by the foreign key.
+	again := func() {
+		cals, err := ListCalendars(r.Context(), s.DB)
+		if err != nil {
+			s.Pages.Fail(w, r, err)
+			return
+		}
+		f.Calendars = cals
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
+	}
+	if !f.Errors.OK() {
+		again()
 		return
 	}
 	ctx := r.Context()
-	err = s.DB.InTx(ctx, func(tx pgx.Tx) error { return savePolicyRow(ctx, tx, claim, id, f) })
+	err := s.DB.InTx(ctx, func(tx pgx.Tx) error { return savePolicyRow(ctx, tx, claim, id, f) })
 	if s.Pages.Repeated(w, r, err) {
 		return
 	}
 	if db.ForeignKey(err, "sla_policies_calendar_id_fk") {
-		f.Errors.Add("calendar_id", "That calendar was deleted meanwhile: choose another, or 24/7.")
-		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
+		f.Errors.Add("calendar_id", "Choose one of the calendars, or 24/7.")
+		again()
 		return
 	}
 	if err != nil {
@@ -278,3 +283,8 @@ func derefInt(p *int) int {
 	}
 	return *p
 }
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// isUUID reports whether s is written as a UUID.
+func isUUID(s string) bool { return uuidRE.MatchString(s) }
