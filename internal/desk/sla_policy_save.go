@@ -134,7 +134,7 @@ type policyFields struct {
 	Priority          Priority `json:"priority"`
 	FirstResponseMins int      `json:"first_response_mins"`
 	ResolveMins       int      `json:"resolve_mins"`
-	CalendarID        string   `json:"calendar_id,omitempty"` // "" runs 24/7
+	CalendarID        string   `json:"calendar_id,omitempty"`      // "" runs 24/7
 	WarnBeforeMins    int      `json:"warn_before_mins,omitempty"` // 0: no warning
 }
 
