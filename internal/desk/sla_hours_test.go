@@ -198,3 +198,42 @@ func TestCalendarFormRefuses(t *testing.T) {
 		t.Fatal("a calendar without hours accepted")
 	}
 }
+
+// A calendar edit recomputes the first batch of its policies' open tickets in its own
+// transaction and leaves the rest to the sla_due_recompute job, which finishes them and
+// clears its row.
+func TestRecomputeDueInBatches(t *testing.T) {
+	x := newFixture(t)
+	ctx := context.Background()
+	admin := x.user(auth.RoleAdmin, "admin@example.com", "")
+	calID := x.saveCalendar(admin, officeForm("Berlin office"))
+	x.exec(`UPDATE sla_policies SET calendar_id = $1 WHERE priority = 'normal'`, calID)
+	// Written as the seeds write them: tickets_sla gives them clock-time deadlines.
+	x.exec(`INSERT INTO tickets (requester_id, subject, priority, created_at)
+		SELECT $1, 'Bulk ' || i, 'normal', timestamptz '2026-11-28 22:00:00+01' - i * interval '1 minute'
+		FROM generate_series(1, $2::int) i`, x.customer.ID, dueBatch+20) // a Saturday evening: no 4 hours of it are all business time
+	wrong := `SELECT count(*) FROM tickets WHERE subject LIKE 'Bulk %' AND first_response_due_at = created_at + interval '240 minutes'`
+	if n := x.count(wrong); n != dueBatch+20 {
+		t.Fatalf("%d tickets with clock-time deadlines, want %d", n, dueBatch+20)
+	}
+	f := officeForm("Berlin office")
+	f.ID, f.Version = calID, 1
+	f.Days[time.Saturday] = "10:00-14:00"
+	x.saveCalendar(admin, f)
+	if n := x.count(wrong); n != 20 {
+		t.Fatalf("after the edit, %d tickets still in clock time, want the 20 beyond the first batch", n)
+	}
+	if n := x.count(`SELECT count(*) FROM sla_due_recompute`); n != 1 {
+		t.Fatalf("%d recomputations waiting, want 1", n)
+	}
+	n, err := RecomputeDue(ctx, x.d.DB, 10)
+	if err != nil || n != 1 {
+		t.Fatalf("RecomputeDue: %d batches, %v", n, err)
+	}
+	if n := x.count(wrong); n != 0 {
+		t.Fatalf("%d tickets still in clock time", n)
+	}
+	if n := x.count(`SELECT count(*) FROM sla_due_recompute`); n != 0 {
+		t.Fatalf("%d recomputations still waiting", n)
+	}
+}
