@@ -77,6 +77,13 @@ const (
 	WorkspaceSetUp Action = "workspace.setup"
 )
 
+// Business calendars and the desk's automation rules (internal/desk).
+const (
+	CalendarCreated   Action = "calendar.create"
+	CalendarUpdated   Action = "calendar.update"
+	AutomationChanged Action = "desk_automation.update" // auto-close, pending reminder and solve
+)
+
 // Actions is every action, in the order the page's filter lists them.
 var Actions = []Action{
 	SignIn, SignInFailed, SignInRefused, SignOut,
@@ -89,6 +96,7 @@ var Actions = []Action{
 	MailboxCreated, MailboxUpdated, TicketsImported,
 	CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted,
 	MacroCreated, MacroUpdated, MacroDeleted,
+	CalendarCreated, CalendarUpdated, AutomationChanged,
 }
 
 // Known reports whether a is one of Actions.

@@ -49,6 +49,9 @@ var actionLabels = map[Action]string{
 	MacroCreated:        "Shared macro added",
 	MacroUpdated:        "Shared macro changed",
 	MacroDeleted:        "Shared macro deleted",
+	CalendarCreated:     "Business calendar added",
+	CalendarUpdated:     "Business calendar changed",
+	AutomationChanged:   "Desk automation changed",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -69,10 +72,11 @@ const (
 	TargetMailbox      = "mailbox"
 	TargetCustomField  = "custom_field"
 	TargetMacro        = "macro" // a shared macro
+	TargetCalendar     = "business_calendar"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro, TargetCalendar}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -92,6 +96,8 @@ func targetTypeLabel(t string) string {
 		return "Custom field"
 	case TargetMacro:
 		return "Shared macro"
+	case TargetCalendar:
+		return "Business calendar"
 	}
 	return t
 }
@@ -130,6 +136,14 @@ var fieldLabels = map[string]string{
 	"body":                "Reply",
 	"assignee_id":         "Assignee",
 	"tags":                "Tags",
+	"zone":                "Time zone",
+	"hours":               "Business hours",
+	"holidays":            "Holidays",
+	"calendar_id":         "Business calendar",
+	"warn_before_mins":    "Warn before a breach (minutes)",
+	"close_days":          "Close solved tickets after (days)",
+	"remind_days":         "Remind pending requesters after (days)",
+	"solve_days":          "Solve after the reminder (days)",
 }
 
 // fieldOrder is the order fields are listed in; the rest follow by key.

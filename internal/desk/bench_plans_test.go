@@ -66,6 +66,12 @@ func TestDeskQueryPlans(t *testing.T) {
 		}
 	})
 
+	t.Run("job scans", func(t *testing.T) {
+		for _, p := range jobPlanProblems(t, d) {
+			t.Error(p)
+		}
+	})
+
 	// The checker must be able to fail: without the thread's index a thread reads every
 	// message, without the status history's index the ticket page reads the whole
 	// history, and without the queue's index the queue reads every open ticket through
@@ -284,6 +290,61 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 				ms = m[1] + " ms"
 			}
 			tb.Logf("%s: %s\n%s", p.name, ms, plan)
+		}
+		problems = append(problems, found...)
+	}
+	return problems
+}
+
+// jobPlanProblems checks the plans of the desk's periodic jobs' claims (breach mail,
+// automation, deadline recomputation): each is a range of its partial index, never a
+// scan of every ticket. They write, so each runs in a transaction rolled back.
+func jobPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem {
+	tb.Helper()
+	ctx := context.Background()
+	var policy, ticket, actor string
+	if err := d.DB.QueryRow(ctx, `SELECT sla_policy_id::text, id::text, requester_id FROM tickets WHERE status = 'open' AND sla_policy_id IS NOT NULL ORDER BY id LIMIT 1`).
+		Scan(&policy, &ticket, &actor); err != nil {
+		tb.Fatal(err)
+	}
+	now := time.Now()
+	plans := []struct {
+		name string
+		sql  string
+		args []any
+		uses []string
+	}{
+		{"breach claim", claimBreachesSQL, []any{now, breachBatch}, []string{"idx_ticket_breach_due"}},
+		{"stale breaches", skipStaleBreachesSQL, []any{now.Add(-breachStale), staleBatch}, []string{"idx_ticket_breach_due"}},
+		{"warning claim", claimWarningsSQL, []any{now, breachBatch}, []string{"idx_ticket_warn_due"}},
+		{"auto-close claim", autoCloseSQL, []any{now, 4, automationBatch, actor}, []string{"idx_ticket_solved_waiting"}},
+		{"pending reminder claim", autoRemindSQL, []any{now, 3, automationBatch, actor}, []string{"idx_ticket_pending_since"}},
+		// Any index of the pending tickets will do: the reminded ones are few among them.
+		{"pending solve claim", autoSolveSQL, []any{now, 2, automationBatch, actor}, nil},
+		{"deadline recompute batch", recomputeBatchSQL, []any{policy, nil, dueBatch}, []string{"idx_ticket_policy_active"}},
+		{"deadline facts", dueFactsSQL, []any{[]string{ticket}}, []string{"tickets_pkey"}},
+	}
+	var problems []testenv.PlanProblem
+	for _, p := range plans {
+		plan := func() string {
+			tx, err := d.DB.Pool.Begin(ctx)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			defer func() { _ = tx.Rollback(ctx) }()
+			return testenv.Explain(tb, tx, p.sql, p.args)
+		}()
+		var found []testenv.PlanProblem
+		for _, m := range deskFullScan.FindAllString(plan, -1) {
+			found = append(found, testenv.PlanProblem{Statement: p.name, Problem: strings.TrimSpace(m)})
+		}
+		for _, index := range p.uses {
+			if !testenv.UsesIndex(plan, index) {
+				found = append(found, testenv.PlanProblem{Statement: p.name, Problem: "does not use " + index})
+			}
+		}
+		if testing.Verbose() || len(found) > 0 {
+			tb.Logf("%s:\n%s", p.name, plan)
 		}
 		problems = append(problems, found...)
 	}

@@ -18,13 +18,15 @@ const createMailTicketSQL = `
 WITH t AS (
     INSERT INTO tickets (id, requester_id, subject, team, updated_by)
     VALUES ($4::uuid, $1, $2, $5, $1)
-    RETURNING id, priority
+    RETURNING id, priority, sla_policy_id
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
 ), h AS (
     INSERT INTO ticket_status_changes (ticket_id, actor_id, to_status) SELECT id, $1, 'open' FROM t
 )
-SELECT id, priority FROM t`
+SELECT id, priority,
+       EXISTS (SELECT FROM sla_policies p WHERE p.id = t.sla_policy_id AND p.calendar_id IS NOT NULL) AS business
+FROM t`
 
 // MailTicket files a ticket from a mail in tx: requester is its sender, team the
 // mailbox's (nil: none), and the team's round robin gives it an agent when the team
@@ -32,8 +34,14 @@ SELECT id, priority FROM t`
 func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, body string, team *string) (string, error) {
 	id := db.NewUUID()
 	var priority string
-	if err := tx.QueryRow(ctx, createMailTicketSQL, requester.ID, subject, body, id, team).Scan(&id, &priority); err != nil {
+	var business bool
+	if err := tx.QueryRow(ctx, createMailTicketSQL, requester.ID, subject, body, id, team).Scan(&id, &priority, &business); err != nil {
 		return "", db.Translate(err)
+	}
+	if business {
+		if err := refreshDue(ctx, tx, []string{id}); err != nil {
+			return "", err
+		}
 	}
 	if _, err := roundRobin(ctx, tx, id, team); err != nil {
 		return "", err

@@ -64,11 +64,18 @@ type queueRow struct {
 	SolvedAt          *time.Time `db:"solved_at"`
 	PausedSince       *time.Time `db:"paused_since"`
 	PausedSecs        int        `db:"paused_secs"`
+	// The stored deadlines: in business time when the policy has a calendar.
+	FirstResponseDue *time.Time `db:"first_response_due_at"`
+	ResolveDue       *time.Time `db:"resolve_due_at"`
+	// Warned is true once the breach warning of the next deadline went out.
+	Warned bool `db:"sla_warned"`
 }
 
 func (q queueRow) clock(now time.Time) Clock {
-	return Compute(clockFacts{q.CreatedAt, q.Status, q.FirstResponseMins, q.ResolveMins,
-		q.FirstResponseAt, q.SolvedAt, q.PausedSince, q.PausedSecs}.input(), now)
+	in := clockFacts{q.CreatedAt, q.Status, q.FirstResponseMins, q.ResolveMins,
+		q.FirstResponseAt, q.SolvedAt, q.PausedSince, q.PausedSecs}.input()
+	in.FirstResponseDue, in.ResolveDue = q.FirstResponseDue, q.ResolveDue
+	return Compute(in, now)
 }
 
 // sqlArgs collects a statement's arguments as its text is written: p adds one and
@@ -115,7 +122,8 @@ SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
        t.assignee_id, a.name AS assignee_name, t.version,
        t.created_at, t.updated_at, nullif(t.next_due_at, 'infinity') AS next_due,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
-       t.paused_since, t.paused_secs
+       t.paused_since, t.paused_secs, t.first_response_due_at, t.resolve_due_at,
+       coalesce(t.sla_warned_for = t.next_due_at, false) AS sla_warned
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
@@ -531,4 +539,19 @@ func queueURL(query url.Values, key, value string) string {
 		return "/desk"
 	}
 	return "/desk?" + q.Encode()
+}
+
+// breachMark is the row's marker: "breached" for an open ticket past its next
+// deadline, "breach soon" once its warning went out, "" otherwise.
+func (q queueRow) breachMark(now time.Time) string {
+	if q.Status != StatusOpen || q.NextDue == nil {
+		return ""
+	}
+	switch {
+	case !q.NextDue.After(now):
+		return "breached"
+	case q.Warned:
+		return "breach soon"
+	}
+	return ""
 }

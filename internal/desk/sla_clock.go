@@ -3,6 +3,8 @@ package desk
 import (
 	"strconv"
 	"time"
+
+	"rapport/internal/desk/hours"
 )
 
 // ClockInput is what a ticket's SLA clock is computed from: the ticket's stored facts.
@@ -22,6 +24,18 @@ type ClockInput struct {
 	// PausedSince the start of the current one (tickets.paused_since), nil while it runs.
 	PausedBefore time.Duration
 	PausedSince  *time.Time
+	// FirstResponseDue and ResolveDue are the stored deadlines (tickets.first_response_due_at,
+	// resolve_due_at: the latter is the deadline with the completed pauses), used instead
+	// of computing them when set and there is no Calendar: a list row whose policy counts
+	// business hours shows its stored deadline and the wall-clock time to it.
+	FirstResponseDue *time.Time
+	ResolveDue       *time.Time
+	// Calendar, when set, is the policy's business hours: targets are business time
+	// from creation, and every time and pause is counted in business time only.
+	// PausedBusiness is then the business time of the completed pauses
+	// (businessPaused), standing in for PausedBefore.
+	Calendar       *hours.Calendar
+	PausedBusiness time.Duration
 }
 
 // Target is one SLA target of a ticket (first response or resolution) at a moment.
@@ -95,6 +109,8 @@ type Clock struct {
 	Paused time.Duration
 	// nextIsFirst is true when the nearest open target is the first response.
 	nextIsFirst bool
+	// at is the moment it was computed at.
+	at time.Time
 }
 
 // HasPolicy reports whether the ticket has SLA targets at all.
@@ -125,6 +141,9 @@ func Compute(in ClockInput, now time.Time) Clock {
 	if in.FirstResponseMins <= 0 || in.ResolveMins <= 0 {
 		return Clock{FirstResponse: Target{none: true}, Resolution: Target{none: true}}
 	}
+	if in.Calendar != nil {
+		return computeBusiness(in, now)
+	}
 	var c Clock
 	pausedUntil := func(at time.Time) time.Duration {
 		p := in.PausedBefore
@@ -137,6 +156,9 @@ func Compute(in ClockInput, now time.Time) Clock {
 	solved := in.SolvedAt != nil && (in.Status == StatusSolved || in.Status == StatusClosed)
 
 	fr := Target{Due: in.CreatedAt.Add(minutes(in.FirstResponseMins))}
+	if in.FirstResponseDue != nil {
+		fr.Due = *in.FirstResponseDue
+	}
 	switch {
 	case in.FirstResponseAt != nil:
 		fr.Settled, fr.SettledAt = true, *in.FirstResponseAt
@@ -152,6 +174,9 @@ func Compute(in ClockInput, now time.Time) Clock {
 
 	res := Target{}
 	base := in.CreatedAt.Add(minutes(in.ResolveMins))
+	if in.ResolveDue != nil {
+		base = in.ResolveDue.Add(-in.PausedBefore)
+	}
 	switch {
 	case solved:
 		p := pausedUntil(*in.SolvedAt)
@@ -172,7 +197,87 @@ func Compute(in ClockInput, now time.Time) Clock {
 	}
 	c.Resolution = res
 	c.nextIsFirst = !solved && !fr.Settled && !fr.Due.After(base.Add(in.PausedBefore))
+	c.at = now
 	return c
+}
+
+// computeBusiness is Compute for a policy with business hours: the same rules, with
+// every target and pause counted in the calendar's business time. The first response
+// is due when FirstResponseMins of business time have passed since creation; the
+// resolution when ResolveMins have, not counting business time spent paused. Left and
+// Took are business time too ("2h of business time left"; overdue by business time).
+func computeBusiness(in ClockInput, now time.Time) Clock {
+	cal := in.Calendar
+	var c Clock
+	pausedUntil := func(at time.Time) time.Duration {
+		p := in.PausedBusiness
+		if in.PausedSince != nil && at.After(*in.PausedSince) {
+			p += cal.BusinessBetween(*in.PausedSince, at)
+		}
+		return p
+	}
+	c.Paused = pausedUntil(now)
+	solved := in.SolvedAt != nil && (in.Status == StatusSolved || in.Status == StatusClosed)
+
+	fr := Target{Due: cal.AddBusiness(in.CreatedAt, minutes(in.FirstResponseMins))}
+	switch {
+	case in.FirstResponseAt != nil:
+		fr.Settled, fr.SettledAt = true, *in.FirstResponseAt
+	case solved:
+		fr.Settled, fr.SettledAt = true, *in.SolvedAt
+	}
+	if fr.Settled {
+		fr.Left, fr.Took = cal.Signed(fr.SettledAt, fr.Due), cal.BusinessBetween(in.CreatedAt, fr.SettledAt)
+	} else {
+		fr.Left = cal.Signed(now, fr.Due)
+	}
+	c.FirstResponse = fr
+
+	target := minutes(in.ResolveMins)
+	running := cal.AddBusiness(in.CreatedAt, target+in.PausedBusiness)
+	res := Target{}
+	switch {
+	case solved:
+		p := pausedUntil(*in.SolvedAt)
+		res.Due = cal.AddBusiness(in.CreatedAt, target+p)
+		res.Settled, res.SettledAt = true, *in.SolvedAt
+		res.Left = cal.Signed(res.SettledAt, res.Due)
+		res.Took = cal.BusinessBetween(in.CreatedAt, *in.SolvedAt) - p
+	case in.PausedSince != nil:
+		res.Paused = true
+		res.Due = cal.AddBusiness(in.CreatedAt, target+c.Paused)
+		from := *in.PausedSince
+		if from.After(now) {
+			from = now
+		}
+		res.Left = cal.Signed(from, running)
+	default:
+		res.Due = running
+		res.Left = cal.Signed(now, running)
+	}
+	c.Resolution = res
+	c.nextIsFirst = !solved && !fr.Settled && !fr.Due.After(running)
+	c.at = now
+	return c
+}
+
+// businessPaused is the business time of a ticket's completed pauses, as paused_secs
+// counts them in clock time: every stretch pending or solved that ended in a status
+// other than closed (closing keeps the solved ticket's pause running). history is the
+// status history, oldest first; a history that does not start at the creation (a
+// ticket older than it) cannot say, and the clock-time pausedSecs stands in.
+func businessPaused(cal *hours.Calendar, history []StatusChange, pausedSecs int) time.Duration {
+	if len(history) == 0 || history[0].From != nil {
+		return time.Duration(pausedSecs) * time.Second
+	}
+	segs := Timeline(history)
+	var p time.Duration
+	for i := 0; i+1 < len(segs); i++ {
+		if s := segs[i]; s.Status.Paused() && s.Status != StatusClosed && segs[i+1].Status != StatusClosed {
+			p += cal.BusinessBetween(s.Start, s.End)
+		}
+	}
+	return p
 }
 
 func minutes(n int) time.Duration { return time.Duration(n) * time.Minute }
@@ -205,7 +310,10 @@ type PauseTotal struct {
 
 // Pauses sums a timeline's paused stretches by status (pending first, then solved; a
 // closed ticket's time counts as solved), up to now.
-func Pauses(segs []Segment, now time.Time) []PauseTotal {
+func Pauses(segs []Segment, now time.Time) []PauseTotal { return PausesIn(nil, segs, now) }
+
+// PausesIn is Pauses counting only cal's business time (nil: all of it).
+func PausesIn(cal *hours.Calendar, segs []Segment, now time.Time) []PauseTotal {
 	var pending, solved time.Duration
 	for _, s := range segs {
 		if !s.Status.Paused() {
@@ -219,9 +327,9 @@ func Pauses(segs []Segment, now time.Time) []PauseTotal {
 			continue
 		}
 		if s.Status == StatusPending {
-			pending += end.Sub(s.Start)
+			pending += cal.BusinessBetween(s.Start, end)
 		} else {
-			solved += end.Sub(s.Start)
+			solved += cal.BusinessBetween(s.Start, end)
 		}
 	}
 	var out []PauseTotal

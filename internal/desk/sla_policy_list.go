@@ -18,12 +18,19 @@ type Policy struct {
 	ResolveMins       int      `db:"resolve_mins"`
 	// Applies is true for the policy the rule chooses for its priority (desk_sla_policy).
 	Applies bool `db:"applies"`
+	// CalendarID and CalendarName are its business hours (nil: 24/7).
+	CalendarID   *string `db:"calendar_id"`
+	CalendarName *string `db:"calendar_name"`
+	// WarnBeforeMins is how long before a deadline its warning is emailed (nil: never).
+	WarnBeforeMins *int `db:"warn_before_mins"`
 }
 
 const policyColumnsSQL = `
 SELECT p.id, p.name, p.priority, p.first_response_mins, p.resolve_mins,
-       p.id = (desk_sla_policy(p.priority)).id AS applies
-FROM sla_policies p`
+       p.id = (desk_sla_policy(p.priority)).id AS applies,
+       p.calendar_id::text, c.name AS calendar_name, p.warn_before_mins
+FROM sla_policies p
+LEFT JOIN business_calendars c ON c.id = p.calendar_id`
 
 const policiesSQL = policyColumnsSQL + `
 ORDER BY CASE p.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -29,15 +30,21 @@ type policyForm struct {
 	Priority      Priority
 	FirstResponse string
 	Resolve       string
+	CalendarID    string // "" runs 24/7
+	WarnBefore    string // minutes before a deadline the warning goes; "" sends none
 	Errors        form.Errors
-	Key           form.Key // the new-policy form's one-time key
+	// Calendars are the choices of business hours.
+	Calendars []BusinessCalendar
+	Key       form.Key // the new-policy form's one-time key
 
 	firstMins, resolveMins int
+	warnMins               *int
 }
 
 func parsePolicyForm(r *http.Request, id string) policyForm {
 	return policyForm{ID: id, Name: form.Text(r, "name"), Priority: Priority(r.PostFormValue("priority")),
-		FirstResponse: form.Text(r, "first_response_mins"), Resolve: form.Text(r, "resolve_mins")}
+		FirstResponse: form.Text(r, "first_response_mins"), Resolve: form.Text(r, "resolve_mins"),
+		CalendarID: form.Text(r, "calendar_id"), WarnBefore: form.Text(r, "warn_before_mins")}
 }
 
 // minutesField parses a target: a whole, positive number of minutes, at most a year.
@@ -76,6 +83,29 @@ func (f *policyForm) Validate() {
 	if f.firstMins > 0 && f.resolveMins > 0 && f.resolveMins < f.firstMins {
 		f.Errors.Add("resolve_mins", "The resolution target cannot be shorter than the first response target.")
 	}
+	f.warnMins = nil
+	if f.WarnBefore != "" {
+		n, err := strconv.Atoi(strings.ReplaceAll(f.WarnBefore, ",", ""))
+		switch {
+		case err != nil:
+			f.Errors.Add("warn_before_mins", "The warning must be a whole number of minutes, like 60, or empty for none.")
+		case n < 1 || n > 1440:
+			f.Errors.Add("warn_before_mins", "The warning must be between 1 and 1,440 minutes (a day) before the deadline.")
+		default:
+			f.warnMins = &n
+		}
+	}
+	if f.CalendarID != "" && !isUUID(f.CalendarID) {
+		f.Errors.Add("calendar_id", "Choose one of the calendars, or 24/7.")
+	}
+}
+
+// calendarArg is the policy's calendar as a statement argument (nil: 24/7).
+func (f policyForm) calendarArg() *string {
+	if f.CalendarID == "" {
+		return nil
+	}
+	return &f.CalendarID
 }
 
 // The form's key is claimed in the same statement (form.Claim).
@@ -85,17 +115,18 @@ WITH claim AS (
     SELECT $5, $6, $7 WHERE $6 <> ''
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 )
-INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins)
-SELECT $1, $2, $3::int, $4::int WHERE $6 = '' OR EXISTS (SELECT FROM claim)
+INSERT INTO sla_policies (name, priority, first_response_mins, resolve_mins, calendar_id, warn_before_mins)
+SELECT $1, $2, $3::int, $4::int, $8::uuid, $9::int WHERE $6 = '' OR EXISTS (SELECT FROM claim)
 RETURNING id::text`
 
 // updatePolicySQL returns the policy as it was, for the audit log: the subquery locks
 // the row first, so "was" is what this update replaced.
 const updatePolicySQL = `
-UPDATE sla_policies p SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5
-FROM (SELECT id, name, priority, first_response_mins, resolve_mins FROM sla_policies WHERE id = $1 FOR UPDATE) was
+UPDATE sla_policies p SET name = $2, priority = $3, first_response_mins = $4, resolve_mins = $5, calendar_id = $6::uuid,
+       warn_before_mins = $7::int
+FROM (SELECT id, name, priority, first_response_mins, resolve_mins, calendar_id, warn_before_mins FROM sla_policies WHERE id = $1 FOR UPDATE) was
 WHERE p.id = was.id
-RETURNING was.name, was.priority, was.first_response_mins, was.resolve_mins`
+RETURNING was.name, was.priority, was.first_response_mins, was.resolve_mins, coalesce(was.calendar_id::text, ''), coalesce(was.warn_before_mins, 0)`
 
 // policyFields is what the audit log keeps of a policy, before and after a change.
 type policyFields struct {
@@ -103,6 +134,8 @@ type policyFields struct {
 	Priority          Priority `json:"priority"`
 	FirstResponseMins int      `json:"first_response_mins"`
 	ResolveMins       int      `json:"resolve_mins"`
+	CalendarID        string   `json:"calendar_id,omitempty"`      // "" runs 24/7
+	WarnBeforeMins    int      `json:"warn_before_mins,omitempty"` // 0: no warning
 }
 
 // savePolicyRow creates (id "") or updates the policy on q and logs it there (the
@@ -110,13 +143,13 @@ type policyFields struct {
 // nothing and returns a *form.Repeat, an unknown id db.ErrNotFound, and a save that
 // changes nothing is not logged.
 func savePolicyRow(ctx context.Context, q db.Querier, claim form.Claim, id string, f policyForm) error {
-	after := policyFields{Name: f.Name, Priority: f.Priority, FirstResponseMins: f.firstMins, ResolveMins: f.resolveMins}
+	after := policyFields{Name: f.Name, Priority: f.Priority, FirstResponseMins: f.firstMins, ResolveMins: f.resolveMins, CalendarID: f.CalendarID, WarnBeforeMins: derefInt(f.warnMins)}
 	by := auth.UserFrom(ctx)
 	e := audit.Entry{ActorID: by.ID, ActorEmail: by.Email, TargetType: audit.TargetSLAPolicy, TargetID: id,
 		TargetLabel: f.Name, After: after}
 	if id == "" {
 		err := q.QueryRow(ctx, insertPolicySQL, f.Name, f.Priority, f.firstMins, f.resolveMins,
-			claim.UserID, string(claim.Key), claim.To).Scan(&e.TargetID)
+			claim.UserID, string(claim.Key), claim.To, f.calendarArg(), f.warnMins).Scan(&e.TargetID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return claim.Repeated(ctx, q)
 		}
@@ -127,12 +160,19 @@ func savePolicyRow(ctx context.Context, q db.Querier, claim form.Claim, id strin
 		return audit.Record(ctx, q, e)
 	}
 	var was policyFields
-	if err := q.QueryRow(ctx, updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins).
-		Scan(&was.Name, &was.Priority, &was.FirstResponseMins, &was.ResolveMins); err != nil {
+	if err := q.QueryRow(ctx, updatePolicySQL, id, f.Name, f.Priority, f.firstMins, f.resolveMins, f.calendarArg(), f.warnMins).
+		Scan(&was.Name, &was.Priority, &was.FirstResponseMins, &was.ResolveMins, &was.CalendarID, &was.WarnBeforeMins); err != nil {
 		return db.Translate(err)
 	}
 	if was == after {
 		return nil
+	}
+	// Business hours apply to the promises already made: the open tickets' deadlines
+	// move with the calendar (their targets stay as they were copied).
+	if was.CalendarID != after.CalendarID {
+		if err := recomputePolicies(ctx, q, []string{id}); err != nil {
+			return err
+		}
 	}
 	e.Action, e.Before = audit.SLAPolicyUpdated, was
 	return audit.Record(ctx, q, e)
@@ -140,7 +180,13 @@ func savePolicyRow(ctx context.Context, q db.Querier, claim form.Claim, id strin
 
 // PolicyNew shows the form for a new policy (GET /admin/sla/new).
 func (s *Service) PolicyNew(w http.ResponseWriter, r *http.Request) {
-	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: PriorityNormal, Errors: form.Errors{}, Key: form.NewKey()}))
+	cals, err := ListCalendars(r.Context(), s.DB)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
+	s.Pages.Render(w, r, http.StatusOK, "New SLA policy", policyPage(policyForm{Priority: PriorityNormal, Errors: form.Errors{}, Key: form.NewKey(),
+		Calendars: cals, WarnBefore: "60"}))
 }
 
 // PolicyEdit shows a policy's form (GET /admin/sla/{id}).
@@ -154,8 +200,17 @@ func (s *Service) PolicyEdit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
+	cals, err := ListCalendars(r.Context(), s.DB)
+	if err != nil {
+		s.Pages.Fail(w, r, err)
+		return
+	}
 	f := policyForm{ID: p.ID, Name: p.Name, Priority: p.Priority, Errors: form.Errors{},
-		FirstResponse: strconv.Itoa(p.FirstResponseMins), Resolve: strconv.Itoa(p.ResolveMins)}
+		FirstResponse: strconv.Itoa(p.FirstResponseMins), Resolve: strconv.Itoa(p.ResolveMins),
+		CalendarID: deref(p.CalendarID), Calendars: cals}
+	if p.WarnBeforeMins != nil {
+		f.WarnBefore = strconv.Itoa(*p.WarnBeforeMins)
+	}
 	s.Pages.Render(w, r, http.StatusOK, p.Name, policyPage(f))
 }
 
@@ -189,13 +244,29 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 	if id != "" {
 		title = "Edit SLA policy"
 	}
-	if !f.Errors.OK() {
+	// The calendars are read for the form shown again only: a save checks its choice
+	// by the foreign key.
+	again := func() {
+		cals, err := ListCalendars(r.Context(), s.DB)
+		if err != nil {
+			s.Pages.Fail(w, r, err)
+			return
+		}
+		f.Calendars = cals
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, title, policyPage(f))
+	}
+	if !f.Errors.OK() {
+		again()
 		return
 	}
 	ctx := r.Context()
 	err := s.DB.InTx(ctx, func(tx pgx.Tx) error { return savePolicyRow(ctx, tx, claim, id, f) })
 	if s.Pages.Repeated(w, r, err) {
+		return
+	}
+	if db.ForeignKey(err, "sla_policies_calendar_id_fk") {
+		f.Errors.Add("calendar_id", "Choose one of the calendars, or 24/7.")
+		again()
 		return
 	}
 	if err != nil {
@@ -205,3 +276,15 @@ func (s *Service) savePolicy(w http.ResponseWriter, r *http.Request, id string) 
 	s.Pages.Flash(w, r, "success", "SLA policy “"+f.Name+"” saved.")
 	httpx.Redirect(w, r, "/admin/sla")
 }
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// isUUID reports whether s is written as a UUID.
+func isUUID(s string) bool { return uuidRE.MatchString(s) }

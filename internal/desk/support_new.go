@@ -62,13 +62,15 @@ WITH claim AS (
 ), t AS (
     INSERT INTO tickets (id, requester_id, subject, updated_by)
     SELECT $4::uuid, $1, $2, $1 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
-    RETURNING id, priority
+    RETURNING id, priority, sla_policy_id
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t RETURNING id
 ), h AS (
     INSERT INTO ticket_status_changes (ticket_id, actor_id, to_status) SELECT id, $1, 'open' FROM t
 )
-SELECT t.id, t.priority, m.id AS message_id FROM t, m`
+SELECT t.id, t.priority, m.id AS message_id,
+       EXISTS (SELECT FROM sla_policies p WHERE p.id = t.sla_policy_id AND p.calendar_id IS NOT NULL) AS business
+FROM t, m`
 
 // CreateTicket files a ticket for requester with its first message on q, and tells the
 // live queues once q's transaction commits (the handler runs it in one, s.DB.InTx). The
@@ -91,12 +93,18 @@ func CreateTicketMessage(ctx context.Context, q db.Querier, requester *auth.User
 	id := db.NewUUID()
 	claim := form.Claim{UserID: requester.ID, Key: key, To: "/support/tickets/" + id}
 	var priority, messageID string
-	err := q.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority, &messageID)
+	var business bool
+	err := q.QueryRow(ctx, createTicketSQL, requester.ID, subject, body, id, string(claim.Key), claim.To).Scan(&id, &priority, &messageID, &business)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return NewTicket{}, claim.Repeated(ctx, q)
 	}
 	if err != nil {
 		return NewTicket{}, db.Translate(err)
+	}
+	if business {
+		if err := refreshDue(ctx, q, []string{id}); err != nil {
+			return NewTicket{}, err
+		}
 	}
 	return NewTicket{ID: id, MessageID: messageID}, notify(ctx, q, Event{Kind: "created", Ticket: id, Status: string(StatusOpen), Priority: priority,
 		Actor: requester.ID, ActorName: requester.Name, What: "filed"})

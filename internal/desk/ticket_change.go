@@ -138,7 +138,8 @@ UPDATE tickets SET
     version = version + 1, updated_at = now(), updated_by = $6,
     reply_token = coalesce(reply_token, replace(gen_random_uuid()::text, '-', ''))
 WHERE id = $1
-RETURNING reply_token`
+RETURNING reply_token,
+    EXISTS (SELECT FROM sla_policies p WHERE p.id = tickets.sla_policy_id AND p.calendar_id IS NOT NULL) AS business`
 
 const insertStatusChangeSQL = `
 INSERT INTO ticket_status_changes (ticket_id, actor_id, from_status, to_status) VALUES ($1, $2, $3, $4)`
@@ -160,7 +161,8 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 			ch.Files = append(ch.Files, fileRef{ID: f.ID, Name: f.Name})
 		}
 	}
-	if err := tx.QueryRow(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID).Scan(&cur.ReplyToken); err != nil {
+	var business bool
+	if err := tx.QueryRow(ctx, updateTicketSQL, cur.ID, ch.Status, ch.Priority, ch.AssigneeID, ch.Team, ch.Actor.ID).Scan(&cur.ReplyToken, &business); err != nil {
 		return "", db.Translate(err)
 	}
 	if err := recordAssignment(ctx, tx, cur, ch); err != nil {
@@ -169,6 +171,13 @@ func applyChange(ctx context.Context, tx pgx.Tx, out Outbound, cur lockedTicket,
 	if ch.Status != cur.Status {
 		if _, err := tx.Exec(ctx, insertStatusChangeSQL, cur.ID, ch.Actor.ID, cur.Status, ch.Status); err != nil {
 			return "", db.Translate(err)
+		}
+	}
+	// A new status or priority moves the deadlines: in business time when the policy
+	// has a calendar (tickets_sla computed the clock-time ones).
+	if business && (ch.Status != cur.Status || ch.Priority != cur.Priority) {
+		if err := refreshDue(ctx, tx, []string{cur.ID}); err != nil {
+			return "", err
 		}
 	}
 	if ch.Status == StatusSolved && cur.Status != StatusSolved && ch.Actor.ID != cur.RequesterID {

@@ -83,7 +83,14 @@ func TestTicketEmailWording(t *testing.T) {
 		t.Errorf("merged: %v\n got %q\nwant %q", err, m.Body, wantMerged)
 	}
 	sent["Merged:"] = true
-	if len(sent) != len(emails.Names()) {
-		t.Errorf("the cases send %d kinds of email (%v); the files are %v", len(sent), sent, emails.Names())
+	// The jobs' emails (sla_*, pending_*) have their own wording test (TestJobEmailWording).
+	var names []string
+	for _, n := range emails.Names() {
+		if strings.HasPrefix(n, "ticket_") {
+			names = append(names, n)
+		}
+	}
+	if len(sent) != len(names) {
+		t.Errorf("the cases send %d kinds of email (%v); the files are %v", len(sent), sent, names)
 	}
 }

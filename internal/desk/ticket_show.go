@@ -11,6 +11,7 @@ import (
 	"rapport/internal/attach"
 	"rapport/internal/auth"
 	"rapport/internal/db"
+	"rapport/internal/desk/hours"
 	"rapport/internal/form"
 )
 
@@ -38,6 +39,25 @@ type deskTicket struct {
 	SolvedAt          *time.Time `db:"solved_at"`
 	PausedSince       *time.Time `db:"paused_since"`
 	PausedSecs        int        `db:"paused_secs"`
+	// The policy's business hours (all nil: it runs 24/7).
+	CalendarName     *string     `db:"calendar_name"`
+	CalendarZone     *string     `db:"calendar_zone"`
+	CalendarWeek     *weekJSON   `db:"calendar_week"`
+	CalendarHolidays []time.Time `db:"calendar_holidays"`
+	// cal and pausedBusiness are the calendar and the business time of the completed
+	// pauses, set once the status history is read (withHours).
+	cal            *hours.Calendar
+	pausedBusiness time.Duration
+}
+
+// withHours sets the ticket's business hours, if its policy has them, and its completed
+// pauses in business time from its status history.
+func (t *deskTicket) withHours(history []StatusChange) {
+	if t.CalendarZone == nil || t.CalendarWeek == nil {
+		return
+	}
+	t.cal = BusinessCalendar{Zone: *t.CalendarZone, Week: *t.CalendarWeek, Holidays: t.CalendarHolidays}.Hours()
+	t.pausedBusiness = businessPaused(t.cal, history, t.PausedSecs)
 }
 
 // clockFacts is what the SLA clock of a ticket row is computed from.
@@ -62,8 +82,10 @@ func (f clockFacts) input() ClockInput {
 }
 
 func (t deskTicket) clockInput() ClockInput {
-	return clockFacts{t.CreatedAt, t.Status, t.FirstResponseMins, t.ResolveMins,
+	in := clockFacts{t.CreatedAt, t.Status, t.FirstResponseMins, t.ResolveMins,
 		t.FirstResponseAt, t.SolvedAt, t.PausedSince, t.PausedSecs}.input()
+	in.Calendar, in.PausedBusiness = t.cal, t.pausedBusiness
+	return in
 }
 
 func (t deskTicket) clock(now time.Time) Clock { return Compute(t.clockInput(), now) }
@@ -82,6 +104,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
        t.assignee_id, a.name AS assignee_name, ub.name AS updated_by_name,
        p.name AS policy_name, t.sla_first_response_mins, t.sla_resolve_mins,
        t.first_response_at, t.solved_at, t.paused_since, t.paused_secs,
+       bc.name AS calendar_name, bc.zone AS calendar_zone, bc.week AS calendar_week, bc.holidays AS calendar_holidays,
        coalesce((SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
            SELECT m.id, m.author_id, u.name AS author_name, m.body, m.is_internal, m.macro_name,
                   m.author_id <> t.requester_id AS from_staff, m.created_at,
@@ -127,6 +150,7 @@ JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
 LEFT JOIN "user" ub ON ub.id = t.updated_by
 LEFT JOIN sla_policies p ON p.id = t.sla_policy_id
+LEFT JOIN business_calendars bc ON bc.id = p.calendar_id
 WHERE t.id = $1`
 
 // recentTickets is how many of the requester's latest tickets the page reads: the side
@@ -239,10 +263,11 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	t, msgs := d.deskTicket, d.Thread
+	t.withHours(d.History)
 	v.Now, v.Me, v.Limits = s.now(), me.ID, s.Attachments
 	v.Macros, v.MergedInto, v.SplitFrom, v.Links, v.Rating = d.Macros, d.MergedInto, d.SplitFrom, d.Links, d.Rating
 	v.Ticket, v.Thread, v.History, v.Assignments = t, msgs, d.History, d.Assignments
-	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
+	v.Clock, v.Pauses = t.clock(v.Now), PausesIn(t.cal, Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
 	for _, rt := range d.Recent {
 		if rt.ID != t.ID && len(v.Recent) < recentTickets-1 {

@@ -40,7 +40,7 @@ LIMIT $2`
 // summaryColumns are a summaryRow of ticket t.
 const summaryColumns = `t.id, t.subject, t.status, t.priority, t.created_at, t.updated_at,
        t.sla_first_response_mins, t.sla_resolve_mins, t.first_response_at, t.solved_at,
-       t.paused_since, t.paused_secs, now() AS now`
+       t.paused_since, t.paused_secs, t.first_response_due_at, t.resolve_due_at, now() AS now`
 
 // summaryRow is a TicketSummary as read: a row, or an object of a JSON array of rows.
 type summaryRow struct {
@@ -56,13 +56,17 @@ type summaryRow struct {
 	SolvedAt          *time.Time `db:"solved_at" json:"solved_at"`
 	PausedSince       *time.Time `db:"paused_since" json:"paused_since"`
 	PausedSecs        int        `db:"paused_secs" json:"paused_secs"`
+	FirstResponseDue  *time.Time `db:"first_response_due_at" json:"first_response_due_at"`
+	ResolveDue        *time.Time `db:"resolve_due_at" json:"resolve_due_at"`
 	Now               time.Time  `db:"now" json:"now"`
 }
 
 // summary is the row with its SLA state as of the database's now.
 func (r summaryRow) summary() TicketSummary {
-	c := Compute(clockFacts{r.CreatedAt, r.Status, r.FirstResponseMins, r.ResolveMins,
-		r.FirstResponseAt, r.SolvedAt, r.PausedSince, r.PausedSecs}.input(), r.Now)
+	in := clockFacts{r.CreatedAt, r.Status, r.FirstResponseMins, r.ResolveMins,
+		r.FirstResponseAt, r.SolvedAt, r.PausedSince, r.PausedSecs}.input()
+	in.FirstResponseDue, in.ResolveDue = r.FirstResponseDue, r.ResolveDue
+	c := Compute(in, r.Now)
 	return TicketSummary{ID: r.ID, Subject: r.Subject, Status: r.Status, Priority: r.Priority,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SLA: c.NextLabel(), SLAState: c.Next().State()}
 }

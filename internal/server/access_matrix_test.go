@@ -688,6 +688,36 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM sla_policies WHERE id = $1 AND name = $2`, w.policy, "Policy by "+ac.name)
 			},
 			cells: row(in, no, no, no, no, no, wr("/admin/sla"))},
+		{method: "GET", path: "/admin/calendars", cells: row(in, no, no, no, no, no, ok("Office hours"))},
+		{method: "GET", path: "/admin/calendars/new", cells: row(in, no, no, no, no, no, ok(`name="day_mon"`))},
+		{method: "POST", path: "/admin/calendars",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"name": {"Hours by " + ac.name}, "zone": {"Europe/Berlin"}, "day_mon": {"09:00-17:00"}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM business_calendars WHERE name = $1`, "Hours by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/calendars"))},
+		{method: "GET", path: "/admin/calendars/" + w.calendar, cells: row(in, no, no, no, no, no, ok("Office hours"))},
+		{method: "POST", path: "/admin/calendars/" + w.calendar,
+			form: func(ac *mxActor) url.Values {
+				v := n(`SELECT version FROM business_calendars WHERE id = $1`, w.calendar)
+				return url.Values{"name": {"Calendar by " + ac.name}, "zone": {"Europe/Berlin"}, "day_tue": {"08:00-12:00"},
+					"version": {strconv.Itoa(v)}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM business_calendars WHERE id = $1 AND name = $2`, w.calendar, "Calendar by "+ac.name)
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/calendars"))},
+		{method: "GET", path: "/admin/automation", cells: row(in, no, no, no, no, no, ok(`name="close_solved_after_days"`))},
+		{method: "POST", path: "/admin/automation",
+			form: func(ac *mxActor) url.Values {
+				return url.Values{"close_solved_after_days": {strconv.Itoa(10 + len(ac.name))}}
+			},
+			wrote: func(ac *mxActor) int {
+				return n(`SELECT count(*) FROM workspace_settings WHERE close_solved_after_days = $1`, 10+len(ac.name))
+			},
+			cells: row(in, no, no, no, no, no, wr("/admin/automation"))},
 		// A ticket's original email: agents and admins (like the ticket); a message of no
 		// ticket, or another's, is a 404.
 		{method: "GET", path: deskTA + "/mail", cells: row(in, no, no, no, no, ok("This ticket has no email"), ok("This ticket has no email"))},
@@ -830,7 +860,7 @@ func TestAccessMatrix(t *testing.T) {
 	adminActions := []string{"user.create", "user.role", "agent.update", "user.deactivate", "user.reactivate",
 		"pipeline.create", "pipeline.rename", "sla.create", "sla.update", "activity_type.create", "activity_type.update",
 		"pipeline.stage_create", "pipeline.stage_update", "pipeline.stage_reorder", "pipeline.stage_delete",
-		"lost_reason.create", "lost_reason.delete"}
+		"lost_reason.create", "lost_reason.delete", "calendar.create", "calendar.update", "desk_automation.update"}
 	if k := n(`SELECT count(*) FROM audit_log WHERE action = ANY($1) AND actor_id IS DISTINCT FROM $2`, adminActions, w.adm.user.ID); k != 0 {
 		t.Errorf("%d admin changes in the audit log are not the admin's", k)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/crm/activity"
+	"rapport/internal/desk"
 	"rapport/internal/desk/mailbox"
 	"rapport/internal/form"
 	"rapport/internal/jobs"
@@ -21,6 +22,18 @@ const (
 // activityMailEvery is how often the morning emails and the reminders of planned
 // activities due are looked for: a reminder goes out within this of its time.
 const activityMailEvery = time.Minute
+
+// slaDueRecomputeEvery is how often the deadline recomputations a calendar or policy
+// edit left for later (more open tickets than one batch) are looked for.
+const slaDueRecomputeEvery = 30 * time.Second
+
+// slaBreachEvery is how often SLA warnings and breaches are looked for: a warning or
+// breach email goes out within this of its time.
+const slaBreachEvery = time.Minute
+
+// deskAutomationEvery is how often the desk's automation rules run (auto-close, pending
+// reminders and solves: rules counted in days).
+const deskAutomationEvery = 5 * time.Minute
 
 // mailboxDueEvery is how often the support mailboxes due a poll are looked for (the
 // shortest poll interval a mailbox may have is 10 s).
@@ -37,6 +50,11 @@ func (s *Server) Jobs() jobs.Registry {
 	river.AddWorker(w, &mailbox.PollDueWorker{DB: s.db, Log: s.log, Env: s.mailbox.SyncEnv})
 	river.AddWorker(w, &mailbox.PollWorker{Poller: s.mailbox.Poller})
 	river.AddWorker(w, &auth.PurgeSessionsWorker{DB: s.db, Log: s.log})
+	river.AddWorker(w, &desk.RecomputeDueWorker{DB: s.db, Log: s.log})
+	deskMail := s.desk.Mail
+	deskMail.Base = s.desk.BaseURL
+	river.AddWorker(w, &desk.BreachMailWorker{DB: s.db, Log: s.log, Out: deskMail})
+	river.AddWorker(w, &desk.AutomationWorker{DB: s.db, Log: s.log, Out: deskMail})
 
 	return jobs.Registry{
 		Workers: w,
@@ -46,6 +64,9 @@ func (s *Server) Jobs() jobs.Registry {
 			jobs.Periodic("activity_reminder", activityMailEvery, func() river.JobArgs { return activity.ReminderArgs{} }),
 			jobs.Periodic("mailbox_poll_due", mailboxDueEvery, func() river.JobArgs { return mailbox.PollDueArgs{} }),
 			jobs.Periodic("sessions_purge", sessionsPurgeEvery, func() river.JobArgs { return auth.PurgeSessionsArgs{} }),
+			jobs.Periodic("sla_due_recompute", slaDueRecomputeEvery, func() river.JobArgs { return desk.RecomputeDueArgs{} }),
+			jobs.Periodic("sla_breach_mail", slaBreachEvery, func() river.JobArgs { return desk.BreachMailArgs{} }),
+			jobs.Periodic("desk_automation", deskAutomationEvery, func() river.JobArgs { return desk.AutomationArgs{} }),
 		},
 	}
 }

@@ -66,7 +66,7 @@ type mxWorld struct {
 	pipe, acme, contactA, contactB             string
 	dealA, dealB, ticketA, ticketB             string
 	fileNoteA, filePubA                        string // files on ticket A's note and public reply
-	importA, policy                            string
+	importA, policy, calendar                  string
 	plannedA                                   string // rep A's planned activity on deal A, assigned to rep A
 	feedB                                      string // the path of rep B's calendar feed
 }
@@ -195,6 +195,11 @@ func newMatrix(t *testing.T) *mxWorld {
 	if err := a.db.DB.QueryRow(ctx, `SELECT id::text FROM sla_policies ORDER BY name LIMIT 1`).Scan(&w.policy); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.db.DB.QueryRow(ctx, `INSERT INTO business_calendars (name, zone, week)
+		VALUES ('Office hours', 'Europe/Berlin', '[[],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[]]')
+		RETURNING id::text`).Scan(&w.calendar); err != nil {
+		t.Fatal(err)
+	}
 
 	// What each visitor must never receive. Sales reps see a contact's ticket subjects
 	// (the contact page lists them) but never a ticket's messages; agents read notes, but
@@ -232,7 +237,7 @@ const noSuchID = "0b6f3a2e-6c1d-4e8f-9a7b-5d4c3b2a1f00"
 func (w *mxWorld) label(path string) string {
 	return strings.NewReplacer(w.dealA, "{dealA}", w.dealB, "{dealB}", w.contactA, "{contactA}", w.contactB, "{contactB}",
 		w.ticketA, "{ticketA}", w.ticketB, "{ticketB}", w.fileNoteA, "{fileNoteA}", w.filePubA, "{filePubA}", w.acme, "{acme}", w.pipe, "{pipeline}", w.importA, "{importA}",
-		w.policy, "{policy}", w.plannedA, "{plannedA}", w.feedB, "/calendar/{feedB}", w.victim.ID, "{victim}", w.adm.user.ID, "{admin}", w.agent.user.ID, "{agent}").Replace(path)
+		w.policy, "{policy}", w.calendar, "{calendar}", w.plannedA, "{plannedA}", w.feedB, "/calendar/{feedB}", w.victim.ID, "{victim}", w.adm.user.ID, "{admin}", w.agent.user.ID, "{agent}").Replace(path)
 }
 
 // deskForm is the agent's ticket form for a reply (or an internal note) at the ticket's
@@ -261,7 +266,8 @@ var fingerprintTables = []string{`"user"`, "account", "verification", "companies
 	"activities", "deal_stage_changes", "crm_imports", "crm_import_rows", "tickets", "ticket_messages",
 	"ticket_status_changes", "agents", "sla_policies", "mail_outbox", "user_twostep", "twostep_recovery_code", "workspace_settings",
 	"planned_activities", "activity_types", "calendar_feeds", "activity_digests", "pipeline_stages", "crm_lost_reasons",
-	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids", "custom_fields", "custom_values", "contact_phones"}
+	"mailboxes", "inbound_messages", "inbound_message_raw", "ticket_mail_ids", "custom_fields", "custom_values", "contact_phones",
+	"business_calendars"}
 
 var fingerprintSQL = func() string {
 	parts := make([]string, len(fingerprintTables))

@@ -270,6 +270,14 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/import-tickets", s.tickets.ImportNew)
 				r.Post("/import-tickets", s.tickets.ImportCreate)
 				r.Post("/sla/{id}", s.desk.PolicyUpdate)
+				// Admin: business calendars of SLA policies (internal/desk).
+				r.Get("/calendars", s.desk.CalendarList)
+				r.Get("/calendars/new", s.desk.CalendarNew)
+				r.Post("/calendars", s.desk.CalendarCreate)
+				r.Get("/calendars/{id}", s.desk.CalendarEdit)
+				r.Post("/calendars/{id}", s.desk.CalendarUpdate)
+				r.Get("/automation", s.desk.AutomationShow)
+				r.Post("/automation", s.desk.AutomationUpdate)
 				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
 				r.Get("/mailboxes", s.mailbox.MailboxList)
 				r.Get("/mailboxes/new", s.mailbox.MailboxNew)

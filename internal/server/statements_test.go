@@ -79,7 +79,10 @@ func TestStatementBudget(t *testing.T) {
 		ticket   = id(`SELECT t.id FROM tickets t JOIN "user" u ON u.id = t.requester_id WHERE u.email = 'customer1@example.com' AND t.subject = 'Invoice shows the wrong VAT number'`)
 		sales2   = id(`SELECT id FROM "user" WHERE email = 'sales2@example.com'`)
 		policy   = id(`SELECT id FROM sla_policies ORDER BY name LIMIT 1`)
-		jane     = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
+		calendar = id(`INSERT INTO business_calendars (name, zone, week, holidays)
+			VALUES ('Berlin office', 'Europe/Berlin', '[[],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[]]', '{2026-12-25}')
+			RETURNING id`)
+		jane = id(`SELECT id FROM contacts WHERE email = 'jane.doe@acme.com'`)
 		// Custom fields (issue 11), with values the lists filter on.
 		tier      = id(`INSERT INTO custom_fields (entity, kind, label, choices) VALUES ('contact', 'choice', 'Tier', '{Gold,Silver}') RETURNING id::text`)
 		coField   = id(`INSERT INTO custom_fields (entity, kind, label) VALUES ('company', 'bool', 'Reseller') RETURNING id::text`)
@@ -310,9 +313,13 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/admin/fields/" + tier + "/delete", max: 2, want: "deletes its 1 value"},
 		{who: admin, path: "/admin/agents", max: 2, want: "agent1@example.com"},
 		{who: admin, path: "/admin/sla", max: 2, want: "Standard"},
-		{who: admin, path: "/admin/sla/new", max: 1, want: `name="name"`},
+		{who: admin, path: "/admin/sla/new", max: 2, want: `name="calendar_id"`},                    // the session, the calendars
 		{who: admin, path: "/admin/import-tickets", max: 2, want: `action="/admin/import-tickets"`}, // the session, the teams
-		{who: admin, path: "/admin/sla/" + policy, max: 2, want: `name="name"`},
+		{who: admin, path: "/admin/sla/" + policy, max: 3, want: `name="name"`},                     // the session, the policy, the calendars
+		{who: admin, path: "/admin/calendars", max: 2, want: "Berlin office"},
+		{who: admin, path: "/admin/calendars/new", max: 1, want: `name="day_mon"`},
+		{who: admin, path: "/admin/calendars/" + calendar, max: 2, want: "2026-12-25"},
+		{who: admin, path: "/admin/automation", max: 2, want: `name="pending_remind_after_days"`},
 		// The audit log: the list is one statement whatever the filters (the set-up's
 		// reset link and sign-up above are in it), and so is a later page.
 		{who: admin, path: "/admin/audit", max: 2, want: "customer3@example.com"},
