@@ -65,6 +65,9 @@ const (
 	TicketsImported Action = "tickets.import"
 	MailboxCreated  Action = "mailbox.create"
 	MailboxUpdated  Action = "mailbox.update" // settings, password, enabled or disabled
+	// Ticket tags (internal/desk): an admin renames a tag or merges one into another.
+	TagRenamed Action = "tag.rename"
+	TagMerged  Action = "tag.merge" // the source's tickets moved to the target, the source deleted
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -78,7 +81,7 @@ var Actions = []Action{
 	SLAPolicyCreated, SLAPolicyUpdated, PipelineCreated, PipelineRenamed, AgentTeamsChanged,
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
-	MailboxCreated, MailboxUpdated, TicketsImported,
+	MailboxCreated, MailboxUpdated, TicketsImported, TagRenamed, TagMerged,
 }
 
 // Known reports whether a is one of Actions.

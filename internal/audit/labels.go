@@ -43,6 +43,8 @@ var actionLabels = map[Action]string{
 	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
+	TagRenamed:          "Tag renamed",
+	TagMerged:           "Tags merged",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -61,10 +63,11 @@ const (
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
+	TargetTag          = "tag"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetTag}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -80,6 +83,8 @@ func targetTypeLabel(t string) string {
 		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
+	case TargetTag:
+		return "Tag"
 	}
 	return t
 }

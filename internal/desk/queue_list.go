@@ -22,6 +22,7 @@ type QueueFilter struct {
 	NoTeam     bool      // tickets without a team
 	AssigneeID *string   // one agent's tickets ("mine")
 	Unassigned bool      // tickets nobody has
+	Tag        *string   // tickets with this tag (a normalised name)
 	After      *queueCursor
 	Limit      int
 }
@@ -57,7 +58,7 @@ func (q queueRow) clock(now time.Time) Clock {
 		q.FirstResponseAt, q.SolvedAt, q.PausedSince, q.PausedSecs}.input(), now)
 }
 
-// The filters take $1–$5 in every queue statement. With the simple protocol the values
+// The filters take $1–$6 in every queue statement. With the simple protocol the values
 // arrive as literals, so the planner folds the unused ones away and picks the index
 // the remaining ones match (idx_ticket_queue*, idx_ticket_done*).
 const queueFilterSQL = `
@@ -65,7 +66,9 @@ const queueFilterSQL = `
   AND ($2::text IS NULL OR t.team = $2::text)
   AND (NOT $3::bool OR t.team IS NULL)
   AND ($4::text IS NULL OR t.assignee_id = $4::text)
-  AND (NOT $5::bool OR t.assignee_id IS NULL)`
+  AND (NOT $5::bool OR t.assignee_id IS NULL)
+  AND ($6::text IS NULL OR t.id IN (SELECT tt.ticket_id FROM ticket_tags tt
+       WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.name = $6::text)))`
 
 const queueColumnsSQL = `
 SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
@@ -76,19 +79,19 @@ SELECT t.id, t.subject, t.status, t.priority, t.priority_rank, t.team,
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
-WHERE t.status = $6`
+WHERE t.status = $7`
 
 // Open and pending: urgent first, then the nearest deadline (one range scan).
 const activeQueueSQL = queueColumnsSQL + queueFilterSQL + `
-  AND ($7::smallint IS NULL OR (t.priority_rank, t.next_due_at, t.id) > ($7::smallint, $8::timestamptz, $9::uuid))
+  AND ($8::smallint IS NULL OR (t.priority_rank, t.next_due_at, t.id) > ($8::smallint, $9::timestamptz, $10::uuid))
 ORDER BY t.priority_rank, t.next_due_at, t.id
-LIMIT $10`
+LIMIT $11`
 
 // Solved and closed: the most recently updated first.
 const doneQueueSQL = queueColumnsSQL + queueFilterSQL + `
-  AND ($7::timestamptz IS NULL OR (t.updated_at, t.id) < ($7::timestamptz, $8::uuid))
+  AND ($8::timestamptz IS NULL OR (t.updated_at, t.id) < ($8::timestamptz, $9::uuid))
 ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $9`
+LIMIT $10`
 
 // countCap is where the views' counts stop: "1,000+" costs at most 1,001 index entries.
 const countCap = 1000
@@ -100,7 +103,8 @@ func countView(status Status) string {
 
 // The counts and the team choices in one statement: the queue page's sidebar.
 var queueFacetsSQL = `SELECT ` + countView(StatusOpen) + `, ` + countView(StatusPending) + `, ` +
-	countView(StatusSolved) + `, ` + countView(StatusClosed) + `, ARRAY(` + teamsSQL + `)`
+	countView(StatusSolved) + `, ` + countView(StatusClosed) + `, ARRAY(` + teamsSQL + `),
+    coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]')`
 
 func (f QueueFilter) filterArgs() []any {
 	var rank *int
@@ -108,7 +112,7 @@ func (f QueueFilter) filterArgs() []any {
 		r := f.Priority.Rank()
 		rank = &r
 	}
-	return []any{rank, f.Team, f.NoTeam, f.AssigneeID, f.Unassigned}
+	return []any{rank, f.Team, f.NoTeam, f.AssigneeID, f.Unassigned, f.Tag}
 }
 
 // listQueue returns one page of a view and whether more follow.
@@ -154,14 +158,16 @@ func listQueue(ctx context.Context, q db.Querier, f QueueFilter) ([]queueRow, bo
 }
 
 // queueFacets is how many tickets each view holds under f's filters, capped at 1,001,
-// and the teams agents belong to (the team filter's choices).
-func queueFacets(ctx context.Context, q db.Querier, f QueueFilter) (map[Status]int, []string, error) {
+// the teams agents belong to (the team filter's choices) and the agents (the bulk
+// form's).
+func queueFacets(ctx context.Context, q db.Querier, f QueueFilter) (map[Status]int, []string, []agent, error) {
 	var o, p, s, c int
 	var teams []string
-	if err := q.QueryRow(ctx, queueFacetsSQL, f.filterArgs()...).Scan(&o, &p, &s, &c, &teams); err != nil {
-		return nil, nil, db.Translate(err)
+	var agents []agent
+	if err := q.QueryRow(ctx, queueFacetsSQL, f.filterArgs()...).Scan(&o, &p, &s, &c, &teams, &agents); err != nil {
+		return nil, nil, nil, db.Translate(err)
 	}
-	return map[Status]int{StatusOpen: o, StatusPending: p, StatusSolved: s, StatusClosed: c}, teams, nil
+	return map[Status]int{StatusOpen: o, StatusPending: p, StatusSolved: s, StatusClosed: c}, teams, agents, nil
 }
 
 // queueView is the queue page.
@@ -171,6 +177,7 @@ type queueView struct {
 	Rows     []queueRow
 	Counts   map[Status]int
 	Teams    []string
+	Agents   []agent // for the bulk form
 	Now      time.Time
 	NextPage string
 }
@@ -189,12 +196,12 @@ func (s *Service) QueueShow(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	counts, teams, err := queueFacets(ctx, s.DB, f)
+	counts, teams, agents, err := queueFacets(ctx, s.DB, f)
 	if err != nil {
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v := queueView{Filter: f, Query: query, Rows: rows, Counts: counts, Teams: teams, Now: s.now()}
+	v := queueView{Filter: f, Query: query, Rows: rows, Counts: counts, Teams: teams, Agents: agents, Now: s.now()}
 	if more {
 		last := rows[len(rows)-1]
 		c := queueCursor{Rank: last.PriorityRank, Due: last.NextDue, At: last.UpdatedAt, ID: last.ID}
@@ -209,7 +216,7 @@ func (s *Service) QueueShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseQueueQuery reads the queue's query string: status (open by default), priority,
-// team ("_none" for no team), assignee ("mine", "none" or empty for anyone) and after.
+// team ("_none" for no team), assignee ("mine", "none" or empty for anyone), tag and after.
 // Unknown values are the visitor's mistake (ok false: 400), never a database error.
 func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 	kept := url.Values{}
@@ -249,6 +256,14 @@ func parseQueueQuery(q url.Values, me string) (QueueFilter, url.Values, bool) {
 		kept.Set("assignee", a)
 	default:
 		return f, kept, false
+	}
+	if t := q.Get("tag"); t != "" {
+		name, err := NormalizeTag(t)
+		if err != nil {
+			return f, kept, false
+		}
+		f.Tag = &name
+		kept.Set("tag", name)
 	}
 	c, err := parseQueueCursor(q.Get("after"), f.active())
 	f.After = c

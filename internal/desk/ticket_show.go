@@ -99,7 +99,8 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
            FROM tickets t
            WHERE t.requester_id = r.id
            ORDER BY t.created_at DESC, t.id DESC
-           LIMIT $2) x), '[]') AS recent
+           LIMIT $2) x), '[]') AS recent,
+       ` + ticketTagsSQL + ` AS tags
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
@@ -118,6 +119,7 @@ type deskTicketData struct {
 	History []StatusChange `db:"history"`
 	Agents  []agent        `db:"agents"`
 	Recent  []summaryRow   `db:"recent"`
+	Tags    []Tag          `db:"tags"`
 }
 
 // loadDeskTicket reads ticket id with its whole thread, status history, the agents and
@@ -152,6 +154,10 @@ type deskTicketView struct {
 	Stale string
 	// Limits are the attachment limits the form states.
 	Limits attach.Limits
+	// Tags are the ticket's tags; TagName and TagError the tag form after a refusal.
+	Tags     []Tag
+	TagName  string
+	TagError string
 }
 
 // TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
@@ -177,7 +183,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	}
 	t, msgs := d.deskTicket, d.Thread
 	v.Now, v.Me, v.Limits = s.now(), auth.UserFrom(ctx).ID, s.Attachments
-	v.Ticket, v.Thread, v.History = t, msgs, d.History
+	v.Ticket, v.Thread, v.History, v.Tags = t, msgs, d.History, d.Tags
 	v.Clock, v.Pauses = t.clock(v.Now), Pauses(Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
 	for _, rt := range d.Recent {

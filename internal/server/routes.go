@@ -187,8 +187,14 @@ func (s *Server) Handler() http.Handler {
 				r.Use(s.auth.RequireRole(auth.RoleAgent))
 				r.Get("/desk", s.desk.QueueShow)
 				r.Get("/desk/reports", s.desk.ReportShow)
+				r.Get("/desk/search", s.desk.TicketSearch)
+				r.Get("/desk/tags", s.desk.TagList)
+				r.Get("/desk/tickets.csv", s.desk.TicketExport)
+				r.Post("/desk/bulk", s.desk.TicketBulkUpdate)
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
+				r.Post("/desk/tickets/{id}/tags", s.desk.TicketTagAdd)
+				r.Post("/desk/tickets/{id}/tags/remove", s.desk.TicketTagRemove)
 				r.Get("/desk/attachments/{id}", s.desk.AttachmentDownload)
 				// The originals of a ticket's email (internal/desk/mailbox).
 				r.Get("/desk/tickets/{id}/mail", s.mailbox.TicketMail)
@@ -240,6 +246,10 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/import-tickets", s.tickets.ImportNew)
 				r.Post("/import-tickets", s.tickets.ImportCreate)
 				r.Post("/sla/{id}", s.desk.PolicyUpdate)
+				// Admin: ticket tags, renamed and merged (internal/desk).
+				r.Get("/tags", s.desk.TagAdminList)
+				r.Post("/tags/{id}", s.desk.TagRename)
+				r.Post("/tags/{id}/merge", s.desk.TagMerge)
 				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
 				r.Get("/mailboxes", s.mailbox.MailboxList)
 				r.Get("/mailboxes/new", s.mailbox.MailboxNew)
