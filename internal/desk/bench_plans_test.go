@@ -127,7 +127,8 @@ func seedDeskPlans(tb, owner testing.TB, scale, customers int) *testenv.Database
 		tb.Fatal(err)
 	}
 	testenv.AddCustomers(tb, d, customers)
-	testenv.VacuumForPlans(tb, d, "tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`)
+	seedPlanTags(tb, d)
+	testenv.VacuumForPlans(tb, d, "tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`, "tags", "ticket_tags")
 	tb.Logf("seeded scale %d in %s", scale, time.Since(start).Round(time.Millisecond))
 	return d
 }
@@ -172,6 +173,18 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		tb.Fatal(err)
 	}
 	high := PriorityHigh
+	commonTag, rareTag := "plan-common", "plan-rare"
+	search := func(q searchQuery) []any {
+		q.Page = 1
+		if q.Tag != "" {
+			var id int64
+			if err := d.DB.QueryRow(ctx, `SELECT id FROM tags WHERE name = $1`, q.Tag).Scan(&id); err != nil {
+				tb.Fatal(err)
+			}
+			q.tagID = &id
+		}
+		return q.args(agentID)
+	}
 	queue := func(f QueueFilter, status Status, active bool) []any {
 		args := append(f.filterArgs(), status, nil, nil)
 		if active {
@@ -218,6 +231,35 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 			[]string{"idx_ticket_created", "idx_ticket_solved_at"}},
 		{"report backlog", backlogSQL, []any{reportDays},
 			[]string{"idx_ticket_solved_at"}},
+		// Tags (issue 13): the queue and its counts by a common and a rare tag, the counts
+		// by tag.
+		{"queue, open by a common tag", activeQueueSQL, queue(QueueFilter{Tag: &commonTag}, StatusOpen, true),
+			[]string{"ticket_tags_tag_idx"}},
+		{"queue, open by a rare tag", activeQueueSQL, queue(QueueFilter{Tag: &rareTag}, StatusOpen, true),
+			[]string{"ticket_tags_tag_idx"}},
+		{"queue facets, by a rare tag", queueFacetsSQL, QueueFilter{Tag: &rareTag}.filterArgs(),
+			[]string{"ticket_tags_tag_idx"}},
+		{"tag counts", tagCountsSQL, []any{maxTagsListed},
+			[]string{"ticket_tags_tag_idx"}},
+		{"export extras", exportExtrasSQL, []any{[]string{ticket}},
+			[]string{"tickets_pkey", "ticket_tags_pkey"}},
+		{"bulk lock", lockTicketsSQL, []any{[]string{ticket}},
+			[]string{"tickets_pkey"}},
+		// Search: a word in a third of the messages stops early on the newest ones; a word
+		// in a few percent, a word in none and a word with a filter.
+		{"search, a common word", searchSQL, search(searchQuery{Q: "this"}),
+			[]string{"ticket_messages_created_idx"}},
+		{"search, a word in a few percent", searchSQL, search(searchQuery{Q: "screenshot"}),
+			nil},
+		{"search, a word in none", searchSQL, search(searchQuery{Q: "zebra"}),
+			[]string{"ticket_messages_search_idx", "tickets_subject_search_idx"}},
+		{"search, two words and a requester", searchSQL, search(searchQuery{Q: "escalate customers", Requester: email}),
+			[]string{"user_email_unique", "idx_ticket_requester"}},
+		{"search, a common word by a rare tag", searchByTagSQL, search(searchQuery{Q: "this", Tag: rareTag}),
+			[]string{"ticket_tags_tag_idx", "idx_message_ticket"}},
+		{"search choices", searchChoicesSQL, []any{rareTag}, nil}, // tags: a few dozen rows
+		{"search, a common word by a common tag", searchByTagSQL, search(searchQuery{Q: "this", Tag: commonTag}),
+			nil},
 	}
 	execution := regexp.MustCompile(`Execution Time: ([\d.]+) ms`)
 	var problems []testenv.PlanProblem
@@ -242,4 +284,24 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		problems = append(problems, found...)
 	}
 	return problems
+}
+
+// seedPlanTags tags the seeded tickets as a workspace would: a tag on a quarter of them
+// (plan-common), one on 1 in 500 (plan-rare), and 40 others spread over a third.
+func seedPlanTags(tb testing.TB, d *testenv.Database) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := d.DB.Exec(ctx, `INSERT INTO tags (name) SELECT 'plan-' || g FROM generate_series(1, 40) g
+		UNION ALL VALUES ('plan-common'), ('plan-rare')`); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := d.DB.Exec(ctx, `
+		INSERT INTO ticket_tags (ticket_id, tag_id)
+		SELECT t.id, g.id FROM tickets t
+		CROSS JOIN LATERAL (SELECT hashtext(t.id::text) & 2147483647 AS h) h
+		JOIN tags g ON g.name = CASE WHEN h.h % 4 = 0 THEN 'plan-common' WHEN h.h % 500 = 1 THEN 'plan-rare'
+		                             WHEN h.h % 3 = 1 THEN 'plan-' || (1 + h.h / 7 % 40) END
+		ON CONFLICT DO NOTHING`); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -32,7 +32,7 @@ import (
 // match first (ts_rank; subjects weigh more), and paged by page number within the
 // candidates (bounded: at most searchCandidates/searchPageSize pages).
 const (
-	searchCandidates = 1000
+	searchCandidates = 300
 	searchPageSize   = 20
 	searchMaxPages   = searchCandidates / searchPageSize
 	// maxSearchLen is the longest query, in characters: longer is a 422.
@@ -46,7 +46,7 @@ const (
 	markStop  = "\uE001"
 )
 
-// searchFilterSQL filters the tickets of both candidate scans; $2–$13.
+// searchFilterSQL filters the tickets of both candidate scans; $2–$13 (and $17).
 const searchFilterSQL = `
       AND ($2::text IS NULL OR t.status = $2::text)
       AND ($3::text IS NULL OR t.priority = $3::text)
@@ -55,8 +55,7 @@ const searchFilterSQL = `
       AND ($6::text IS NULL OR t.assignee_id = $6::text)
       AND (NOT $7::bool OR t.assignee_id IS NULL)
       AND ($8::text IS NULL OR t.requester_id = (SELECT u.id FROM "user" u WHERE u.email = $8::text))
-      AND ($9::text IS NULL OR t.id IN (SELECT tt.ticket_id FROM ticket_tags tt
-           WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.name = $9::text)))
+      AND ($9::text IS NULL OR $17::bigint IS NOT NULL) -- the tag's link: searchByTagSQL
       AND ($10::timestamptz IS NULL OR t.created_at >= $10::timestamptz)
       AND ($11::timestamptz IS NULL OR t.created_at < $11::timestamptz)
       AND ($12::timestamptz IS NULL OR t.solved_at >= $12::timestamptz)
@@ -67,18 +66,30 @@ const searchFilterSQL = `
 // whose words it can look up in the column's statistics (a CTE would hide them).
 const searchQ = `websearch_to_tsquery('simple', $1::text)`
 
-const searchSQL = `
+var searchSQL = searchStatement(searchFilterSQL)
+
+// searchByTagSQL is searchSQL for the tickets with the tag whose id is $17 (the form's
+// choices statement looks the name up). The tag is a semi-join (EXISTS, without the
+// "$9 IS NULL OR" of the other filters, which would keep it a filter evaluated row by
+// row), and its id a literal the planner finds in ticket_tags' statistics: it then
+// starts from the tag's tickets and reads their messages (idx_message_ticket) when the
+// tag is rare, and keeps to the newest matching messages when it is common.
+var searchByTagSQL = searchStatement(searchFilterSQL + `
+      AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id = $17::bigint)`)
+
+func searchStatement(filter string) string {
+	return `
 WITH hits AS (
     (SELECT m.ticket_id, m.id AS message_id, m.created_at, ts_rank(m.search_tsv, ` + searchQ + `) AS rank
      FROM ticket_messages m
      JOIN tickets t ON t.id = m.ticket_id
-     WHERE m.search_tsv @@ ` + searchQ + searchFilterSQL + `
+     WHERE m.search_tsv @@ ` + searchQ + filter + `
      ORDER BY m.created_at DESC
      LIMIT $14)
     UNION ALL
     (SELECT t.id, NULL::uuid, t.created_at, ts_rank(t.subject_tsv, ` + searchQ + `)
      FROM tickets t
-     WHERE t.subject_tsv @@ ` + searchQ + searchFilterSQL + `
+     WHERE t.subject_tsv @@ ` + searchQ + filter + `
      ORDER BY t.created_at DESC
      LIMIT $14)
 ), grouped AS (
@@ -101,6 +112,7 @@ JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
 LEFT JOIN ticket_messages m ON m.id = p.best_message
 ORDER BY p.rank DESC, p.hits DESC, p.latest DESC, t.id`
+}
 
 // searchRow is one ticket found.
 type searchRow struct {
@@ -168,6 +180,7 @@ type searchQuery struct {
 	CreatedFrom, CreatedTo string // YYYY-MM-DD, in the viewer's zone
 	SolvedFrom, SolvedTo   string
 	Page                   int
+	tagID                  *int64 // the tag's id, once looked up
 	createdFrom, createdTo *time.Time
 	solvedFrom, solvedTo   *time.Time
 	Errors                 form.Errors
@@ -268,6 +281,14 @@ func parseSearch(v url.Values, loc *time.Location) (searchQuery, bool) {
 	return q, true
 }
 
+// sql is the statement for q: searchByTagSQL with a tag, else searchSQL.
+func (q searchQuery) sql() string {
+	if q.Tag != "" {
+		return searchByTagSQL
+	}
+	return searchSQL
+}
+
 // args are searchSQL's parameters for q as the user me.
 func (q searchQuery) args(me string) []any {
 	var status, priority, team, assignee, requester, tag *string
@@ -298,12 +319,12 @@ func (q searchQuery) args(me string) []any {
 	}
 	return []any{q.Q, status, priority, team, noTeam, assignee, unassigned, requester, tag,
 		q.createdFrom, q.createdTo, q.solvedFrom, q.solvedTo,
-		searchCandidates, searchPageSize + 1, (q.Page - 1) * searchPageSize}
+		searchCandidates, searchPageSize + 1, (q.Page - 1) * searchPageSize, q.tagID}
 }
 
 // searchTickets runs q: a page of tickets (and whether another follows).
 func searchTickets(ctx context.Context, dbq db.Querier, q searchQuery, me string) ([]searchRow, bool, error) {
-	rows, err := dbq.Query(ctx, searchSQL, q.args(me)...)
+	rows, err := dbq.Query(ctx, q.sql(), q.args(me)...)
 	if err != nil {
 		return nil, false, db.Translate(err)
 	}
@@ -318,8 +339,9 @@ func searchTickets(ctx context.Context, dbq db.Querier, q searchQuery, me string
 	return list, more, nil
 }
 
-// The search form's choices: teams and agents, in one statement.
-var searchChoicesSQL = `SELECT ARRAY(` + teamsSQL + `), coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]')`
+// The search form's choices, teams and agents, and the id of the tag $1 (NULL: none).
+var searchChoicesSQL = `SELECT ARRAY(` + teamsSQL + `), coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (` + agentsSQL + `) g), '[]'),
+    (SELECT id FROM tags WHERE name = $1::text)`
 
 // searchView is the search page.
 type searchView struct {
@@ -345,7 +367,7 @@ func (s *Service) TicketSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := searchView{Query: q, Values: r.URL.Query()}
-	if err := s.DB.QueryRow(ctx, searchChoicesSQL).Scan(&v.Teams, &v.Agents); err != nil {
+	if err := s.DB.QueryRow(ctx, searchChoicesSQL, q.Tag).Scan(&v.Teams, &v.Agents, &q.tagID); err != nil {
 		s.Pages.Fail(w, r, db.Translate(err))
 		return
 	}
@@ -353,6 +375,8 @@ func (s *Service) TicketSearch(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !q.Errors.OK():
 		status = http.StatusUnprocessableEntity
+	case q.Q != "" && q.Tag != "" && q.tagID == nil:
+		v.Ran = true // no such tag: nothing matches
 	case q.Q != "":
 		rows, more, err := searchTickets(ctx, s.DB, q, auth.UserFrom(ctx).ID)
 		if err != nil {
