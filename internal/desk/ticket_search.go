@@ -32,7 +32,7 @@ import (
 // match first (ts_rank; subjects weigh more), and paged by page number within the
 // candidates (bounded: at most searchCandidates/searchPageSize pages).
 const (
-	searchCandidates = 300
+	searchCandidates = 150
 	searchPageSize   = 20
 	searchMaxPages   = searchCandidates / searchPageSize
 	// maxSearchLen is the longest query, in characters: longer is a 422.
