@@ -1,8 +1,12 @@
 package desk
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestNormalizeTag(t *testing.T) {
@@ -75,4 +79,52 @@ func FuzzNormalizeTag(f *testing.F) {
 			t.Fatalf("%q normalised to %q", s, n)
 		}
 	})
+}
+
+// AddTags and RemoveTags, as other packages call them (macros, merges): several names
+// at once, normalised and de-duplicated; a bad name writes nothing.
+func TestAddRemoveTags(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.ticket("Tagged", "Body.")
+	var added, removed []string
+	err := f.d.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		added, err = AddTags(ctx, tx, id, []string{"Billing", "billing ", "VIP", "vip"})
+		return err
+	})
+	if err != nil || !slices.Equal(added, []string{"billing", "vip"}) {
+		t.Fatalf("added %q, %v", added, err)
+	}
+	err = f.d.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		added, err = AddTags(ctx, tx, id, []string{"billing", "new"})
+		return err
+	})
+	if err != nil || !slices.Equal(added, []string{"new"}) {
+		t.Fatalf("added again %q, %v", added, err)
+	}
+	err = f.d.DB.InTx(ctx, func(tx pgx.Tx) error {
+		_, err := AddTags(ctx, tx, id, []string{"fine", "not,fine"})
+		return err
+	})
+	if _, ok := isTagNameError(err); !ok {
+		t.Fatalf("bad name: %v", err)
+	}
+	err = f.d.DB.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		removed, err = RemoveTags(ctx, tx, id, []string{"VIP", "absent"})
+		return err
+	})
+	if err != nil || !slices.Equal(removed, []string{"vip"}) {
+		t.Fatalf("removed %q, %v", removed, err)
+	}
+	var names []string
+	if err := f.d.DB.QueryRow(ctx, `SELECT array_agg(g.name ORDER BY g.name) FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = $1`, id).Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(names, []string{"billing", "new"}) {
+		t.Fatalf("tags %q", names)
+	}
 }
