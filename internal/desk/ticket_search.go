@@ -89,8 +89,10 @@ WITH recent AS (
     SELECT m.ticket_id, m.id AS message_id, m.created_at, ts_rank(m.search_tsv, ` + searchQ + `) AS rank
     FROM (SELECT id, ticket_id, created_at, search_tsv FROM ticket_messages
           ORDER BY created_at DESC LIMIT ` + strconv.Itoa(searchWindow) + `) m
-    JOIN tickets t ON t.id = m.ticket_id
-    WHERE m.search_tsv @@ ` + searchQ + filter + `
+    -- A ticket lookup per matching message (OFFSET 0 keeps it one), so the scan stops
+    -- at the cap; a hash join would read every ticket first.
+    CROSS JOIN LATERAL (SELECT t.id FROM tickets t WHERE t.id = m.ticket_id` + filter + ` OFFSET 0) t
+    WHERE m.search_tsv @@ ` + searchQ + `
     ORDER BY m.created_at DESC
     LIMIT $14
 ), hits AS (
