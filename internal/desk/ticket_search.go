@@ -24,7 +24,8 @@ import (
 // Speed. Messages and subjects carry a generated tsvector ('simple': see migration
 // 00060) with a GIN index each. A common word would match a large part of a million
 // messages, and ranking them all costs seconds; so the search ranks only the
-// searchCandidates newest matching messages (and as many subjects). It first looks
+// searchCandidates newest matching messages (and as many subjects, found through
+// their GIN index). It first looks
 // among the searchWindow newest messages (ticket_messages_created_idx read backwards,
 // stopping at the cap: a word in a few percent of the messages fills it there), and
 // only when they do not fill the cap among the older ones, through the GIN index (or
@@ -38,7 +39,7 @@ import (
 const (
 	searchCandidates = 150
 	// searchWindow is how many of the newest messages are searched first.
-	searchWindow   = 5000
+	searchWindow   = 2000
 	searchPageSize = 20
 	searchMaxPages = searchCandidates / searchPageSize
 	// maxSearchLen is the longest query, in characters: longer is a 422.
@@ -114,7 +115,9 @@ WITH recent AS (
     (SELECT t.id, NULL::uuid, t.created_at, ts_rank(t.subject_tsv, ` + searchQ + `)
      FROM tickets t
      WHERE t.subject_tsv @@ ` + searchQ + filter + `
-     ORDER BY t.created_at DESC
+     -- Through the GIN index, never idx_ticket_created read until enough subjects
+     -- match: a word rare in subjects read most of it at scale 20 (208 ms).
+     ORDER BY t.created_at + interval '0 s' DESC
      LIMIT $14)
 ), grouped AS (
     SELECT ticket_id, max(rank) AS rank, count(message_id) AS hits, max(created_at) AS latest,
