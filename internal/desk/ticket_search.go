@@ -39,7 +39,7 @@ import (
 const (
 	searchCandidates = 150
 	// searchWindow is how many of the newest messages are searched first.
-	searchWindow   = 2000
+	searchWindow   = 5000
 	searchPageSize = 20
 	searchMaxPages = searchCandidates / searchPageSize
 	// maxSearchLen is the longest query, in characters: longer is a 422.
@@ -96,6 +96,13 @@ WITH recent AS (
     WHERE m.search_tsv @@ ` + searchQ + `
     ORDER BY m.created_at DESC
     LIMIT $14
+), recent_subjects AS (
+    SELECT t.id AS ticket_id, NULL::uuid AS message_id, t.created_at, ts_rank(t.subject_tsv, ` + searchQ + `) AS rank
+    FROM (SELECT id, created_at FROM tickets ORDER BY created_at DESC LIMIT ` + strconv.Itoa(searchWindow) + `) w
+    CROSS JOIN LATERAL (SELECT t.* FROM tickets t WHERE t.id = w.id` + filter + ` OFFSET 0) t
+    WHERE t.subject_tsv @@ ` + searchQ + `
+    ORDER BY w.created_at DESC
+    LIMIT $14
 ), hits AS (
     (SELECT * FROM recent)
     UNION ALL
@@ -112,11 +119,17 @@ WITH recent AS (
      ORDER BY m.created_at + interval '0 s' DESC
      LIMIT $14)
     UNION ALL
+    (SELECT * FROM recent_subjects)
+    UNION ALL
+    -- Older subjects, as older messages: through the GIN index, only when the newest
+    -- tickets did not fill the cap (idx_ticket_created read until enough subjects
+    -- match read most of it at scale 20 for a word rare in subjects: 208 ms).
     (SELECT t.id, NULL::uuid, t.created_at, ts_rank(t.subject_tsv, ` + searchQ + `)
      FROM tickets t
-     WHERE t.subject_tsv @@ ` + searchQ + filter + `
-     -- Through the GIN index, never idx_ticket_created read until enough subjects
-     -- match: a word rare in subjects read most of it at scale 20 (208 ms).
+     WHERE (SELECT count(*) FROM recent_subjects) < $14
+       AND t.created_at < (SELECT min(w.created_at) FROM (SELECT created_at FROM tickets
+                           ORDER BY created_at DESC LIMIT ` + strconv.Itoa(searchWindow) + `) w)
+       AND t.subject_tsv @@ ` + searchQ + filter + `
      ORDER BY t.created_at + interval '0 s' DESC
      LIMIT $14)
 ), grouped AS (
