@@ -73,6 +73,9 @@ const (
 	MacroCreated Action = "macro.create"
 	MacroUpdated Action = "macro.update"
 	MacroDeleted Action = "macro.delete"
+	// Ticket tags (internal/desk): an admin renames a tag or merges one into another.
+	TagRenamed Action = "tag.rename"
+	TagMerged  Action = "tag.merge" // the source's tickets moved to the target, the source deleted
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -97,6 +100,7 @@ var Actions = []Action{
 	CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted,
 	MacroCreated, MacroUpdated, MacroDeleted,
 	CalendarCreated, CalendarUpdated, AutomationChanged,
+	MailboxCreated, MailboxUpdated, TicketsImported, TagRenamed, TagMerged,
 }
 
 // Known reports whether a is one of Actions.

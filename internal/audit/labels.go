@@ -52,6 +52,8 @@ var actionLabels = map[Action]string{
 	CalendarCreated:     "Business calendar added",
 	CalendarUpdated:     "Business calendar changed",
 	AutomationChanged:   "Desk automation changed",
+	TagRenamed:          "Tag renamed",
+	TagMerged:           "Tags merged",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -73,10 +75,11 @@ const (
 	TargetCustomField  = "custom_field"
 	TargetMacro        = "macro" // a shared macro
 	TargetCalendar     = "business_calendar"
+	TargetTag          = "tag"
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro, TargetCalendar}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro, TargetCalendar, TargetTag}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -98,6 +101,8 @@ func targetTypeLabel(t string) string {
 		return "Shared macro"
 	case TargetCalendar:
 		return "Business calendar"
+	case TargetTag:
+		return "Tag"
 	}
 	return t
 }

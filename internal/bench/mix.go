@@ -65,6 +65,10 @@ var Pages = []*Page{
 		do: func(ctx context.Context, u *User, rng *rand.Rand, w *World) answer {
 			return u.do(ctx, http.MethodGet, "/desk/tickets/"+pick(rng, w.ViewTickets), nil, false)
 		}},
+	{Name: "desk-search", Title: "Ticket search (`/desk/search?q=`, common and rare words)", Method: http.MethodGet, Route: "/desk/search", Role: RoleAgent, Want: http.StatusOK,
+		do: func(ctx context.Context, u *User, rng *rand.Rand, _ *World) answer {
+			return u.do(ctx, http.MethodGet, "/desk/search?q="+url.QueryEscape(pick(rng, deskSearchTerms)), nil, false)
+		}},
 	{Name: "support", Title: "Customer's tickets (`/support`)", Method: http.MethodGet, Route: "/support", Role: RoleCustomer, Want: http.StatusOK,
 		do: func(ctx context.Context, u *User, _ *rand.Rand, _ *World) answer {
 			return u.do(ctx, http.MethodGet, "/support", nil, false)
@@ -76,6 +80,11 @@ var Pages = []*Page{
 	{Name: "signin", Title: "Sign-in (POST `/signin`)", Method: http.MethodPost, Route: "/signin", Role: RoleCustomer, Want: http.StatusSeeOther,
 		do: func(ctx context.Context, u *User, _ *rand.Rand, _ *World) answer { return u.SignIn(ctx) }},
 }
+
+// deskSearchTerms are the ticket searches: words of the seed's messages from a third of
+// them ("this") to a few percent ("screenshot", "escalate"), a phrase, a word of the
+// subjects, and words no message has.
+var deskSearchTerms = []string{"this", "help", "screenshot", "escalate", `"known issue"`, "invoice", "zebra", "xylophone"}
 
 // PageNamed returns the page called name, or nil.
 func PageNamed(name string) *Page {
@@ -92,7 +101,7 @@ func PageNamed(name string) *Page {
 // role's requests, not of the time.
 var Mix = map[Role][]Weighted{
 	RoleSales:    {{"board", 35}, {"activities", 10}, {"deal", 25}, {"search", 20}, {"activity", 9}, {"signin", 1}},
-	RoleAgent:    {{"queue", 40}, {"ticket", 44}, {"reply", 15}, {"signin", 1}},
+	RoleAgent:    {{"queue", 40}, {"ticket", 39}, {"desk-search", 5}, {"reply", 15}, {"signin", 1}},
 	RoleCustomer: {{"support", 99}, {"signin", 1}},
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"rapport/internal/httpx"
 )
 
 // csvFlushEvery is how many rows are buffered before they are sent: an export of 100k
@@ -59,18 +61,9 @@ func (s *Service) streamCSV(w http.ResponseWriter, r *http.Request, filename str
 	}
 }
 
-// csvCell guards a value against formula injection: a spreadsheet would run a cell
-// starting with = + - @ (or a tab or carriage return before one) as a formula, so such
-// text gets a leading apostrophe, which spreadsheets show as plain text.
-func csvCell(v string) string {
-	if v != "" {
-		switch v[0] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return "'" + v
-		}
-	}
-	return v
-}
+// csvCell guards a value against formula injection (httpx.CSVCell, shared with the
+// desk's export).
+func csvCell(v string) string { return httpx.CSVCell(v) }
 
 func csvTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

@@ -133,7 +133,8 @@ func seedDeskPlans(tb, owner testing.TB, scale, customers int) *testenv.Database
 		tb.Fatal(err)
 	}
 	testenv.AddCustomers(tb, d, customers)
-	testenv.VacuumForPlans(tb, d, "tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`)
+	seedPlanTags(tb, d)
+	testenv.VacuumForPlans(tb, d, "tickets", "ticket_messages", "ticket_status_changes", "agents", `"user"`, "tags", "ticket_tags")
 	tb.Logf("seeded scale %d in %s", scale, time.Since(start).Round(time.Millisecond))
 	return d
 }
@@ -178,6 +179,18 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 		tb.Fatal(err)
 	}
 	high := PriorityHigh
+	commonTag, rareTag := "plan-common", "plan-rare"
+	search := func(q searchQuery) []any {
+		q.Page = 1
+		if q.Tag != "" {
+			var id int64
+			if err := d.DB.QueryRow(ctx, `SELECT id FROM tags WHERE name = $1`, q.Tag).Scan(&id); err != nil {
+				tb.Fatal(err)
+			}
+			q.tagID = &id
+		}
+		return q.args(agentID)
+	}
 	team := "Tier 1"
 	queue := func(f QueueFilter) []any {
 		_, args := queueListSQL(f)
@@ -199,6 +212,7 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 	facetsSQL, facetsArgs := facets(QueueFilter{Status: StatusOpen})
 	filteredSQL, filteredArgs := facets(QueueFilter{Status: StatusOpen, Priority: &high, Unassigned: true})
 	mineSQL, mineArgs := facets(QueueFilter{Status: StatusOpen, AssigneeID: &agentID})
+	rareSQL, rareArgs := facets(QueueFilter{Status: StatusOpen, Tag: &rareTag})
 	// Saved views are counted in the facets' statement: one of each kind.
 	for _, v := range []string{
 		`INSERT INTO desk_views (owner_id, name, status, priority) VALUES ($1, 'Urgent open', 'open', 'urgent')`,
@@ -270,6 +284,35 @@ func deskPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem 
 			[]string{"idx_ticket_created", "idx_ticket_solved_at"}},
 		{"report backlog", backlogSQL, []any{reportDays},
 			[]string{"idx_ticket_solved_at"}},
+		// Tags (issue 13): the queue and its counts by a common and a rare tag, the counts
+		// by tag.
+		{"queue, open by a common tag", list(QueueFilter{Status: StatusOpen, Tag: &commonTag}), queue(QueueFilter{Status: StatusOpen, Tag: &commonTag}),
+			[]string{"ticket_tags_tag_idx"}},
+		{"queue, open by a rare tag", list(QueueFilter{Status: StatusOpen, Tag: &rareTag}), queue(QueueFilter{Status: StatusOpen, Tag: &rareTag}),
+			[]string{"ticket_tags_tag_idx"}},
+		{"queue facets, by a rare tag", rareSQL, rareArgs,
+			[]string{"ticket_tags_tag_idx"}},
+		{"tag counts", tagCountsSQL, []any{maxTagsListed},
+			[]string{"ticket_tags_tag_idx"}},
+		{"export extras", exportExtrasSQL, []any{[]string{ticket}},
+			[]string{"tickets_pkey", "ticket_tags_pkey"}},
+		{"bulk lock", lockTicketsSQL, []any{[]string{ticket}},
+			[]string{"tickets_pkey"}},
+		// Search: a word in a third of the messages stops early on the newest ones; a word
+		// in a few percent, a word in none and a word with a filter.
+		{"search, a common word", searchSQL, search(searchQuery{Q: "this"}),
+			[]string{"ticket_messages_created_idx"}},
+		{"search, a word in a few percent", searchSQL, search(searchQuery{Q: "screenshot"}),
+			nil},
+		{"search, a word in none", searchSQL, search(searchQuery{Q: "zebra"}),
+			[]string{"ticket_messages_search_idx", "tickets_subject_search_idx"}},
+		{"search, two words and a requester", searchSQL, search(searchQuery{Q: "escalate customers", Requester: email}),
+			[]string{"user_email_unique", "idx_ticket_requester"}},
+		{"search, a common word by a rare tag", searchByTagSQL, search(searchQuery{Q: "this", Tag: rareTag}),
+			[]string{"ticket_tags_tag_idx", "idx_message_ticket"}},
+		{"search choices", searchChoicesSQL, []any{rareTag}, nil}, // tags: a few dozen rows
+		{"search, a common word by a common tag", searchByTagSQL, search(searchQuery{Q: "this", Tag: commonTag}),
+			nil},
 	}
 	execution := regexp.MustCompile(`Execution Time: ([\d.]+) ms`)
 	var problems []testenv.PlanProblem
@@ -349,4 +392,85 @@ func jobPlanProblems(tb testing.TB, d *testenv.Database) []testenv.PlanProblem {
 		problems = append(problems, found...)
 	}
 	return problems
+}
+
+// seedPlanTags tags the seeded tickets as a workspace would: a tag on a quarter of them
+// (plan-common), one on 1 in 500 (plan-rare), and 40 others spread over a third.
+func seedPlanTags(tb testing.TB, d *testenv.Database) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := d.DB.Exec(ctx, `INSERT INTO tags (name) SELECT 'plan-' || g FROM generate_series(1, 40) g
+		UNION ALL VALUES ('plan-common'), ('plan-rare')`); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := d.DB.Exec(ctx, `
+		INSERT INTO ticket_tags (ticket_id, tag_id)
+		SELECT t.id, g.id FROM tickets t
+		CROSS JOIN LATERAL (SELECT hashtext(t.id::text) & 2147483647 AS h) h
+		JOIN tags g ON g.name = CASE WHEN h.h % 4 = 0 THEN 'plan-common' WHEN h.h % 500 = 1 THEN 'plan-rare'
+		                             WHEN h.h % 3 = 1 THEN 'plan-' || (1 + h.h / 7 % 40) END
+		ON CONFLICT DO NOTHING`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkDeskSearch times the search statement (not its EXPLAIN) on a database seeded
+// at BENCH_SCALE (20 by default), for words from a third of the messages to none, and
+// logs the median and the 99th percentile of 100 runs of each; then it times migration
+// 00060's table rewrite there (the generated tsvector column and its GIN index).
+// go test -run '^$' -bench DeskSearch -benchtime 1x -v ./internal/desk
+func BenchmarkDeskSearch(b *testing.B) {
+	scale := 20
+	if n, err := strconv.Atoi(os.Getenv("BENCH_SCALE")); err == nil && n > 0 {
+		scale = n
+	}
+	d := seedDeskPlans(b, keepDB{b}, scale, 0)
+	ctx := context.Background()
+	var agentID string
+	if err := d.DB.QueryRow(ctx, `SELECT id FROM "user" WHERE email = 'bench-agent-1@example.com'`).Scan(&agentID); err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		for _, q := range []searchQuery{{Q: "this"}, {Q: "help"}, {Q: "screenshot"}, {Q: "escalate"}, {Q: `"known issue"`},
+			{Q: "zebra"}, {Q: "this", Status: StatusSolved}, {Q: "help", Page: 3}} {
+			if q.Page == 0 {
+				q.Page = 1
+			}
+			var times []time.Duration
+			for range 100 {
+				start := time.Now()
+				rows, err := d.DB.Query(ctx, q.sql(), q.args(agentID)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+				if rows.Err() != nil {
+					b.Fatal(rows.Err())
+				}
+				times = append(times, time.Since(start))
+			}
+			slices.Sort(times)
+			b.Logf("search %-30q status %-6s page %d: p50 %s, p99 %s", q.Q, q.Status, q.Page,
+				times[len(times)/2].Round(10*time.Microsecond), times[len(times)*99/100].Round(10*time.Microsecond))
+		}
+	}
+	// The migration's rewrite, again on this data.
+	for _, sql := range []string{`DROP INDEX ticket_messages_search_idx`, `ALTER TABLE ticket_messages DROP COLUMN search_tsv`} {
+		if _, err := d.DB.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start := time.Now()
+	if _, err := d.DB.Exec(ctx, `ALTER TABLE ticket_messages ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, left(body, 100000))) STORED`); err != nil {
+		b.Fatal(err)
+	}
+	column := time.Since(start)
+	start = time.Now()
+	if _, err := d.DB.Exec(ctx, `CREATE INDEX ticket_messages_search_idx ON ticket_messages USING gin (search_tsv)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("migration 00060 on ticket_messages at scale %d: column (table rewrite) %s, GIN index %s", scale,
+		column.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }

@@ -26,6 +26,7 @@ type QueueFilter struct {
 	DueSoon      bool      // the next deadline is within dueSoon, or past ("Breaching soon")
 	SolvedRecent bool      // solved within solvedRecent ("Recently solved")
 	SortUpdated  bool      // the most recently updated first, whatever the status
+	Tag          *string   // tickets with this tag (a normalised name)
 	After        *queueCursor
 	Limit        int
 }
@@ -112,6 +113,11 @@ func (f QueueFilter) where(a *sqlArgs) string {
 	}
 	if f.SolvedRecent {
 		b.WriteString(" AND t.solved_at >= now() - " + solvedRecentSQL)
+	}
+	if f.Tag != nil {
+		// A semi-join on the tag's id: a rare tag starts from its own tickets.
+		b.WriteString(" AND t.id IN (SELECT tt.ticket_id FROM ticket_tags tt WHERE tt.tag_id = (SELECT g.id FROM tags g WHERE g.name = " +
+			a.p(*f.Tag) + "::text))")
 	}
 	return b.String()
 }
@@ -206,7 +212,8 @@ func savedViewsSQL(me string) string {
 
 // queueFacetsQuery is the queue's sidebar in one statement: the count of each status
 // under f's filters, of each built-in view for the agent (me, in team), the saved views
-// with their counts, and the teams agents belong to (the team filter's choices).
+// with their counts, the teams agents belong to (the team filter's choices), the
+// agent's away flag and the agents (the bulk form's choices).
 func queueFacetsQuery(f QueueFilter, me string, team *string) (string, []any) {
 	var a sqlArgs
 	var b strings.Builder
@@ -225,7 +232,8 @@ func queueFacetsQuery(f QueueFilter, me string, team *string) (string, []any) {
 		b.WriteString(countSQL(&a, g) + ",\n")
 	}
 	m := a.p(me)
-	b.WriteString(savedViewsSQL(m) + ",\nARRAY(" + teamsSQL + "),\n(SELECT away FROM agents WHERE user_id = " + m + ")")
+	b.WriteString(savedViewsSQL(m) + ",\nARRAY(" + teamsSQL + "),\n(SELECT away FROM agents WHERE user_id = " + m + "),\n" +
+		"coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (" + agentsSQL + ") g), '[]')")
 	return b.String(), a
 }
 
@@ -235,7 +243,8 @@ type queueFacts struct {
 	Views  []int          // each built-in view's, in builtinViews' order
 	Saved  []savedView
 	Teams  []string
-	Away   *bool // the agent's away flag; nil without an agent profile
+	Away   *bool   // the agent's away flag; nil without an agent profile
+	Agents []agent // the bulk form's choices
 }
 
 // queueFacets loads the queue's sidebar (queueFacetsQuery).
@@ -251,7 +260,7 @@ func queueFacets(ctx context.Context, q db.Querier, f QueueFilter, me string, te
 	for i := range views {
 		dest = append(dest, &views[i])
 	}
-	dest = append(dest, &facts.Saved, &facts.Teams, &facts.Away)
+	dest = append(dest, &facts.Saved, &facts.Teams, &facts.Away, &facts.Agents)
 	if err := q.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return queueFacts{}, db.Translate(err)
 	}
@@ -337,6 +346,7 @@ type queueView struct {
 	Teams    []string
 	Views    []viewTab // built-in
 	Saved    []viewTab
+	Agents   []agent // for the bulk form
 	Now      time.Time
 	NextPage string
 	// Save is the "Save this view" form: the filters as hidden fields, a name.
@@ -386,7 +396,7 @@ func (s *Service) renderQueue(w http.ResponseWriter, r *http.Request, status int
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Now: s.now(), Me: me.ID, Away: facts.Away,
+	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Agents: facts.Agents, Now: s.now(), Me: me.ID, Away: facts.Away,
 		Here: "/desk"}
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		v.Here = "/desk?" + r.URL.RawQuery
@@ -424,7 +434,7 @@ func (s *Service) renderQueue(w http.ResponseWriter, r *http.Request, status int
 // the other parameters override), a saved view's id (saved: which one is shown; its
 // filters are in the link), status (open by default), priority, team ("_none" for no
 // team), assignee ("mine", "none" or empty for anyone), due ("soon"), solved ("7d"),
-// sort ("updated") and after. Unknown values are the visitor's mistake (ok false: 400),
+// sort ("updated"), tag and after. Unknown values are the visitor's mistake (ok false: 400),
 // never a database error.
 func parseQueueQuery(in url.Values, me string, team *string) (QueueFilter, url.Values, bool) {
 	kept := url.Values{}
@@ -515,6 +525,14 @@ func parseQueueQuery(in url.Values, me string, team *string) (QueueFilter, url.V
 		kept.Set("sort", v)
 	default:
 		return f, kept, false
+	}
+	if t := q.Get("tag"); t != "" {
+		name, err := NormalizeTag(t)
+		if err != nil {
+			return f, kept, false
+		}
+		f.Tag = &name
+		kept.Set("tag", name)
 	}
 	c, err := parseQueueCursor(q.Get("after"), f.active())
 	f.After = c

@@ -144,7 +144,8 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
        (SELECT row_to_json(x) FROM (
            SELECT m.id, m.name, m.body, m.status, m.priority, m.assignee_id, m.team
            FROM macros m
-           WHERE m.id = $4::uuid AND (m.owner_id IS NULL OR m.owner_id = $3)) x) AS macro
+           WHERE m.id = $4::uuid AND (m.owner_id IS NULL OR m.owner_id = $3)) x) AS macro,
+       ` + ticketTagsSQL + ` AS tags
 FROM tickets t
 JOIN "user" r ON r.id = t.requester_id
 LEFT JOIN "user" a ON a.id = t.assignee_id
@@ -173,6 +174,7 @@ type deskTicketData struct {
 	Rating     *ticketRating `db:"rating"`
 	Macros     []macroChoice `db:"macros"`
 	Macro      *macroApplied `db:"macro"`
+	Tags       []Tag         `db:"tags"`
 }
 
 // loadDeskTicket reads ticket id with its whole thread, status history, the agents and
@@ -228,6 +230,10 @@ type deskTicketView struct {
 	Rating     *ticketRating
 	// Merge is the merge step's state when the agent is merging this ticket.
 	Merge *mergeView
+	// Tags are the ticket's tags; TagName and TagError the tag form after a refusal.
+	Tags     []Tag
+	TagName  string
+	TagError string
 }
 
 // TicketShow shows a ticket to the desk: the thread with internal notes marked, the SLA
@@ -266,7 +272,7 @@ func (s *Service) renderDeskTicket(w http.ResponseWriter, r *http.Request, statu
 	t.withHours(d.History)
 	v.Now, v.Me, v.Limits = s.now(), me.ID, s.Attachments
 	v.Macros, v.MergedInto, v.SplitFrom, v.Links, v.Rating = d.Macros, d.MergedInto, d.SplitFrom, d.Links, d.Rating
-	v.Ticket, v.Thread, v.History, v.Assignments = t, msgs, d.History, d.Assignments
+	v.Ticket, v.Thread, v.History, v.Assignments, v.Tags = t, msgs, d.History, d.Assignments, d.Tags
 	v.Clock, v.Pauses = t.clock(v.Now), PausesIn(t.cal, Timeline(d.History), v.Now)
 	v.Agents, v.Teams = d.Agents, teamsOf(d.Agents, deref(t.Team))
 	for _, rt := range d.Recent {

@@ -121,3 +121,25 @@ func BenchmarkDeskReports(b *testing.B) {
 	e := benchApp(b)
 	benchGet(b, e, deskBrowser(b, e, "agent1@example.com"), "/desk/reports")
 }
+
+// Ticket search (issue 13) on the scale-20 database: a word in a third of the messages,
+// one in a few percent, one in none, and a phrase.
+func BenchmarkDeskSearchCommon(b *testing.B) {
+	e := benchApp(b)
+	benchGet(b, e, deskBrowser(b, e, "agent1@example.com"), "/desk/search?q=this")
+}
+
+func BenchmarkDeskSearchFewPercent(b *testing.B) {
+	e := benchApp(b)
+	benchGet(b, e, deskBrowser(b, e, "agent1@example.com"), "/desk/search?q=screenshot")
+}
+
+func BenchmarkDeskSearchRare(b *testing.B) {
+	e := benchApp(b)
+	benchGet(b, e, deskBrowser(b, e, "agent1@example.com"), "/desk/search?q=zebra")
+}
+
+func BenchmarkDeskSearchPhrase(b *testing.B) {
+	e := benchApp(b)
+	benchGet(b, e, deskBrowser(b, e, "agent1@example.com"), "/desk/search?q=%22known+issue%22&status=solved")
+}

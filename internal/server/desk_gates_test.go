@@ -39,6 +39,16 @@ func TestDeskRoleGates(t *testing.T) {
 		{"GET", "/desk", map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
 		{"GET", "/desk/reports", map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
 		{"GET", "/desk/events", map[string]int{"customer": forbidden, "sales": forbidden}}, // agents: desk_events_test
+		// Tags, search, bulk actions and the export (issue 13); empty forms are 422s.
+		{"GET", "/desk/search?q=x", map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
+		{"GET", "/desk/tags", map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
+		{"GET", "/desk/tickets.csv", map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
+		{"POST", "/desk/bulk", map[string]int{"customer": forbidden, "sales": forbidden, "agent": invalid, "admin": invalid}},
+		{"POST", "/desk/tickets/" + id + "/tags", map[string]int{"customer": forbidden, "sales": forbidden, "agent": invalid, "admin": invalid}},
+		{"POST", "/desk/tickets/" + id + "/tags/remove", map[string]int{"customer": forbidden, "sales": forbidden, "agent": invalid, "admin": invalid}},
+		{"GET", "/admin/tags", map[string]int{"customer": forbidden, "sales": forbidden, "agent": forbidden, "admin": ok}},
+		{"POST", "/admin/tags/1", map[string]int{"customer": forbidden, "sales": forbidden, "agent": forbidden, "admin": invalid}},
+		{"POST", "/admin/tags/1/merge", map[string]int{"customer": forbidden, "sales": forbidden, "agent": forbidden, "admin": invalid}},
 		{"GET", "/desk/tickets/" + id, map[string]int{"customer": forbidden, "sales": forbidden, "agent": ok, "admin": ok}},
 		{"POST", "/desk/tickets/" + id, map[string]int{"customer": forbidden, "sales": forbidden, "agent": invalid, "admin": invalid}},
 		{"GET", "/admin/agents", map[string]int{"customer": forbidden, "sales": forbidden, "agent": forbidden, "admin": ok}},

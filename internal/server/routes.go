@@ -195,6 +195,12 @@ func (s *Server) Handler() http.Handler {
 				r.Get("/desk/tickets/{id}", s.desk.TicketShow)
 				r.Post("/desk/tickets/{id}", s.desk.TicketUpdate)
 				r.Post("/desk/tickets/{id}/take", s.desk.TicketTake)
+				r.Post("/desk/tickets/{id}/tags", s.desk.TicketTagAdd)
+				r.Post("/desk/tickets/{id}/tags/remove", s.desk.TicketTagRemove)
+				r.Get("/desk/search", s.desk.TicketSearch)
+				r.Get("/desk/tags", s.desk.TagList)
+				r.Get("/desk/tickets.csv", s.desk.TicketExport)
+				r.Post("/desk/bulk", s.desk.TicketBulkUpdate)
 				// Saved views of the queue, and the agent's own away flag.
 				r.Post("/desk/views", s.desk.ViewCreate)
 				r.Get("/desk/views/{id}", s.desk.ViewEdit)
@@ -278,6 +284,10 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/calendars/{id}", s.desk.CalendarUpdate)
 				r.Get("/automation", s.desk.AutomationShow)
 				r.Post("/automation", s.desk.AutomationUpdate)
+				// Admin: ticket tags, renamed and merged (internal/desk).
+				r.Get("/tags", s.desk.TagAdminList)
+				r.Post("/tags/{id}", s.desk.TagRename)
+				r.Post("/tags/{id}/merge", s.desk.TagMerge)
 				// Admin: support mailboxes and what became of their mail (internal/desk/mailbox).
 				r.Get("/mailboxes", s.mailbox.MailboxList)
 				r.Get("/mailboxes/new", s.mailbox.MailboxNew)

@@ -289,6 +289,15 @@ func TestStatementBudget(t *testing.T) {
 		// signed in or not (the survey and its ticket's subject in one).
 		{who: agent, path: "/desk/reports/satisfaction", max: 2, want: "Customer satisfaction"},
 		{who: anonymous, path: rateGood, max: 1, want: "Send: Good"},
+		// Tags, search and the CSV export (issue 13): the search's choices and the search;
+		// the export's batch and its tags; the counts by tag.
+		{who: agent, path: "/desk?tag=billing", max: 3, want: "Queue"},
+		{who: agent, path: "/desk/search", max: 2, want: "Search tickets"},
+		{who: agent, path: "/desk/search?q=VAT", max: 3, want: "Invoice shows the wrong VAT number"},
+		{who: agent, path: "/desk/search?q=invoice+-vat&status=open&priority=high&team=_none&assignee=none&requester=customer1%40example.com&tag=billing&created_from=2000-01-01&created_to=2999-12-31&solved_from=2000-01-01&solved_to=2999-12-31&page=2", max: 3, want: "Search tickets"},
+		{who: agent, path: "/desk/tickets.csv?status=pending", max: 3, want: "requester_email"},
+		{who: agent, path: "/desk/tags", max: 2, want: "Tags"},
+		{who: admin, path: "/admin/tags", max: 2, want: "Merge into"},
 		// A ticket's original email: the ticket and its mail with each original's start, one statement.
 		{who: agent, path: "/desk/tickets/" + ticket + "/mail", max: 2, want: "This ticket has no email"},
 		{who: agent, path: "/crm/contacts/" + contact, max: 3, want: "Carol Chen"},
@@ -403,6 +412,8 @@ func TestStatementBudget(t *testing.T) {
 			form: func() url.Values { return url.Values{"away": {"on"}} }},
 		{who: admin, post: "/admin/agents/teams", flash: "Round robin is on", max: 2,
 			form: func() url.Values { return url.Values{"team": {"Tier 1"}, "round_robin": {"on"}} }},
+		{who: agent, post: "/desk/tickets/" + ticket + "/tags", flash: "Tag “billing” added.", max: 3,
+			form: func() url.Values { return url.Values{"tag": {"Billing"}} }},
 		{who: admin, post: "/admin/pipelines/" + pipeline, flash: "Pipeline renamed", max: 2,
 			form: func() url.Values { return url.Values{"name": {"Enterprise deals"}} }},
 		// Signing sessions out, from the account page, which reads the list with the
