@@ -180,6 +180,9 @@ func (s *Server) Handler() http.Handler {
 			})
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/companies/{id}", s.crm.CompanyShow)
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/contacts/{id}", s.crm.ContactShow)
+			// Global search (internal/crm): staff only. Agents find the companies and
+			// contacts they may open, never deals; tickets come from the desk's hook.
+			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/search", s.crm.SearchShow)
 
 			// Support desk (internal/desk). Agents and admins. Its live queue,
 			// /desk/events, is above: outside the request deadline.
