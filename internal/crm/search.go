@@ -26,26 +26,33 @@ import (
 // not a sort of 30k. The price: on such a word the best of 200 arbitrary matches is
 // shown, with "refine your search" (the page says so when a group is full).
 //
-// Typos: a group with no word match falls back to trigram similarity of the folded
-// name (pg_trgm's % operator, its GIN index), for queries of four characters or more.
-// The fallback's scan is gated by a one-time filter: it runs only when the words found
-// nothing.
+// Typos: when no group has a word match, each falls back to trigram similarity of the
+// folded name (pg_trgm's % operator, its GIN index), for queries of searchTypoMin
+// characters or more. The fallback's scans are gated by a one-time filter: they run
+// only when the words found nothing. Ranking compares lower() on the row's side
+// (folding costs ~7 µs a row; only the hits shown are folded, for "why it matched").
 
 // searchCandidates bounds the rows each group ranks.
 const searchCandidates = 200
+
+// searchTypoMin is the shortest query (in characters) the typo fallback tries: a
+// shorter one shares a trigram or two with too many names to be a useful guess, and
+// would recheck thousands of rows.
+const searchTypoMin = 5
 
 // SearchMaxQuery is the longest query searched, in characters.
 const SearchMaxQuery = 200
 
 // searchSQL: $1 the query, $2 rows per group (one more than shown, to know there are
-// more), $3 whether the viewer may read deals, $4 which groups ('' all; company,
+// more), $3 whether the viewer may read deals, $4 which groups (” all; company,
 // contact or deal: only that one, for the pickers).
 var searchSQL = `
 WITH q AS (
     SELECT to_tsquery('simple'::regconfig,
                string_agg(quote_literal(w) || CASE WHEN length(w) >= 2 THEN ':*' ELSE '' END, ' & ')) AS tsq,
-           rapport_search_fold($1) AS fold,
-           replace(replace(replace(rapport_search_fold($1), '\', '\\'), '%', '\%'), '_', '\_') || '%' AS prefix
+           lower($1) AS low, rapport_search_fold($1) AS fold,
+           replace(replace(replace(lower($1), '\', '\\'), '%', '\%'), '_', '\_') || '%' AS low_prefix,
+           replace(replace(replace(rapport_search_fold($1), '\', '\\'), '%', '\%'), '_', '\_') || '%' AS fold_prefix
     FROM (SELECT w FROM regexp_split_to_table(rapport_search_words($1), ' ') w WHERE w <> '' LIMIT 8) ws
 ),
 co AS (
@@ -54,27 +61,11 @@ co AS (
     WHERE $4 IN ('', 'company') AND c.search_tsv @@ (SELECT tsq FROM q)
     LIMIT ` + strconv.Itoa(searchCandidates) + `
 ),
-co_typo AS (
-    SELECT c.id, c.name, c.domain, c.search_tsv
-    FROM companies c
-    WHERE $4 IN ('', 'company') AND NOT EXISTS (SELECT FROM co) AND length((SELECT fold FROM q)) >= 4
-      AND rapport_search_fold(c.name) % (SELECT fold FROM q)
-    ORDER BY similarity(rapport_search_fold(c.name), (SELECT fold FROM q)) DESC, c.id
-    LIMIT $2
-),
 ct AS (
     SELECT c.id, c.name, c.email, c.company_id, c.search_tsv
     FROM contacts c
     WHERE $4 IN ('', 'contact') AND c.search_tsv @@ (SELECT tsq FROM q)
     LIMIT ` + strconv.Itoa(searchCandidates) + `
-),
-ct_typo AS (
-    SELECT c.id, c.name, c.email, c.company_id, c.search_tsv
-    FROM contacts c
-    WHERE $4 IN ('', 'contact') AND NOT EXISTS (SELECT FROM ct) AND length((SELECT fold FROM q)) >= 4
-      AND rapport_search_fold(coalesce(c.name, '')) % (SELECT fold FROM q)
-    ORDER BY similarity(rapport_search_fold(coalesce(c.name, '')), (SELECT fold FROM q)) DESC, c.id
-    LIMIT $2
 ),
 dl AS (
     SELECT d.id, d.title, d.contact_id, d.stage, d.search_tsv
@@ -82,48 +73,75 @@ dl AS (
     WHERE $3::boolean AND $4 IN ('', 'deal') AND d.search_tsv @@ (SELECT tsq FROM q)
     LIMIT ` + strconv.Itoa(searchCandidates) + `
 ),
+typo AS (
+    SELECT NOT EXISTS (SELECT FROM co) AND NOT EXISTS (SELECT FROM ct) AND NOT EXISTS (SELECT FROM dl)
+           AND length(fold) >= ` + strconv.Itoa(searchTypoMin) + ` AS try, fold
+    FROM q
+),
+co_typo AS (
+    SELECT c.id, c.name, c.domain, c.search_tsv
+    FROM companies c
+    WHERE $4 IN ('', 'company') AND (SELECT try FROM typo)
+      AND rapport_search_fold(c.name) % (SELECT fold FROM typo)
+    ORDER BY similarity(rapport_search_fold(c.name), (SELECT fold FROM typo)) DESC, c.id
+    LIMIT $2
+),
+ct_typo AS (
+    SELECT c.id, c.name, c.email, c.company_id, c.search_tsv
+    FROM contacts c
+    WHERE $4 IN ('', 'contact') AND (SELECT try FROM typo)
+      AND rapport_search_fold(coalesce(c.name, '')) % (SELECT fold FROM typo)
+    ORDER BY similarity(rapport_search_fold(coalesce(c.name, '')), (SELECT fold FROM typo)) DESC, c.id
+    LIMIT $2
+),
 dl_typo AS (
     SELECT d.id, d.title, d.contact_id, d.stage, d.search_tsv
     FROM deals d
-    WHERE $3::boolean AND $4 IN ('', 'deal') AND NOT EXISTS (SELECT FROM dl) AND length((SELECT fold FROM q)) >= 4
-      AND rapport_search_fold(d.title) % (SELECT fold FROM q)
-    ORDER BY similarity(rapport_search_fold(d.title), (SELECT fold FROM q)) DESC, d.id
+    WHERE $3::boolean AND $4 IN ('', 'deal') AND (SELECT try FROM typo)
+      AND rapport_search_fold(d.title) % (SELECT fold FROM typo)
+    ORDER BY similarity(rapport_search_fold(d.title), (SELECT fold FROM typo)) DESC, d.id
     LIMIT $2
 )
-(SELECT 'company' AS kind, x.id::text AS id, x.name AS title, coalesce(x.domain, '') AS detail,
-        CASE WHEN x.typo THEN 'similar name'
-             WHEN to_tsvector('simple'::regconfig, rapport_search_words(x.name)) @@ q.tsq THEN 'name'
-             WHEN to_tsvector('simple'::regconfig, rapport_search_words(coalesce(x.domain, ''))) @@ q.tsq THEN 'domain'
+(SELECT 'company' AS kind, y.id::text AS id, y.name AS title, coalesce(y.domain, '') AS detail,
+        CASE WHEN y.typo THEN 'similar name'
+             WHEN to_tsvector('simple'::regconfig, rapport_search_words(y.name)) @@ q.tsq THEN 'name'
+             WHEN to_tsvector('simple'::regconfig, rapport_search_words(coalesce(y.domain, ''))) @@ q.tsq THEN 'domain'
              ELSE 'name and domain' END AS field,
         ''::text AS extra
- FROM (SELECT *, false AS typo FROM co UNION ALL SELECT *, true FROM co_typo) x, q
- ORDER BY (rapport_search_fold(x.name) = q.fold) DESC, (rapport_search_fold(x.name) LIKE q.prefix) DESC,
-          ts_rank(x.search_tsv, q.tsq) DESC, lower(x.name), x.id
- LIMIT $2)
+ FROM (SELECT x.*, (lower(x.name) IN (q.low, q.fold)) AS exact,
+              (lower(x.name) LIKE q.low_prefix OR lower(x.name) LIKE q.fold_prefix) AS starts,
+              ts_rank(x.search_tsv, q.tsq) AS rank
+       FROM (SELECT *, false AS typo FROM co UNION ALL SELECT *, true FROM co_typo) x, q
+       ORDER BY exact DESC, starts DESC, rank DESC, lower(x.name), x.id
+       LIMIT $2) y, q
+ ORDER BY y.exact DESC, y.starts DESC, y.rank DESC, lower(y.name), y.id)
 UNION ALL
-(SELECT 'contact', x.id::text, coalesce(nullif(x.name, ''), x.email), x.email,
-        CASE WHEN x.typo THEN 'similar name'
-             WHEN to_tsvector('simple'::regconfig, rapport_search_words(coalesce(x.name, ''))) @@ q.tsq THEN 'name'
-             WHEN to_tsvector('simple'::regconfig, rapport_search_words(x.email)) @@ q.tsq THEN 'email'
+(SELECT 'contact', y.id::text, coalesce(nullif(y.name, ''), y.email), y.email,
+        CASE WHEN y.typo THEN 'similar name'
+             WHEN to_tsvector('simple'::regconfig, rapport_search_words(coalesce(y.name, ''))) @@ q.tsq THEN 'name'
+             WHEN to_tsvector('simple'::regconfig, rapport_search_words(y.email)) @@ q.tsq THEN 'email'
              ELSE 'name and email' END,
-        coalesce(co.name, '')
- FROM (SELECT *, false AS typo FROM ct UNION ALL SELECT *, true FROM ct_typo) x
- CROSS JOIN q
- LEFT JOIN companies co ON co.id = x.company_id
- ORDER BY (rapport_search_fold(coalesce(x.name, '')) = q.fold) DESC,
-          (rapport_search_fold(coalesce(x.name, '')) LIKE q.prefix OR rapport_search_fold(x.email) LIKE q.prefix) DESC,
-          ts_rank(x.search_tsv, q.tsq) DESC, lower(coalesce(x.name, x.email)), x.id
- LIMIT $2)
+        coalesce((SELECT co.name FROM companies co WHERE co.id = y.company_id), '')
+ FROM (SELECT x.*, (lower(coalesce(x.name, '')) IN (q.low, q.fold)) AS exact,
+              (lower(coalesce(x.name, '')) LIKE q.low_prefix OR lower(coalesce(x.name, '')) LIKE q.fold_prefix
+               OR lower(x.email) LIKE q.low_prefix) AS starts,
+              ts_rank(x.search_tsv, q.tsq) AS rank
+       FROM (SELECT *, false AS typo FROM ct UNION ALL SELECT *, true FROM ct_typo) x, q
+       ORDER BY exact DESC, starts DESC, rank DESC, lower(coalesce(x.name, x.email)), x.id
+       LIMIT $2) y, q
+ ORDER BY y.exact DESC, y.starts DESC, y.rank DESC, lower(coalesce(y.name, y.email)), y.id)
 UNION ALL
-(SELECT 'deal', x.id::text, x.title, coalesce(nullif(c.name, ''), c.email),
-        CASE WHEN x.typo THEN 'similar title' ELSE 'title' END,
-        x.stage
- FROM (SELECT *, false AS typo FROM dl UNION ALL SELECT *, true FROM dl_typo) x
- CROSS JOIN q
- JOIN contacts c ON c.id = x.contact_id
- ORDER BY (rapport_search_fold(x.title) = q.fold) DESC, (rapport_search_fold(x.title) LIKE q.prefix) DESC,
-          ts_rank(x.search_tsv, q.tsq) DESC, lower(x.title), x.id
- LIMIT $2)`
+(SELECT 'deal', y.id::text, y.title,
+        coalesce((SELECT coalesce(nullif(c.name, ''), c.email) FROM contacts c WHERE c.id = y.contact_id), ''),
+        CASE WHEN y.typo THEN 'similar title' ELSE 'title' END,
+        y.stage
+ FROM (SELECT x.*, (lower(x.title) IN (q.low, q.fold)) AS exact,
+              (lower(x.title) LIKE q.low_prefix OR lower(x.title) LIKE q.fold_prefix) AS starts,
+              ts_rank(x.search_tsv, q.tsq) AS rank
+       FROM (SELECT *, false AS typo FROM dl UNION ALL SELECT *, true FROM dl_typo) x, q
+       ORDER BY exact DESC, starts DESC, rank DESC, lower(x.title), x.id
+       LIMIT $2) y
+ ORDER BY y.exact DESC, y.starts DESC, y.rank DESC, lower(y.title), y.id)`
 
 // SearchHit is one result of the global search.
 type SearchHit struct {

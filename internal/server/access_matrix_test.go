@@ -294,6 +294,11 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "GET", path: editDA, cells: row(in, no, no, ok(mxDealA), no, no, ok(mxDealA))},
 		{method: "GET", path: editDB, cells: row(in, no, no, no, ok(mxDealB), no, ok(mxDealB))},
 		{method: "GET", path: "/crm/import", cells: row(in, no, no, ok(), ok(), no, ok())},
+		// Global search: staff only; agents find contacts and companies, never deals.
+		{method: "GET", path: "/search?q=CONTACT", cells: row(in, no, no, ok(mxContactA, mxContactB), ok(mxContactA, mxContactB),
+			ok(mxContactA, mxContactB), ok(mxContactA, mxContactB))},
+		{method: "GET", path: "/search?q=DEAL", cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB),
+			ok("Search").without(mxDealA, mxDealB, "/crm/deals"), ok(mxDealA, mxDealB))},
 		// An import is its uploader's alone: anyone else, admins included, gets a 404.
 		{method: "GET", path: "/crm/import/" + w.importA, cells: row(in, no, no, ok(mxImportFile, "Imported Co A"), nf, no, nf)},
 

@@ -221,6 +221,15 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
 		{who: rep, path: "/crm/companies/" + company + "/edit", max: 2, want: `name="name"`},
 		{who: rep, path: "/crm/import", max: 1, want: `name="file"`},
+		// Global search: one statement for every group (internal/crm search.go).
+		{who: rep, path: "/search", max: 1, want: `name="q"`},
+		{who: rep, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/search?q=jane+doe", max: 2, want: "jane.doe@acme.com"},
+		{who: rep, path: "/search?q=acme.com", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/search?q=plan", max: 2, want: "Starter plan"},
+		{who: rep, path: "/search?q=Acme+Crop", max: 2, want: "Acme"},
+		{who: agent, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		{who: admin, path: "/search?q=acme", max: 2, want: "Acme Corp"},
 		{who: rep, path: up.location, max: 3, want: "Budget Co"},
 
 		// The desk, as an agent: the queue in each status and filter, a ticket, the
