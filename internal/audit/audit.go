@@ -65,6 +65,9 @@ const (
 	TicketsImported Action = "tickets.import"
 	MailboxCreated  Action = "mailbox.create"
 	MailboxUpdated  Action = "mailbox.update" // settings, password, enabled or disabled
+	// Duplicates merged (internal/crm merge.go).
+	ContactMerged Action = "contact.merge"
+	CompanyMerged Action = "company.merge"
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -79,6 +82,7 @@ var Actions = []Action{
 	ActivityTypeCreated, ActivityTypeUpdated, WorkspaceSetUp,
 	StageCreated, StageUpdated, StageReordered, StageDeleted, LostReasonCreated, LostReasonDeleted,
 	MailboxCreated, MailboxUpdated, TicketsImported,
+	ContactMerged, CompanyMerged,
 }
 
 // Known reports whether a is one of Actions.

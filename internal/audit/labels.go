@@ -43,6 +43,8 @@ var actionLabels = map[Action]string{
 	LostReasonDeleted:   "Lost reason removed",
 	MailboxCreated:      "Support mailbox added",
 	MailboxUpdated:      "Support mailbox changed",
+	ContactMerged:       "Contacts merged",
+	CompanyMerged:       "Companies merged",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -61,10 +63,12 @@ const (
 	TargetActivityType = "activity_type"
 	TargetLostReason   = "lost_reason"
 	TargetMailbox      = "mailbox"
+	TargetContact      = "contact" // a CRM contact (merges)
+	TargetCompany      = "company" // a CRM company (merges)
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetContact, TargetCompany}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -80,6 +84,10 @@ func targetTypeLabel(t string) string {
 		return "Lost reason"
 	case TargetMailbox:
 		return "Support mailbox"
+	case TargetContact:
+		return "Contact"
+	case TargetCompany:
+		return "Company"
 	}
 	return t
 }
