@@ -131,5 +131,23 @@ func searchPlanProblems(tb testing.TB, d *testenv.Database, runs int) []testenv.
 		}
 		problems = append(problems, found...)
 	}
+	// The duplicates page: the newest records by their created index, each probing
+	// its neighbours through an index.
+	plan := testenv.Explain(tb, d.DB, duplicatesSQL, nil)
+	for _, m := range crmFullScan.FindAllStringSubmatch(plan, -1) {
+		problems = append(problems, testenv.PlanProblem{Statement: "duplicates", Problem: strings.TrimSpace(m[0])})
+	}
+	for _, index := range []string{"contacts_created_idx", "companies_created_idx", "idx_contact_company", "companies_name_idx", "companies_domain_label_idx"} {
+		if !testenv.UsesIndex(plan, index) {
+			problems = append(problems, testenv.PlanProblem{Statement: "duplicates", Problem: "does not use " + index})
+		}
+	}
+	if testing.Verbose() {
+		ms := ""
+		if m := execution.FindStringSubmatch(plan); m != nil {
+			ms = m[1] + " ms"
+		}
+		tb.Logf("duplicates: %s\n%s", ms, plan)
+	}
 	return problems
 }
