@@ -172,7 +172,7 @@ func contactFormPage(f contactForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = web.Field(web.Input{Label: "Company", Name: "company_id", Value: f.Company, Error: f.Errors["company_id"],
-			Hint: "The company's domain, like acme.com. Leave it empty for a lead whose employer is not known yet."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "The company's domain, like acme.com, or its name. Leave it empty for a lead whose employer is not known yet."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -313,6 +313,7 @@ func TestAccessMatrix(t *testing.T) {
 			},
 			cells: row(in, no, no, is(http.StatusConflict), is(http.StatusConflict), no, is(http.StatusConflict))},
 		// Global search: staff only; agents find contacts and companies, never deals.
+		{method: "GET", path: "/search/pick?type=contact&q=CONTACT", cells: row(in, no, no, ok(mxContactA, mxContactB), ok(mxContactA, mxContactB), no, ok(mxContactA, mxContactB))},
 		{method: "GET", path: "/search?q=CONTACT", cells: row(in, no, no, ok(mxContactA, mxContactB), ok(mxContactA, mxContactB),
 			ok(mxContactA, mxContactB), ok(mxContactA, mxContactB))},
 		{method: "GET", path: "/search?q=DEAL", cells: row(in, no, no, ok(mxDealA, mxDealB), ok(mxDealA, mxDealB),

@@ -178,6 +178,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/crm/activities/{id}/delete", s.activity.ActivityDelete)
 
 				r.Get("/crm/duplicates", s.crm.DuplicateList)
+				r.Get("/search/pick", s.crm.SearchPick)
 				r.Get("/crm/import", s.crm.ImportNew)
 				r.Post("/crm/import", s.crm.ImportCreate)
 				r.Get("/crm/import/{id}", s.crm.ImportShow)

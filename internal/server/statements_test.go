@@ -232,6 +232,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: admin, path: "/search?q=acme", max: 2, want: "Acme Corp"},
 		// Duplicates and merge (internal/crm duplicate_list.go, merge_show.go).
 		{who: rep, path: "/crm/duplicates", max: 2, want: "Likely duplicates"},
+		{who: rep, path: "/search/pick?type=company&q=acm", max: 2, want: `data-pick-value="acme.com"`},
+		{who: rep, path: "/search/pick?type=contact&q=jane", max: 2, want: `data-pick-value="jane.doe@acme.com"`},
 		{who: rep, path: "/crm/contacts/" + jane + "/merge", max: 2, want: `name="with"`},
 		{who: rep, path: "/crm/contacts/" + jane + "/merge?with=" + contact, max: 2, want: `name="keep_email"`},
 		{who: rep, path: "/crm/contacts/" + jane + "/merge?with=customer1%40example.com", max: 3, want: `name="keep_email"`},
