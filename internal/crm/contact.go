@@ -58,6 +58,7 @@ type contactForm struct {
 	Owners        []Owner
 	MissingDomain string      // a domain no company uses yet, to offer adding it
 	Existing      *ContactRow // the contact that already has the email
+	Lookalike     *Lookalike  // a contact it looks like (lookalike.go)
 	Errors        form.Errors
 	Key           form.Key // the new-contact form's one-time key
 	Check         editCheck

@@ -29,21 +29,27 @@ func pickByName(ctx context.Context, q db.Querier, kind, ref string) (string, st
 		return "", "", err
 	}
 	var words []string
+	exact := ""
+	n := 0
 	for _, h := range hits {
-		if h.Field == "similar name" {
-			continue
-		}
 		words = append(words, h.Title+" ("+pickValue(h)+")")
+		if searchFold(h.Title) == searchFold(strings.TrimSpace(ref)) {
+			exact, n = h.ID, n+1
+		}
 	}
 	switch {
-	case len(words) == 1 && hits[0].Field != "similar name":
-		return hits[0].ID, "", nil
-	case len(words) > 1:
-		what := "companies"
+	case n == 1: // exactly one record has this name (whatever its case and accents)
+		return exact, "", nil
+	case len(words) > 0:
+		what := "companies match"
 		if kind == "contact" {
-			what = "contacts"
+			what = "contacts match"
 		}
-		return "", "Several " + what + " match “" + ref + "”: enter one's " + pickWhat(kind) + ": " + strings.Join(words, ", ") + ".", nil
+		if len(words) == 1 {
+			what = "Did you mean"
+			return "", what + " " + words[0] + "? Enter its " + pickWhat(kind) + ".", nil
+		}
+		return "", "Several " + what + " “" + ref + "”: enter one's " + pickWhat(kind) + ": " + strings.Join(words, ", ") + ".", nil
 	}
 	return "", "", nil
 }

@@ -27,7 +27,8 @@ import (
 // shown, with "refine your search" (the page says so when a group is full).
 //
 // Typos: when no group has a word match, each falls back to trigram similarity of the
-// folded name (pg_trgm's % operator, its GIN index), for queries of searchTypoMin
+// folded name (pg_trgm's % operator, its GIN index; contacts: word similarity to name and
+// email, on 00006's contacts_search_idx), for queries of searchTypoMin
 // characters or more. The fallback's scans are gated by a one-time filter: they run
 // only when the words found nothing. Ranking compares lower() on the row's side
 // (folding costs ~7 µs a row; only the hits shown are folded, for "why it matched").
@@ -90,8 +91,8 @@ ct_typo AS (
     SELECT c.id, c.name, c.email, c.company_id, c.search_tsv
     FROM contacts c
     WHERE $4 IN ('', 'contact') AND (SELECT try FROM typo)
-      AND rapport_search_fold(coalesce(c.name, '')) % (SELECT fold FROM typo)
-    ORDER BY similarity(rapport_search_fold(coalesce(c.name, '')), (SELECT fold FROM typo)) DESC, c.id
+      AND (SELECT fold FROM typo) <% (coalesce(c.name, '') || ' ' || c.email)
+    ORDER BY word_similarity((SELECT fold FROM typo), coalesce(c.name, '') || ' ' || c.email) DESC, c.id
     LIMIT $2
 ),
 dl_typo AS (

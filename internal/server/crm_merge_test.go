@@ -129,3 +129,27 @@ func TestCRMCompanyMerge(t *testing.T) {
 	wantStatus(t, "unknown", r, http.StatusUnprocessableEntity)
 	mustContain(t, r, "No company uses nosuch.example.")
 }
+
+// TestCRMLookalikeWarning: a new company or contact that looks like an existing one is
+// a 422 with a link to it, saved once "save anyway" is ticked.
+func TestCRMLookalikeWarning(t *testing.T) {
+	t.Parallel()
+	w := newCRM(t)
+	r := w.repB.post("/crm/companies", url.Values{"name": {"ACME"}, "domain": {"acme.io"}})
+	wantStatus(t, "company lookalike", r, http.StatusUnprocessableEntity)
+	mustContain(t, r, `href="/crm/companies/`+w.acme+`"`, "has the same name", `name="anyway"`)
+	if got, _ := inputValue(r, "name"); got != "ACME" {
+		t.Errorf("name kept as %q", got)
+	}
+	if n := w.count(t, `SELECT count(*) FROM companies`); n != 1 {
+		t.Fatalf("%d companies after the warning", n)
+	}
+	r = w.repB.post("/crm/companies", url.Values{"name": {"ACME"}, "domain": {"acme.io"}, "anyway": {"1"}})
+	wantStatus(t, "anyway", r, http.StatusSeeOther)
+
+	r = w.repB.post("/crm/contacts", url.Values{"email": {"jd@acme.com"}, "name": {"Jane Do"}, "company_id": {"acme.com"}, "owner_id": {w.rep.ID}})
+	wantStatus(t, "contact lookalike", r, http.StatusUnprocessableEntity)
+	mustContain(t, r, `href="/crm/contacts/`+w.jane+`"`, "has a similar name at this company")
+	r = w.repB.post("/crm/contacts", url.Values{"email": {"jd@acme.com"}, "name": {"Jane Do"}, "company_id": {"acme.com"}, "owner_id": {w.rep.ID}, "anyway": {"1"}})
+	wantStatus(t, "contact anyway", r, http.StatusSeeOther)
+}
