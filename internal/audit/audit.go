@@ -76,6 +76,9 @@ const (
 	// Ticket tags (internal/desk): an admin renames a tag or merges one into another.
 	TagRenamed Action = "tag.rename"
 	TagMerged  Action = "tag.merge" // the source's tickets moved to the target, the source deleted
+	// Duplicates merged (internal/crm merge.go).
+	ContactMerged Action = "contact.merge"
+	CompanyMerged Action = "company.merge"
 	// First run (/setup): the first admin and the workspace's defaults.
 	WorkspaceSetUp Action = "workspace.setup"
 )
@@ -100,7 +103,8 @@ var Actions = []Action{
 	CustomFieldCreated, CustomFieldUpdated, CustomFieldDeleted,
 	MacroCreated, MacroUpdated, MacroDeleted,
 	CalendarCreated, CalendarUpdated, AutomationChanged,
-	MailboxCreated, MailboxUpdated, TicketsImported, TagRenamed, TagMerged,
+	TagRenamed, TagMerged,
+	ContactMerged, CompanyMerged,
 }
 
 // Known reports whether a is one of Actions.

@@ -54,6 +54,8 @@ var actionLabels = map[Action]string{
 	AutomationChanged:   "Desk automation changed",
 	TagRenamed:          "Tag renamed",
 	TagMerged:           "Tags merged",
+	ContactMerged:       "Contacts merged",
+	CompanyMerged:       "Companies merged",
 }
 
 // Label is the action's name for people; an action without one shows as it is stored.
@@ -76,10 +78,12 @@ const (
 	TargetMacro        = "macro" // a shared macro
 	TargetCalendar     = "business_calendar"
 	TargetTag          = "tag"
+	TargetContact      = "contact" // a CRM contact (merges)
+	TargetCompany      = "company" // a CRM company (merges)
 )
 
 // targetTypes are the kinds a target id is looked up among, on the page's filter.
-var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro, TargetCalendar, TargetTag}
+var targetTypes = []string{TargetUser, TargetSLAPolicy, TargetPipeline, TargetActivityType, TargetLostReason, TargetMailbox, TargetCustomField, TargetMacro, TargetCalendar, TargetTag, TargetContact, TargetCompany}
 
 func targetTypeLabel(t string) string {
 	switch t {
@@ -103,6 +107,10 @@ func targetTypeLabel(t string) string {
 		return "Business calendar"
 	case TargetTag:
 		return "Tag"
+	case TargetContact:
+		return "Contact"
+	case TargetCompany:
+		return "Company"
 	}
 	return t
 }

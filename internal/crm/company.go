@@ -52,16 +52,17 @@ func CompanyByDomain(ctx context.Context, q db.Querier, domain string) (*Company
 
 // companyForm is the company form's typed values and problems.
 type companyForm struct {
-	ID       string // "" for a new company
-	Name     string
-	Domain   string // as typed
-	Builtin  CompanyBuiltin
-	Custom   customInputs
-	Errors   form.Errors
-	Existing *Company // the company that already uses the domain
-	Key      form.Key // the new-company form's one-time key
-	Check    editCheck
-	domain   *string // normalised; nil for none
+	ID        string // "" for a new company
+	Name      string
+	Domain    string // as typed
+	Builtin   CompanyBuiltin
+	Custom    customInputs
+	Errors    form.Errors
+	Existing  *Company   // the company that already uses the domain
+	Lookalike *Lookalike // a company it looks like (lookalike.go)
+	Key       form.Key   // the new-company form's one-time key
+	Check     editCheck
+	domain    *string // normalised; nil for none
 }
 
 // parseCompanyForm reads the posted form; fields are the companies' custom fields.

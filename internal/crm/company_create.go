@@ -84,6 +84,18 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 		s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New company", companyFormPage(f))
 		return
 	}
+	if !saveAnyway(r) { // a lookalike warns first (lookalike.go)
+		l, err := CompanyLookalike(ctx, s.DB, f.Name, f.domain)
+		if err != nil {
+			s.Pages.Fail(w, r, err)
+			return
+		}
+		if f.Lookalike = l; l != nil {
+			f.Errors.Add("name", "Looks like "+l.Label+": tick “save anyway” if it is another company.")
+			s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New company", companyFormPage(f))
+			return
+		}
+	}
 	id := db.NewUUID()
 	var c *Company
 	err = s.DB.InTx(ctx, func(tx pgx.Tx) error {

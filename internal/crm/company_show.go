@@ -106,6 +106,9 @@ func (s *Service) CompanyShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := LoadCompanyDetails(ctx, s.DB, id, CompanyLimits{Contacts: pageLimit + 1, OpenDeals: pageLimit, Activity: 20})
 	if err != nil {
+		if s.redirectMerged(w, r, "company", id, err) { // merged into another (merge.go)
+			return
+		}
 		s.Pages.Fail(w, r, err)
 		return
 	}

@@ -72,6 +72,7 @@ type contactForm struct {
 	Owners        []Owner
 	MissingDomain string      // a domain no company uses yet, to offer adding it
 	Existing      *ContactRow // the contact that already has the email
+	Lookalike     *Lookalike  // a contact it looks like (lookalike.go)
 	Errors        form.Errors
 	Key           form.Key // the new-contact form's one-time key
 	Check         editCheck
@@ -131,6 +132,15 @@ func (f *contactForm) fields() ContactFields {
 // uses; msg is the problem for the person.
 func resolveCompany(ctx context.Context, q db.Querier, ref string) (id *string, missing, msg string, err error) {
 	cr := readCompanyLookup(ref)
+	if cr.Name != "" { // a name: the picker's search-and-choose without JavaScript (pick.go)
+		id, msg, err := pickByName(ctx, q, "company", cr.Name)
+		if err != nil || id != "" {
+			return &id, "", "", err
+		}
+		if msg != "" {
+			return nil, "", msg, nil
+		}
+	}
 	switch {
 	case cr.Problem != "" || (cr.ID == nil && cr.Domain == nil):
 		return nil, "", cr.Problem, nil
@@ -160,6 +170,7 @@ type companyLookup struct {
 	ID      *string
 	Domain  *string
 	Problem string
+	Name    string // not a domain: perhaps a name, for the picker (pick.go)
 }
 
 // readCompanyLookup reads a company_id field as typed.
@@ -175,7 +186,7 @@ func readCompanyLookup(ref string) companyLookup {
 	}
 	domain, err := NormalizeDomain(ref)
 	if err != nil {
-		return companyLookup{Problem: "Enter the company's domain, like acme.com, or leave this empty."}
+		return companyLookup{Name: ref, Problem: "Enter the company's domain, like acme.com, or leave this empty."}
 	}
 	return companyLookup{Domain: &domain}
 }

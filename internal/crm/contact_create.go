@@ -80,6 +80,12 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 	f.Key = key
 	err = f.Validate(ctx, s.DB)
 	var id string
+	if err == nil && f.Errors.OK() && !saveAnyway(r) { // a lookalike warns first (lookalike.go)
+		f.Lookalike, err = ContactLookalike(ctx, s.DB, f.companyID, f.Name, f.Email)
+		if err == nil && f.Lookalike != nil {
+			f.Errors.Add("name", "Looks like "+f.Lookalike.Label+": tick “save anyway” if it is another person.")
+		}
+	}
 	if err == nil && f.Errors.OK() {
 		id = db.NewUUID()
 		claim := form.Claim{UserID: ActorFrom(ctx).ID, Key: key, To: contactPath(id)}

@@ -80,6 +80,9 @@ func (s *Service) ContactShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d, err := LoadContactDetails(ctx, s.DB, id, pageLimit, 20)
 	if err != nil {
+		if s.redirectMerged(w, r, "contact", id, err) { // merged into another (merge.go)
+			return
+		}
 		s.Pages.Fail(w, r, err)
 		return
 	}

@@ -244,6 +244,11 @@ func resolveContact(ctx context.Context, q db.Querier, ref string) (id, missing,
 	email := form.NormalizeEmail(ref)
 	errs := form.Errors{}
 	if form.Email(errs, "e", email); !errs.OK() {
+		// A name: the picker's search-and-choose without JavaScript (pick.go).
+		id, msg, err := pickByName(ctx, q, "contact", ref)
+		if err != nil || id != "" || msg != "" {
+			return id, "", msg, err
+		}
 		return "", "", "Enter the contact's email, like jane@acme.com.", nil
 	}
 	c, err := ContactByEmail(ctx, q, email)

@@ -125,7 +125,7 @@ func dealFormPage(f dealForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = web.Field(web.Input{Label: "Contact", Name: "contact_id", Type: "email", Value: f.Contact, Error: f.Errors["contact_id"], Required: true,
-			Hint: "The contact's email, like jane@acme.com."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "The contact's email, like jane@acme.com, or name."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -20,6 +20,12 @@ type Service struct {
 	// Tickets lists a person's support tickets by email (the desk provides it; the
 	// server wires it), for the contact page. Nil shows no tickets.
 	Tickets func(ctx context.Context, email string) ([]TicketLink, error)
+	// SearchTickets is the global search's ticket group (GET /search), for agents and
+	// admins: up to limit tickets matching q, best first, each a SearchHit (ID the
+	// ticket's id, Title its subject, Detail and Field why it matched). The desk
+	// provides it (desk.SearchTickets); the server wires it at merge. Nil: no tickets
+	// group.
+	SearchTickets func(ctx context.Context, q string, limit int) ([]SearchHit, error)
 }
 
 // TicketLink is a support ticket as the contact page shows it.

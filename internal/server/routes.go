@@ -140,6 +140,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/crm/companies", s.crm.CompanyCreate)
 				r.Get("/crm/companies/{id}/edit", s.crm.CompanyEdit)
 				r.Post("/crm/companies/{id}", s.crm.CompanyUpdate)
+				r.Get("/crm/companies/{id}/merge", s.crm.CompanyMergeShow)
+				r.Post("/crm/companies/{id}/merge", s.crm.CompanyMerge)
 
 				r.Get("/crm/contacts", s.crm.ContactList)
 				r.Get("/crm/contacts.csv", s.crm.ContactList)
@@ -147,6 +149,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/crm/contacts", s.crm.ContactCreate)
 				r.Get("/crm/contacts/{id}/edit", s.crm.ContactEdit)
 				r.Post("/crm/contacts/{id}", s.crm.ContactUpdate)
+				r.Get("/crm/contacts/{id}/merge", s.crm.ContactMergeShow)
+				r.Post("/crm/contacts/{id}/merge", s.crm.ContactMerge)
 
 				r.Get("/crm/deals", s.crm.DealList)
 				r.Get("/crm/deals.csv", s.crm.DealList)
@@ -177,6 +181,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/crm/activities/{id}/undo", s.activity.ActivityUndo)
 				r.Post("/crm/activities/{id}/delete", s.activity.ActivityDelete)
 
+				r.Get("/crm/duplicates", s.crm.DuplicateList)
+				r.Get("/search/pick", s.crm.SearchPick)
 				r.Get("/crm/import", s.crm.ImportNew)
 				r.Post("/crm/import", s.crm.ImportCreate)
 				r.Get("/crm/import/{id}", s.crm.ImportShow)
@@ -184,6 +190,9 @@ func (s *Server) Handler() http.Handler {
 			})
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/companies/{id}", s.crm.CompanyShow)
 			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/crm/contacts/{id}", s.crm.ContactShow)
+			// Global search (internal/crm): staff only. Agents find the companies and
+			// contacts they may open, never deals; tickets come from the desk's hook.
+			r.With(s.auth.RequireRole(auth.RoleSales, auth.RoleAgent)).Get("/search", s.crm.SearchShow)
 
 			// Support desk (internal/desk). Agents and admins. Its live queue,
 			// /desk/events, is above: outside the request deadline.

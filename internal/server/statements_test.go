@@ -252,6 +252,24 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/crm/companies/" + company, max: 2, want: "Acme Corp"},
 		{who: rep, path: "/crm/companies/" + company + "/edit", max: 2, want: `name="name"`},
 		{who: rep, path: "/crm/import", max: 1, want: `name="file"`},
+		// Global search: one statement for every group (internal/crm search.go).
+		{who: rep, path: "/search", max: 1, want: `name="q"`},
+		{who: rep, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/search?q=jane+doe", max: 2, want: "jane.doe@acme.com"},
+		{who: rep, path: "/search?q=acme.com", max: 2, want: "Acme Corp"},
+		{who: rep, path: "/search?q=plan", max: 2, want: "Starter plan"},
+		{who: rep, path: "/search?q=Acme+Crop", max: 2, want: "Acme"},
+		{who: agent, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		{who: admin, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		// Duplicates and merge (internal/crm duplicate_list.go, merge_show.go).
+		{who: rep, path: "/crm/duplicates", max: 2, want: "Likely duplicates"},
+		{who: rep, path: "/search/pick?type=company&q=acm", max: 2, want: `data-pick-value="acme.com"`},
+		{who: rep, path: "/search/pick?type=contact&q=jane", max: 2, want: `data-pick-value="jane.doe@acme.com"`},
+		{who: rep, path: "/crm/contacts/" + jane + "/merge", max: 2, want: `name="with"`},
+		{who: rep, path: "/crm/contacts/" + jane + "/merge?with=" + contact, max: 2, want: `name="keep_email"`},
+		{who: rep, path: "/crm/contacts/" + jane + "/merge?with=customer1%40example.com", max: 3, want: `name="keep_email"`},
+		{who: rep, path: "/crm/companies/" + company + "/merge", max: 2, want: `name="with"`},
+		{who: rep, path: "/crm/companies/" + company + "/merge?with=" + id(`SELECT id FROM companies WHERE domain <> 'acme.com' ORDER BY name LIMIT 1`), max: 2, want: `name="keep_domain"`},
 		{who: rep, path: up.location, max: 3, want: "Budget Co"},
 
 		// The desk, as an agent: the queue in each status and filter, a ticket, the

@@ -160,3 +160,48 @@
     if (button) setTimeout(function () { button.disabled = true; }, 0);
   });
 })();
+
+// Pickers (internal/crm pick.go): the contact form's company field and the deal form's
+// contact field show the search's matches as one types; choosing one fills in its
+// domain or email. Without this file the field takes a domain, an email or a name.
+(function () {
+  "use strict";
+  function attach(input, type) {
+    var box = document.createElement("div");
+    box.className = "picker";
+    input.setAttribute("autocomplete", "off");
+    input.parentNode.insertBefore(box, input.nextSibling);
+    var timer = null, asked = "";
+    function close() { box.innerHTML = ""; }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      timer = setTimeout(function () {
+        asked = q;
+        fetch("/search/pick?type=" + type + "&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) {
+            if (asked !== q) return; // a later keystroke asked again
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var list = doc.querySelector("[data-picker-results]");
+            close();
+            if (list) box.appendChild(document.importNode(list, true));
+          })
+          .catch(close);
+      }, 150);
+    });
+    box.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-pick-value]");
+      if (!b) return;
+      input.value = b.getAttribute("data-pick-value");
+      close();
+      input.focus();
+    });
+    input.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('form[action^="/crm/contacts"] input[name="company_id"]').forEach(function (i) { attach(i, "company"); });
+    document.querySelectorAll('form[action^="/crm/deals"] input[name="contact_id"]').forEach(function (i) { attach(i, "contact"); });
+  });
+})();
