@@ -159,7 +159,7 @@ type SearchHit struct {
 // Snippet is the value of the field that matched.
 func (h SearchHit) Snippet() string {
 	switch h.Field {
-	case "domain", "email":
+	case "domain", "email", "message": // a ticket's hit: the matching text of its thread
 		return h.Detail
 	case "name and domain", "name and email":
 		return h.Title + " · " + h.Detail

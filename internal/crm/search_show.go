@@ -108,7 +108,7 @@ func (s *Service) search(ctx context.Context, q string) ([]searchGroup, error) {
 			t[i].Kind = "ticket"
 		}
 		hits = append(hits, t...)
-		groups = append(groups, searchGroup{Kind: "ticket", Label: "Tickets"})
+		groups = append(groups, searchGroup{Kind: "ticket", Label: "Tickets", MoreHref: "/desk/search?" + url.Values{"q": {q}}.Encode()})
 	}
 	for i := range groups {
 		g := &groups[i]

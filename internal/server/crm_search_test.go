@@ -55,6 +55,16 @@ func TestCRMSearch(t *testing.T) {
 		t.Errorf("anonymous: %d", r.status)
 	}
 
+	// Tickets (the desk's search, wired in server/wiring.go): agents and admins find a
+	// ticket by a word of its thread, an internal note's included; reps get no tickets group.
+	w.exec(t, `WITH t AS (INSERT INTO tickets (requester_id, subject) VALUES ($1, 'Printer jammed') RETURNING id)
+		INSERT INTO ticket_messages (ticket_id, author_id, body, is_internal)
+		SELECT id, $1, 'The tray squeaks', false FROM t UNION ALL SELECT id, $2, 'Quokkaword escalation', true FROM t`, w.cust.ID, w.agent.ID)
+	r = find(w.agentB, "squeaks")
+	mustContain(t, r, `data-kind="ticket"`, "Printer jammed", "squeaks")
+	mustContain(t, find(w.adminB, "quokkaword"), "Printer jammed")
+	mustNotContain(t, find(w.repB, "squeaks"), `data-kind="ticket"`, "Printer jammed")
+
 	// The box is in every staff page's top bar, and not in a customer's.
 	mustContain(t, w.repB.get("/crm/contacts"), `id="global-search"`, `action="/search"`)
 	mustContain(t, w.agentB.get("/desk"), `id="global-search"`)

@@ -259,8 +259,8 @@ func TestStatementBudget(t *testing.T) {
 		{who: rep, path: "/search?q=acme.com", max: 2, want: "Acme Corp"},
 		{who: rep, path: "/search?q=plan", max: 2, want: "Starter plan"},
 		{who: rep, path: "/search?q=Acme+Crop", max: 2, want: "Acme"},
-		{who: agent, path: "/search?q=acme", max: 2, want: "Acme Corp"},
-		{who: admin, path: "/search?q=acme", max: 2, want: "Acme Corp"},
+		{who: agent, path: "/search?q=acme", max: 3, want: "Acme Corp"}, // the session, the CRM search, the desk's ticket search
+		{who: admin, path: "/search?q=acme", max: 3, want: "Acme Corp"},
 		// Duplicates and merge (internal/crm duplicate_list.go, merge_show.go).
 		{who: rep, path: "/crm/duplicates", max: 2, want: "Likely duplicates"},
 		{who: rep, path: "/search/pick?type=company&q=acm", max: 2, want: `data-pick-value="acme.com"`},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"rapport/internal/auth"
 	"rapport/internal/crm"
 	"rapport/internal/db"
 	"rapport/internal/desk"
@@ -22,6 +23,20 @@ func wireCrossLinks(d *db.DB, c *crm.Service, k *desk.Service) {
 		for _, t := range list {
 			out = append(out, crm.TicketLink{ID: t.ID, Subject: t.Subject, Status: string(t.Status),
 				StatusLabel: t.Status.Label(), PriorityLabel: t.Priority.Label(), SLA: t.SLA, SLAState: t.SLAState})
+		}
+		return out, nil
+	}
+	// The global search's tickets group (agents and admins: crm.Service checks the
+	// role), from the desk's ticket search.
+	c.SearchTickets = func(ctx context.Context, q string, limit int) ([]crm.SearchHit, error) {
+		hits, err := desk.SearchTicketHits(ctx, d, q, auth.UserFrom(ctx).ID, limit)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]crm.SearchHit, 0, len(hits))
+		for _, h := range hits {
+			out = append(out, crm.SearchHit{Kind: "ticket", ID: h.ID, Title: h.Subject, Detail: h.Snippet,
+				Field: "message", Extra: h.Requester + " · " + h.Status})
 		}
 		return out, nil
 	}
