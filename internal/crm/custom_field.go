@@ -472,14 +472,6 @@ func (in customInputs) editFields() []formField {
 	return out
 }
 
-// withErrors is the inputs with their messages from errs (after a re-read).
-func (in customInputs) withErrors(errs form.Errors) customInputs {
-	for i := range in {
-		in[i].Error = errs[in[i].Field.Name()]
-	}
-	return in
-}
-
 // storedValue is one row of saveValuesSQL's input.
 type storedValue struct {
 	FieldID string   `json:"field_id"`
