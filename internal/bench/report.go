@@ -56,7 +56,7 @@ func (r *Result) machineSection(p func(string, ...any)) {
 	p("| Go | %s |", m.Go)
 	where := "an existing server (TEST_DATABASE_URL)"
 	if r.OwnPostgres {
-		where = "internal/testenv's throwaway cluster: fsync, synchronous_commit and full_page_writes off, shared_buffers 64MB, max_connections 300"
+		where = "internal/testenv's throwaway cluster: fsync, synchronous_commit and full_page_writes off, shared_buffers 64MB, max_connections 600"
 	}
 	p("| Postgres | %s (%s) |", m.Postgres, where)
 	p("| PgBouncer | %s |", m.PgBouncer)

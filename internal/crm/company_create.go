@@ -90,6 +90,13 @@ func (s *Service) CompanyCreate(w http.ResponseWriter, r *http.Request) {
 			s.Pages.Fail(w, r, err)
 			return
 		}
+		if l != nil {
+			// The same form sent again looks like the company its first submit made: a
+			// repeat gets the first answer, not the warning.
+			if s.Pages.Repeated(w, r, form.Claim{UserID: ActorFrom(ctx).ID, Key: key}.Repeated(ctx, s.DB)) {
+				return
+			}
+		}
 		if f.Lookalike = l; l != nil {
 			f.Errors.Add("name", "Looks like "+l.Label+": tick “save anyway” if it is another company.")
 			s.Pages.Render(w, r, http.StatusUnprocessableEntity, "New company", companyFormPage(f))

@@ -83,6 +83,10 @@ func (s *Service) ContactCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil && f.Errors.OK() && !saveAnyway(r) { // a lookalike warns first (lookalike.go)
 		f.Lookalike, err = ContactLookalike(ctx, s.DB, f.companyID, f.Name, f.Email)
 		if err == nil && f.Lookalike != nil {
+			// A repeat of a form that was saved looks like its own contact: the first answer.
+			if s.Pages.Repeated(w, r, form.Claim{UserID: ActorFrom(ctx).ID, Key: key}.Repeated(ctx, s.DB)) {
+				return
+			}
 			f.Errors.Add("name", "Looks like "+f.Lookalike.Label+": tick “save anyway” if it is another person.")
 		}
 	}

@@ -453,13 +453,17 @@ func TestCreateFormStatements(t *testing.T) {
 		form      func() url.Values
 		max       int
 	}{
-		{"sales1@example.com", "/crm/companies", func() url.Values { return url.Values{"name": {"Budget Co"}} }, 2},
+		// Since issue 11 the CRM's create forms also read the record's custom fields, look
+		// for a lookalike record, and save the custom values in the creating transaction
+		// (begin and commit): companies 2 → 6, contacts 3 → 7, deals 5 → 8. Folding the
+		// fields into the lookalike statement would win one back; not done yet.
+		{"sales1@example.com", "/crm/companies", func() url.Values { return url.Values{"name": {"Budget Co"}} }, 6},
 		{"sales1@example.com", "/crm/contacts", func() url.Values {
 			return url.Values{"email": {"budget@example.com"}, "owner_id": {rep}}
-		}, 3},
+		}, 7},
 		{"sales1@example.com", "/crm/deals", func() url.Values {
 			return url.Values{"title": {"Budget deal"}, "contact_id": {contact}, "pipeline_id": {pipeline}, "owner_id": {rep}, "stage": {"lead"}}
-		}, 5},
+		}, 8},
 		{"sales1@example.com", "/crm/deals/" + deal + "/activities", func() url.Values {
 			return url.Values{"type": {"note"}, "body": {"Budget check."}}
 		}, 2},

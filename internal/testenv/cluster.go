@@ -136,7 +136,7 @@ func (c *cluster) startPostgres(ctx context.Context) error {
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories=" + c.dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=300", "-c", "shared_buffers=64MB"}
+		"-c", "max_connections=600", "-c", "shared_buffers=64MB"}
 	c.admin = &url.URL{Scheme: "postgres", User: url.User("postgres"),
 		Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres",
 		RawQuery: "sslmode=disable"}
