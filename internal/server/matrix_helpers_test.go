@@ -661,17 +661,30 @@ func (h *hostileWorld) deskForm(ticket string) url.Values {
 // never a 500 or a hang; a value is either stored exactly (and every page showing it
 // escapes it) or refused with a message beside its field (the form kept as typed).
 // The forms run concurrently (each one's values in order), so no two forms given in one
-// call may write the same record.
+// call may write the same record. Forms whose choices are found by name (named) run
+// after the others: their check counts the records with the value's name, which the
+// other forms create and rename (a count read while they run is not the one the server
+// saw).
 func (h *hostileWorld) runForms(t *testing.T, forms []hostileForm) {
-	var wg sync.WaitGroup
+	var first, then []hostileForm
 	for _, f := range forms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h.runForm(t, f)
-		}()
+		if f.named != "" {
+			then = append(then, f)
+		} else {
+			first = append(first, f)
+		}
 	}
-	wg.Wait()
+	for _, group := range [][]hostileForm{first, then} {
+		var wg sync.WaitGroup
+		for _, f := range group {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.runForm(t, f)
+			}()
+		}
+		wg.Wait()
+	}
 }
 
 func (h *hostileWorld) runForm(t *testing.T, f hostileForm) {
