@@ -6,6 +6,16 @@ package desk
 // on the message (ticket_messages.macro_id and macro_name). Works without JavaScript:
 // the picker is a GET form.
 
+// macroChoicesSQL is the macros viewer (a placeholder) may apply, as a JSON array of
+// macroChoice: shared ones first, then their own, by name; at most 500.
+func macroChoicesSQL(viewer string) string {
+	return `coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'shared', m.owner_id IS NULL)
+                          ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id) FROM (
+           SELECT m.id, m.name, m.owner_id FROM macros m
+           WHERE (m.owner_id IS NULL OR m.owner_id = ` + viewer + `)
+           ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id LIMIT 500) m), '[]')`
+}
+
 // macroChoice is a macro as the ticket page's picker lists it.
 type macroChoice struct {
 	ID     string `json:"id"`
@@ -22,6 +32,7 @@ type macroApplied struct {
 	Priority   *Priority `json:"priority"`
 	AssigneeID *string   `json:"assignee_id"`
 	Team       *string   `json:"team"`
+	Tags       string    `json:"tags"` // comma-separated, added when the form is sent
 }
 
 // applyTo presets f from m for ticket t, applied by the agent named agentName, and
@@ -48,6 +59,9 @@ func (m macroApplied) applyTo(f *ticketForm, t deskTicket, agentName string) str
 	}
 	if m.Team != nil {
 		f.Team = *m.Team
+	}
+	if m.Tags != "" {
+		f.AddTags = m.Tags
 	}
 	return note
 }

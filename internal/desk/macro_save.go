@@ -99,9 +99,14 @@ func (f *macroForm) Validate() {
 	if f.Tags != "" {
 		if msg := form.Check(f.Tags, maxMacroTags, false); msg != "" {
 			f.Errors.Add("tags", msg)
+		} else if names, err := ParseTagList(f.Tags); err != nil {
+			msg, _ := isTagNameError(err)
+			f.Errors.Add("tags", msg)
+		} else {
+			f.Tags = strings.Join(names, ", ") // stored as applied: normalised, no repeats
 		}
 	}
-	if strings.TrimSpace(f.Body) == "" && f.Status == "" && f.Priority == "" && f.AssigneeID == "" && f.Team == "" {
+	if strings.TrimSpace(f.Body) == "" && f.Status == "" && f.Priority == "" && f.AssigneeID == "" && f.Team == "" && f.Tags == "" {
 		f.Errors.Add("body", "Write the reply, or choose at least one thing the macro sets.")
 	}
 }

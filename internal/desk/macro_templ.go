@@ -334,7 +334,7 @@ func macroFormPage(v macroFormView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = web.Field(web.Input{Label: "Tags", Name: "tags", Value: v.Form.Tags, Error: v.Form.Errors["tags"], MaxLength: maxMacroTags,
-			Hint: "Kept with the macro for when tickets have tags; not applied yet."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "Tags the macro adds, separated by commas (e.g. billing, needs info)."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -60,7 +60,7 @@ func macroSets(m macro) string {
 		parts = append(parts, "team "+*m.Team)
 	}
 	if m.Tags != "" {
-		parts = append(parts, "tags "+m.Tags+" (not applied yet)")
+		parts = append(parts, "tags "+m.Tags)
 	}
 	return strings.Join(parts, " · ")
 }

@@ -213,7 +213,8 @@ func savedViewsSQL(me string) string {
 // queueFacetsQuery is the queue's sidebar in one statement: the count of each status
 // under f's filters, of each built-in view for the agent (me, in team), the saved views
 // with their counts, the teams agents belong to (the team filter's choices), the
-// agent's away flag and the agents (the bulk form's choices).
+// agent's away flag, the agents and the macros the agent may apply (the bulk form's
+// choices).
 func queueFacetsQuery(f QueueFilter, me string, team *string) (string, []any) {
 	var a sqlArgs
 	var b strings.Builder
@@ -233,7 +234,7 @@ func queueFacetsQuery(f QueueFilter, me string, team *string) (string, []any) {
 	}
 	m := a.p(me)
 	b.WriteString(savedViewsSQL(m) + ",\nARRAY(" + teamsSQL + "),\n(SELECT away FROM agents WHERE user_id = " + m + "),\n" +
-		"coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (" + agentsSQL + ") g), '[]')")
+		"coalesce((SELECT json_agg(g ORDER BY g.name, g.id) FROM (" + agentsSQL + ") g), '[]'),\n" + macroChoicesSQL(m))
 	return b.String(), a
 }
 
@@ -245,6 +246,7 @@ type queueFacts struct {
 	Teams  []string
 	Away   *bool   // the agent's away flag; nil without an agent profile
 	Agents []agent // the bulk form's choices
+	Macros []macroChoice
 }
 
 // queueFacets loads the queue's sidebar (queueFacetsQuery).
@@ -260,7 +262,7 @@ func queueFacets(ctx context.Context, q db.Querier, f QueueFilter, me string, te
 	for i := range views {
 		dest = append(dest, &views[i])
 	}
-	dest = append(dest, &facts.Saved, &facts.Teams, &facts.Away, &facts.Agents)
+	dest = append(dest, &facts.Saved, &facts.Teams, &facts.Away, &facts.Agents, &facts.Macros)
 	if err := q.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return queueFacts{}, db.Translate(err)
 	}
@@ -347,6 +349,7 @@ type queueView struct {
 	Views    []viewTab // built-in
 	Saved    []viewTab
 	Agents   []agent // for the bulk form
+	Macros   []macroChoice
 	Now      time.Time
 	NextPage string
 	// Save is the "Save this view" form: the filters as hidden fields, a name.
@@ -396,7 +399,7 @@ func (s *Service) renderQueue(w http.ResponseWriter, r *http.Request, status int
 		s.Pages.Fail(w, r, err)
 		return
 	}
-	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Agents: facts.Agents, Now: s.now(), Me: me.ID, Away: facts.Away,
+	v := queueView{Filter: f, Query: query, Rows: rows, Counts: facts.Counts, Teams: facts.Teams, Agents: facts.Agents, Macros: facts.Macros, Now: s.now(), Me: me.ID, Away: facts.Away,
 		Here: "/desk"}
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		v.Here = "/desk?" + r.URL.RawQuery

@@ -58,6 +58,26 @@ func NormalizeTag(name string) (string, error) {
 	return name, nil
 }
 
+// ParseTagList reads a comma-separated list of tags (a macro's tags, the ticket form's
+// "Add tags"): each normalised, repeats dropped, empty items skipped; the first bad one,
+// or more than maxTagsAtOnce, is a *TagNameError.
+func ParseTagList(list string) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(list, ",") {
+		if strings.TrimSpace(n) != "" {
+			names = append(names, n)
+		}
+	}
+	names, err := normalizeTags(names)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > maxTagsAtOnce {
+		return nil, errTooManyTags
+	}
+	return names, nil
+}
+
 // normalizeTags normalises every name, dropping repeats; the first bad one is an error.
 func normalizeTags(names []string) ([]string, error) {
 	out := make([]string, 0, len(names))

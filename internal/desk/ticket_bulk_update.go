@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,6 +29,7 @@ const (
 	bulkPriority  bulkAction = "priority"
 	bulkTagAdd    bulkAction = "tag_add"
 	bulkTagRemove bulkAction = "tag_remove"
+	bulkMacro     bulkAction = "macro"
 )
 
 // bulkOutcome is one ticket of a bulk change: what was done, or why not.
@@ -58,6 +61,7 @@ type bulkRequest struct {
 	Status   Status
 	Priority Priority
 	Tag      string
+	MacroID  string
 }
 
 // parseBulk reads and checks the bulk form; a problem is the message for the person.
@@ -115,10 +119,86 @@ func parseBulk(r *http.Request, me *auth.User) (bulkRequest, string) {
 			return b, "Tag: " + msg
 		}
 		b.Tag = name
+	case bulkMacro:
+		b.MacroID = r.PostFormValue("bulk_macro")
+		if !db.ValidUUID(b.MacroID) {
+			return b, "Choose the macro to apply."
+		}
 	default:
 		return b, "Choose what to do with the selected tickets."
 	}
 	return b, ""
+}
+
+// bulkMacroSQL is the macro viewer ($2) may apply, with its tags.
+const bulkMacroSQL = `
+SELECT m.id, m.name, m.body, m.status, m.priority, m.assignee_id, m.team, m.tags
+FROM macros m WHERE m.id = $1 AND (m.owner_id IS NULL OR m.owner_id = $2)`
+
+// loadBulkMacro reads the macro of a bulk change, and its assignee when it sets one
+// (who must still be able to take tickets).
+func loadBulkMacro(ctx context.Context, tx pgx.Tx, id string, actor *auth.User) (macroApplied, *agent, []string, error) {
+	var m macroApplied
+	err := tx.QueryRow(ctx, bulkMacroSQL, id, actor.ID).Scan(&m.ID, &m.Name, &m.Body, &m.Status, &m.Priority, &m.AssigneeID, &m.Team, &m.Tags)
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return m, nil, nil, &errBulkProblem{"That macro does not exist any more, or is not yours to use: choose another."}
+	}
+	if err != nil {
+		return m, nil, nil, db.Translate(err)
+	}
+	tags, err := ParseTagList(m.Tags)
+	if err != nil {
+		msg, _ := isTagNameError(err)
+		return m, nil, nil, &errBulkProblem{"The macro's tags cannot be applied: " + msg + " Edit the macro first."}
+	}
+	if m.AssigneeID == nil {
+		return m, nil, tags, nil
+	}
+	a, err := assignableAgent(ctx, tx, *m.AssigneeID)
+	if errors.Is(err, db.ErrNotFound) {
+		return m, nil, nil, &errBulkProblem{"The macro assigns tickets to someone who can no longer take them: edit the macro first."}
+	}
+	if err != nil {
+		return m, nil, nil, err
+	}
+	return m, &a, tags, nil
+}
+
+// macroChange is the change macro m makes to ticket cur, applied by actor (assignee
+// is the macro's, loaded once), with what it does in words; "" and false when it
+// cannot apply (the reason in the words).
+func macroChange(m macroApplied, assignee *agent, actor *auth.User, cur lockedTicket) (change, string, bool) {
+	ch := change{Actor: actor, Status: cur.Status, Priority: cur.Priority, AssigneeID: cur.AssigneeID, Team: cur.Team, MacroID: m.ID}
+	var did []string
+	if m.Status != nil && *m.Status != cur.Status {
+		if !CanMove(cur.Status, *m.Status) {
+			return ch, moveProblem(cur.Status, *m.Status), false
+		}
+		ch.Status = *m.Status
+		did = append(did, "status "+string(cur.Status)+" → "+string(*m.Status))
+	}
+	if m.Priority != nil && *m.Priority != cur.Priority {
+		ch.Priority = *m.Priority
+		did = append(did, "priority "+string(cur.Priority)+" → "+string(*m.Priority))
+	}
+	if assignee != nil && deref(cur.AssigneeID) != assignee.ID {
+		ch.Assignee, ch.AssigneeID = assignee, &assignee.ID
+		if t := deref(assignee.Team); t != "" && m.Team == nil {
+			ch.Team = &t
+		}
+		did = append(did, "assigned to "+assignee.Name)
+	}
+	if m.Team != nil && *m.Team != deref(cur.Team) {
+		ch.Team = m.Team
+		did = append(did, "team "+*m.Team)
+	}
+	if strings.TrimSpace(m.Body) != "" {
+		t := deskTicket{}
+		t.ID, t.Subject, t.RequesterName, t.RequesterEmail = cur.ID, cur.Subject, cur.RequesterName, cur.RequesterEmail
+		ch.Body = fillPlaceholders(m.Body, macroValues(t, actor.Name))
+		did = append([]string{"replied"}, did...)
+	}
+	return ch, strings.Join(did, ", "), true
 }
 
 // The tickets of a bulk change, locked in id order (two bulk changes cannot deadlock),
@@ -199,6 +279,14 @@ func bulkUpdate(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, 
 		}
 		assignee = &a
 	}
+	var macro macroApplied
+	var macroAssignee *agent
+	var macroTags []string
+	if b.Action == bulkMacro {
+		if macro, macroAssignee, macroTags, err = loadBulkMacro(ctx, tx, b.MacroID, actor); err != nil {
+			return err
+		}
+	}
 	var open []string
 	for _, cur := range locked {
 		o := bulkOutcome{ID: cur.ID, Subject: cur.Subject}
@@ -211,6 +299,25 @@ func bulkUpdate(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, 
 		switch b.Action {
 		case bulkTagAdd, bulkTagRemove:
 			open = append(open, cur.ID)
+			continue
+		case bulkMacro:
+			var ok bool
+			ch, o.What, ok = macroChange(macro, macroAssignee, actor, cur)
+			if !ok {
+				res.Refused = append(res.Refused, o)
+				continue
+			}
+			if o.What == "" && len(macroTags) == 0 {
+				res.Unchanged = append(res.Unchanged, o)
+				continue
+			}
+			if o.What != "" {
+				if _, err := applyChange(ctx, tx, out, cur, ch); err != nil {
+					return err
+				}
+			}
+			open = append(open, cur.ID)
+			res.Changed = append(res.Changed, o)
 			continue
 		case bulkStatus:
 			if cur.Status == b.Status {
@@ -248,6 +355,9 @@ func bulkUpdate(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, 
 		}
 		res.Changed = append(res.Changed, o)
 	}
+	if b.Action == bulkMacro {
+		return bulkMacroTags(ctx, tx, open, macroTags, res)
+	}
 	if len(open) == 0 {
 		return nil
 	}
@@ -281,7 +391,7 @@ func bulkUpdate(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User, 
 
 // TicketBulkUpdate changes several tickets at once from the queue (POST /desk/bulk):
 // the ticked ones (ids) or all matching the view's filters (all, filter), at most
-// maxBulk; assign, set the status or priority, add or remove a tag. One transaction;
+// maxBulk; assign, set the status or priority, add or remove a tag, apply a macro. One transaction;
 // the page lists what changed, what was refused and why, and what was already so. A
 // selection too large (more ids than maxBulk, or a body over the form limit) is a 422
 // that changes nothing.
@@ -319,4 +429,34 @@ func (s *Service) TicketBulkUpdate(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.Pages.Render(w, r, http.StatusOK, "Bulk change", bulkResultPage(res))
 	}
+}
+
+// bulkMacroTags adds a bulk macro's tags to the tickets it applied to (open) in one
+// statement, and says so in their outcomes; a ticket the macro only tagged and that
+// had its tags already is unchanged.
+func bulkMacroTags(ctx context.Context, tx pgx.Tx, open, tags []string, res *bulkResult) error {
+	if len(open) == 0 || len(tags) == 0 {
+		return nil
+	}
+	done, err := addTags(ctx, tx, open, tags)
+	if err != nil {
+		return err
+	}
+	kept := res.Changed[:0]
+	for _, o := range res.Changed {
+		added := done[o.ID]
+		sort.Strings(added)
+		switch {
+		case len(added) > 0 && o.What == "":
+			o.What = "tagged " + strings.Join(added, ", ")
+		case len(added) > 0:
+			o.What += ", tagged " + strings.Join(added, ", ")
+		case o.What == "":
+			res.Unchanged = append(res.Unchanged, o)
+			continue
+		}
+		kept = append(kept, o)
+	}
+	res.Changed = kept
+	return nil
 }

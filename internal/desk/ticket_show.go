@@ -98,7 +98,7 @@ func (t deskTicket) clock(now time.Time) Clock { return Compute(t.clockInput(), 
 // array is one index scan (idx_message_ticket, idx_status_change_ticket,
 // idx_ticket_requester) or the short agents list; the database's now() dates the SLA
 // states of the latest tickets, as TicketsForEmail does.
-const deskTicketSQL = `
+var deskTicketSQL = `
 SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t.updated_at,
        t.requester_id, r.name AS requester_name, r.email AS requester_email, r.email_verified AS requester_verified,
        t.assignee_id, a.name AS assignee_name, ub.name AS updated_by_name,
@@ -136,13 +136,9 @@ SELECT t.id, t.subject, t.status, t.priority, t.team, t.version, t.created_at, t
            SELECT g.rating, g.comment, g.rated_at, g.solved_at
            FROM ticket_ratings g WHERE g.ticket_id = $1
            ORDER BY g.solved_at DESC LIMIT 1) x) AS rating,
-       coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'shared', m.owner_id IS NULL)
-                          ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id) FROM (
-           SELECT m.id, m.name, m.owner_id FROM macros m
-           WHERE (m.owner_id IS NULL OR m.owner_id = $3)
-           ORDER BY m.owner_id IS NOT NULL, lower(m.name), m.id LIMIT 500) m), '[]') AS macros,
+       ` + macroChoicesSQL("$3") + ` AS macros,
        (SELECT row_to_json(x) FROM (
-           SELECT m.id, m.name, m.body, m.status, m.priority, m.assignee_id, m.team
+           SELECT m.id, m.name, m.body, m.status, m.priority, m.assignee_id, m.team, m.tags
            FROM macros m
            WHERE m.id = $4::uuid AND (m.owner_id IS NULL OR m.owner_id = $3)) x) AS macro,
        ` + ticketTagsSQL + ` AS tags

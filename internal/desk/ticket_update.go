@@ -35,6 +35,10 @@ type ticketForm struct {
 	// MacroID is the macro the body was prefilled from ("" for none): the message
 	// records it.
 	MacroID string
+	// AddTags are tags to add, comma-separated as typed (a macro presets them); tags
+	// is their parsed list.
+	AddTags string
+	tags    []string
 }
 
 func parseTicketForm(r *http.Request) ticketForm {
@@ -45,6 +49,7 @@ func parseTicketForm(r *http.Request) ticketForm {
 		Priority:   Priority(r.PostFormValue("priority")),
 		AssigneeID: form.Text(r, "assignee_id"),
 		Team:       form.Text(r, "team"),
+		AddTags:    form.Text(r, "add_tags"),
 		Errors:     form.Errors{},
 	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
@@ -77,6 +82,16 @@ func (f *ticketForm) Validate() {
 			f.Errors.Add("assignee_id", "Choose an agent from the list.")
 		}
 	}
+	if f.AddTags != "" {
+		if msg := form.Check(f.AddTags, maxMacroTags, false); msg != "" {
+			f.Errors.Add("add_tags", msg)
+		} else if names, err := ParseTagList(f.AddTags); err != nil {
+			msg, _ := isTagNameError(err)
+			f.Errors.Add("add_tags", msg)
+		} else {
+			f.tags = names
+		}
+	}
 }
 
 // validateAgainst checks the form against the ticket as it is now.
@@ -85,8 +100,8 @@ func (f *ticketForm) validateAgainst(cur lockedTicket) {
 		f.Errors.Add("status", moveProblem(cur.Status, f.Status))
 	}
 	if strings.TrimSpace(f.Body) == "" && f.Status == cur.Status && f.Priority == cur.Priority &&
-		f.AssigneeID == deref(cur.AssigneeID) && f.Team == deref(cur.Team) {
-		f.Errors.Add("body", "Write a reply or a note, or change the status, priority, assignee or team.")
+		f.AssigneeID == deref(cur.AssigneeID) && f.Team == deref(cur.Team) && len(f.tags) == 0 {
+		f.Errors.Add("body", "Write a reply or a note, or change the status, priority, assignee, team or tags.")
 	}
 }
 
@@ -137,7 +152,12 @@ func updateTicket(ctx context.Context, tx pgx.Tx, out Outbound, actor *auth.User
 	if f.Team != "" {
 		ch.Team = &f.Team
 	}
-	_, err = applyChange(ctx, tx, out, cur, ch)
+	if _, err = applyChange(ctx, tx, out, cur, ch); err != nil {
+		return err
+	}
+	if len(f.tags) > 0 {
+		_, err = AddTags(ctx, tx, id, f.tags)
+	}
 	return err
 }
 

@@ -44,6 +44,7 @@ func TestDeskMacros(t *testing.T) {
 		{"name": {"P"}, "body": {"x"}, "priority": {"asap"}},
 		{"name": {"A"}, "body": {"x"}, "assignee_id": {d.carol.ID}},
 		{"name": {"Shared by an agent"}, "body": {"x"}, "shared": {"1"}},
+		{"name": {"T"}, "body": {"x"}, "tags": {"ok, a\tb"}},
 	} {
 		wantStatus(t, "bad macro "+bad.Encode(), d.jordanB.post("/desk/macros", bad), http.StatusUnprocessableEntity)
 	}
@@ -80,7 +81,7 @@ func TestDeskMacros(t *testing.T) {
 	}
 
 	// Version checks.
-	edit := url.Values{"name": {"Ask for a screenshot"}, "body": {body}, "status": {"pending"}, "priority": {"high"}, "version": {"1"}}
+	edit := url.Values{"name": {"Ask for a screenshot"}, "body": {body}, "status": {"pending"}, "priority": {"high"}, "tags": {"needs-info"}, "version": {"1"}}
 	wantRedirect(t, "edit", d.jordanB.post("/desk/macros/"+mine, edit), "/desk/macros")
 	r = d.jordanB.post("/desk/macros/"+mine, edit)
 	wantStatus(t, "stale edit", r, http.StatusConflict)
@@ -95,16 +96,37 @@ func TestDeskMacros(t *testing.T) {
 	mustContain(t, p,
 		html.EscapeString("Hello Carol, about "+ref+" (Export {{agent.name}} fails): <script>alert(1)</script> — Jordan"),
 		`<option value="pending" selected>`, `<option value="high" selected>`,
-		`name="macro_id" value="`+mine+`"`, "Prefilled from the macro")
+		`name="macro_id" value="`+mine+`"`, `name="add_tags" type="text" value="needs-info"`, "Prefilled from the macro")
 	mustNotContain(t, p, "<script>alert(1)</script>")
 	wantStatus(t, "another's macro", d.morganB.get("/desk/tickets/"+id+"?macro="+mine), http.StatusNotFound)
 	wantStatus(t, "bad macro id", d.jordanB.get("/desk/tickets/"+id+"?macro=x'--"), http.StatusBadRequest)
 	ps := d.jordanB.get("/desk/tickets/" + id + "?macro=" + shared)
 	mustContain(t, ps, "Dear Carol {{agent.name}} Díaz, refunds", `<option value="`+d.morgan.ID+`" selected>`, `<option value="Billing" selected>`)
 
-	// Sending it records the macro on the message.
+	// Bad tags to add are refused beside the field, with nothing written.
+	r = d.submit(t, d.jordanB, id, url.Values{"body": {"Hello Carol, edited."}, "status": {"pending"}, "macro_id": {mine},
+		"add_tags": {"needs-info, tab\there"}})
+	wantStatus(t, "bad tags to add", r, http.StatusUnprocessableEntity)
+	if got := fieldError(r, "add_tags"); !strings.Contains(strings.ToLower(got), "control") {
+		t.Errorf("add_tags error %q", got)
+	}
+	mustContain(t, r, "Hello Carol, edited.")
+	if n := a.count(t, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1`, id); n != 1 {
+		t.Fatalf("%d messages after a refused reply, want 1", n)
+	}
+	// Sending it records the macro on the message and adds its tags.
 	wantRedirect(t, "send", d.submit(t, d.jordanB, id, url.Values{"body": {"Hello Carol, edited."}, "status": {"pending"},
-		"macro_id": {mine}}), "/desk/tickets/"+id)
+		"macro_id": {mine}, "add_tags": {"needs-info, Screenshots "}}), "/desk/tickets/"+id)
+	if n := a.count(t, `SELECT count(*) FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id
+		WHERE tt.ticket_id = $1 AND g.name IN ('needs-info', 'screenshots')`, id); n != 2 {
+		t.Fatalf("tags the reply added: %d, want 2", n)
+	}
+	if st := d.status(t, id); st != "pending" {
+		t.Fatalf("status %q after the macro's reply, want pending", st)
+	}
+	// Tags alone are a change.
+	wantRedirect(t, "tags alone", d.submit(t, d.jordanB, id, url.Values{"status": {"pending"}, "add_tags": {"vip"}}), "/desk/tickets/"+id)
+	mustContain(t, d.jordanB.get("/desk/tickets/"+id), `href="/desk?tag=vip"`)
 	if n := a.count(t, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND macro_id = $2 AND macro_name = 'Ask for a screenshot'`, id, mine); n != 1 {
 		t.Fatalf("messages recording the macro: %d", n)
 	}
@@ -145,6 +167,8 @@ func TestDeskMacroMergeRatingHostileInput(t *testing.T) {
 		{d.jordanB, "/desk/macros", url.Values{"name": {strings.Repeat("n", 101)}, "body": {"x"}}},
 		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "team": {"\xff"}}},
 		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "tags": {strings.Repeat("t", 501)}}},
+		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "tags": {"a\xff, b"}}},
+		{d.jordanB, "/desk/tickets/" + id, url.Values{"status": {"open"}, "priority": {"normal"}, "version": {"1"}, "add_tags": {strings.Repeat("t,", 60)}, "form_key": {"k2"}}},
 		{d.jordanB, "/desk/macros", url.Values{"name": {"n"}, "body": {"x"}, "assignee_id": {"\x00"}}},
 		{d.jordanB, "/desk/macros/%00", url.Values{"name": {"n"}, "body": {"x"}}},
 		{d.jordanB, "/desk/macros/00000000-0000-4000-8000-000000000000", url.Values{"name": {"n"}, "body": {"x"}, "version": {"1"}}},
@@ -171,5 +195,70 @@ func TestDeskMacroMergeRatingHostileInput(t *testing.T) {
 	}
 	if n := d.a.count(t, `SELECT count(*) FROM macros`); n != 0 {
 		t.Fatalf("%d macros saved from hostile input", n)
+	}
+}
+
+// A macro applied in bulk from the queue: each ticket gets the reply with its own
+// requester's name (emailed to them), the macro's status, priority and tags; a ticket
+// the status cannot move to is refused with the reason; someone else's personal macro
+// is refused as a whole.
+func TestDeskBulkMacro(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	a := d.a
+	a.exec(t, `UPDATE "user" SET name = 'Carol Díaz' WHERE id = $1`, d.carol.ID)
+	a.exec(t, `UPDATE "user" SET name = 'Dev <b>Patel</b>' WHERE id = $1`, d.dev.ID)
+	one := d.file(t, d.carolB, "Bulk macro one", "One.")
+	two := d.file(t, d.devB, "Bulk macro two", "Two.")
+	solved := d.file(t, d.devB, "Bulk macro solved", "Three.")
+	a.exec(t, `UPDATE tickets SET status = 'solved', solved_at = now() WHERE id = $1`, solved)
+	wantRedirect(t, "macro", d.jordanB.post("/desk/macros", url.Values{"name": {"Need logs"},
+		"body": {"Hi {{requester.first_name}}, please send logs for {{ticket.ref}}."}, "status": {"pending"}, "priority": {"high"},
+		"tags": {"Needs Logs, wave"}}), "/desk/macros")
+	var mine string
+	if err := a.db.DB.QueryRow(context.Background(), `SELECT id FROM macros WHERE name = 'Need logs'`).Scan(&mine); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, d.jordanB.get("/desk"), `name="bulk_macro"`, `<option value="`+mine+`">Need logs</option>`)
+	mustNotContain(t, d.morganB.get("/desk"), `<option value="`+mine+`">`)
+
+	r := d.jordanB.post("/desk/bulk", url.Values{"ids": {one, two, solved}, "action": {"macro"}, "bulk_macro": {mine}})
+	wantStatus(t, "bulk macro", r, http.StatusOK)
+	mustContain(t, r, "2 changed, 1 refused, 0 already so.", "replied, status open → pending, priority normal → high, tagged needs logs, wave")
+	for id, first := range map[string]string{one: "Carol", two: "Dev"} {
+		body := "Hi " + first + ", please send logs for #" + id[:8] + "."
+		if n := a.count(t, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND body = $2 AND macro_id = $3 AND NOT is_internal`, id, body, mine); n != 1 {
+			t.Errorf("ticket %s: %d replies %q", id[:8], n, body)
+		}
+		if d.status(t, id) != "pending" {
+			t.Errorf("ticket %s is %s", id[:8], d.status(t, id))
+		}
+		if n := a.count(t, `SELECT count(*) FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = $1 AND g.name IN ('needs logs', 'wave')`, id); n != 2 {
+			t.Errorf("ticket %s has %d of the macro's tags", id[:8], n)
+		}
+		if n := a.count(t, `SELECT count(*) FROM mail_outbox WHERE strpos(body, $1) > 0`, body); n != 1 {
+			t.Errorf("ticket %s: %d emails of the reply", id[:8], n)
+		}
+	}
+	if n := a.count(t, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1`, solved); n != 1 {
+		t.Fatalf("the refused ticket got %d messages", n)
+	}
+	mustContain(t, r, "Bulk macro solved")
+
+	// Applied again: the tags are there, the status is pending; the reply is sent again
+	// (a reply is a change each time).
+	r = d.jordanB.post("/desk/bulk", url.Values{"ids": {one}, "action": {"macro"}, "bulk_macro": {mine}})
+	mustContain(t, r, "1 changed", "replied")
+	mustNotContain(t, r, "tagged")
+
+	// Someone else's personal macro, a bad id, none chosen.
+	for _, f := range []url.Values{
+		{"ids": {one}, "action": {"macro"}, "bulk_macro": {mine}},
+		{"ids": {one}, "action": {"macro"}, "bulk_macro": {"x'--"}},
+		{"ids": {one}, "action": {"macro"}},
+	} {
+		r := d.morganB.post("/desk/bulk", f)
+		wantStatus(t, "refused "+f.Encode(), r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "Nothing was changed")
 	}
 }
