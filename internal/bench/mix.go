@@ -57,6 +57,10 @@ var Pages = []*Page{
 		do: func(ctx context.Context, u *User, rng *rand.Rand, w *World) answer {
 			return u.do(ctx, http.MethodGet, "/crm/contacts?q="+url.QueryEscape(pick(rng, w.SearchTerms)), nil, false)
 		}},
+	{Name: "global-search", Title: "Global search (`/search?q=`, names, prefixes, common words, typos)", Method: http.MethodGet, Route: "/search", Role: RoleSales, Want: http.StatusOK,
+		do: func(ctx context.Context, u *User, rng *rand.Rand, _ *World) answer {
+			return u.do(ctx, http.MethodGet, "/search?q="+url.QueryEscape(pick(rng, globalSearchTerms)), nil, false)
+		}},
 	{Name: "queue", Title: "Queue (`/desk`)", Method: http.MethodGet, Route: "/desk", Role: RoleAgent, Want: http.StatusOK,
 		do: func(ctx context.Context, u *User, _ *rand.Rand, _ *World) answer {
 			return u.do(ctx, http.MethodGet, "/desk", nil, false)
@@ -86,6 +90,11 @@ var Pages = []*Page{
 // subjects, and words no message has.
 var deskSearchTerms = []string{"this", "help", "screenshot", "escalate", `"known issue"`, "invoice", "zebra", "xylophone"}
 
+// globalSearchTerms are the top bar's searches (issue 11): a surname of the seed's
+// contacts, a prefix, two words, a word in every email ("com"), a typo (the trigram
+// fallback) and a word no record has.
+var globalSearchTerms = []string{"chen", "pat", "olivia chen", "com", "rossii", "xylophone"}
+
 // PageNamed returns the page called name, or nil.
 func PageNamed(name string) *Page {
 	for _, p := range Pages {
@@ -100,7 +109,7 @@ func PageNamed(name string) *Page {
 // as soon as they have an answer (no think time), so the weights set shares of each
 // role's requests, not of the time.
 var Mix = map[Role][]Weighted{
-	RoleSales:    {{"board", 35}, {"activities", 10}, {"deal", 25}, {"search", 20}, {"activity", 9}, {"signin", 1}},
+	RoleSales:    {{"board", 35}, {"activities", 10}, {"deal", 25}, {"search", 10}, {"global-search", 10}, {"activity", 9}, {"signin", 1}},
 	RoleAgent:    {{"queue", 40}, {"ticket", 39}, {"desk-search", 5}, {"reply", 15}, {"signin", 1}},
 	RoleCustomer: {{"support", 99}, {"signin", 1}},
 }
