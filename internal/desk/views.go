@@ -41,6 +41,9 @@ func myTicketURL(id string) templ.SafeURL {
 func replyURL(id string) templ.SafeURL {
 	return templ.SafeURL("/support/tickets/" + url.PathEscape(id) + "/reply")
 }
+func solveURL(id string) templ.SafeURL {
+	return templ.SafeURL("/support/tickets/" + url.PathEscape(id) + "/solve")
+}
 func itoa(n int) string              { return strconv.Itoa(n) }
 func pageURL(u string) templ.SafeURL { return templ.SafeURL(u) }
 

@@ -258,6 +258,17 @@ func TestAccessMatrix(t *testing.T) {
 				return n(`SELECT count(*) FROM ticket_messages WHERE body = $1`, "Portal reply by "+ac.name)
 			},
 			cells: row(in, wr("/support/tickets/"+tA), nf, no, no, no, nf)},
+		// A customer marks their own ticket solved (issue 17); the reply row
+		// after it reopens the ticket for the rows below.
+		{method: "POST", path: "/support/tickets/" + tB + "/solve",
+			form: func(*mxActor) url.Values { return url.Values{} },
+			wrote: func(ac *mxActor) int {
+				if ac.user == nil {
+					return 0
+				}
+				return n(`SELECT count(*) FROM ticket_status_changes WHERE ticket_id = $1 AND to_status = 'solved' AND actor_id = $2`, tB, ac.user.ID)
+			},
+			cells: row(in, nf, wr("/support/tickets/"+tB), no, no, no, nf)},
 		{method: "POST", path: "/support/tickets/" + tB + "/reply",
 			form: func(ac *mxActor) url.Values { return url.Values{"body": {"Portal reply B by " + ac.name}} },
 			wrote: func(ac *mxActor) int {

@@ -182,3 +182,44 @@ func TestPortalPagination(t *testing.T) {
 		t.Errorf("bad cursor: %d", r.status)
 	}
 }
+
+// A customer marks their own ticket solved from the portal: the history names them, no
+// email goes out and no rating is asked; a repeat of the form, another customer's try
+// and a closed ticket change nothing.
+func TestPortalCustomerSolves(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	id := d.file(t, d.carolB, "Printer offline", "It will not print.")
+	path := "/support/tickets/" + id
+	page := d.carolB.get(path)
+	mustContain(t, page, `action="`+path+`/solve"`, "Mark as solved")
+	key := "solve-once-0123456789"
+	mails := d.a.count(t, `SELECT count(*) FROM mail_outbox`)
+
+	wantStatus(t, "another customer", d.devB.post(path+"/solve", url.Values{}), http.StatusNotFound)
+	wantRedirect(t, "solve", d.carolB.post(path+"/solve", url.Values{"form_key": {key}}), path)
+	if s := d.status(t, id); s != "solved" {
+		t.Fatalf("status %s after the customer's solve", s)
+	}
+	mustContain(t, d.carolB.get(path), "the ticket is marked solved", "We think this is solved")
+	mustNotContain(t, d.carolB.get(path), "Mark as solved")
+	if n := d.a.count(t, `SELECT count(*) FROM ticket_status_changes WHERE ticket_id = $1 AND to_status = 'solved' AND actor_id = $2`, id, d.carol.ID); n != 1 {
+		t.Fatalf("%d solves by the customer in the history", n)
+	}
+	if n := d.a.count(t, `SELECT count(*) FROM mail_outbox`); n != mails {
+		t.Fatalf("%d emails for the customer's own solve", n-mails)
+	}
+	if n := d.a.count(t, `SELECT count(*) FROM ticket_ratings WHERE ticket_id = $1`, id); n != 0 {
+		t.Fatal("a rating was asked for the customer's own solve")
+	}
+	// The same form again: nothing more.
+	wantRedirect(t, "repeat", d.carolB.post(path+"/solve", url.Values{"form_key": {key}}), path)
+	if n := d.a.count(t, `SELECT count(*) FROM ticket_status_changes WHERE ticket_id = $1`, id); n != 2 {
+		t.Fatalf("%d status changes after a repeated solve, want 2", n)
+	}
+	// Closed: a 409 with the reason.
+	wantRedirect(t, "close", d.submit(t, d.jordanB, id, url.Values{"status": {"closed"}}), "/desk/tickets/"+id)
+	r := d.carolB.post(path+"/solve", url.Values{})
+	wantStatus(t, "closed", r, http.StatusConflict)
+	mustContain(t, r, "This ticket is closed already.")
+}

@@ -977,7 +977,7 @@ func TestHostileCorpusPathIDs(t *testing.T) {
 		"owner_id": {h.repU.ID}, "amount": {"1"}, "stage_name": {"X"}, "kind": {"lead"}, "probability": {"1"}, "direction": {"up"},
 		"reason": {"other"}, "note": {"X"}, "label": {"X"}}
 	routes := []struct{ method, path string }{
-		{"GET", "/support/tickets/{id}"}, {"POST", "/support/tickets/{id}/reply"},
+		{"GET", "/support/tickets/{id}"}, {"POST", "/support/tickets/{id}/reply"}, {"POST", "/support/tickets/{id}/solve"},
 		{"GET", "/crm/companies/{id}"}, {"GET", "/crm/companies/{id}/edit"}, {"POST", "/crm/companies/{id}"},
 		{"GET", "/crm/contacts/{id}"}, {"GET", "/crm/contacts/{id}/edit"}, {"POST", "/crm/contacts/{id}"},
 		{"GET", "/crm/deals/{id}"}, {"GET", "/crm/deals/{id}/edit"}, {"POST", "/crm/deals/{id}"},

@@ -120,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/support/tickets", s.desk.SupportTicketCreate)
 				r.Get("/support/tickets/{id}", s.desk.SupportTicketShow)
 				r.Post("/support/tickets/{id}/reply", s.desk.SupportReplyCreate)
+				r.Post("/support/tickets/{id}/solve", s.desk.SupportTicketSolve)
 				r.Get("/support/attachments/{id}", s.desk.SupportAttachmentDownload)
 			})
 

@@ -414,6 +414,8 @@ func TestStatementBudget(t *testing.T) {
 				return url.Values{"body": {"Thanks, reissuing."}, "status": {"pending"}, "priority": {"normal"},
 					"version": {strconv.Itoa(a.count(t, `SELECT version FROM tickets WHERE id = $1`, ticket))}}
 			}},
+		{who: cust, post: "/support/tickets/" + ticket + "/solve", flash: "the ticket is marked solved", max: 3,
+			form: func() url.Values { return url.Values{} }},
 		{who: agent, post: "/desk/macros", flash: "Macro “Budget reply” saved.", max: 2,
 			form: func() url.Values {
 				return url.Values{"name": {"Budget reply"}, "body": {"Hi {{requester.first_name}}"}}
