@@ -27,7 +27,10 @@ func TestJourneyTakeIt(t *testing.T) {
 		chromedp.Navigate(a.srv.URL+"/desk?view=unassigned"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-ticket="`+id+`"] .take-form button`)),
 		chromedp.Click(chromedp.CSS(`tr[data-ticket="`+id+`"] .take-form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/desk?view=mine"] .count`)),
+		// The Mine count is on the page before the post too (as 0), so wait for the
+		// page after it: the row gone from Unassigned and Mine counting one.
+		chromedp.WaitNotPresent(chromedp.CSS(`tr[data-ticket="`+id+`"]`)),
+		chromedp.Poll[chromedp.Void](`(document.querySelector('a[href="/desk?view=mine"] .count') || {}).textContent === "1"`),
 	); err != nil {
 		t.Fatalf("take it: %v", err)
 	}
