@@ -3,12 +3,15 @@ package auth
 import "net/http"
 
 // AccountShow is the signed-in user's account overview (GET /account): who they are,
-// their password, their time zone and morning email, for staff their two-step sign-in,
+// their password, their time zone, morning email and email choices (all loaded with the
+// user), for staff their two-step sign-in,
 // and where they are signed in (the route's session lookup reads that list in its one
 // statement: SessionListing).
 func (s *Service) AccountShow(w http.ResponseWriter, r *http.Request) {
 	u := UserFrom(r.Context())
-	s.renderAccount(w, r, http.StatusOK, preferencesForm{TimeZone: u.TimeZone, Digest: u.ActivityDigest})
+	f := preferencesForm{TimeZone: u.TimeZone, Digest: u.ActivityDigest,
+		NotifyReceipt: u.NotifyReceipt, NotifyAssigned: u.NotifyAssigned, NotifyNew: u.NotifyNew}
+	s.renderAccount(w, r, http.StatusOK, f)
 }
 
 // renderAccount shows the account page with the preferences form as given.

@@ -14,8 +14,15 @@ import (
 type preferencesForm struct {
 	TimeZone string
 	Digest   bool
-	Errors   form.Errors
+	// The emails a user may turn off (migration 00076): a customer's receipt of a new
+	// ticket; staff's email of a ticket assigned to them and of new unassigned ones.
+	NotifyReceipt, NotifyAssigned, NotifyNew bool
+	Errors                                   form.Errors
 }
+
+// offersDeskNotices reports whether a role gets the desk's assignment and new-ticket
+// emails: agents and admins (who work the desk too).
+func offersDeskNotices(r Role) bool { return r == RoleAgent || r == RoleAdmin }
 
 // offersDigest reports whether a role plans activities, and so may get their morning
 // email: sales reps and admins.
@@ -26,16 +33,23 @@ func offersDigest(r Role) bool { return r == RoleSales || r == RoleAdmin }
 // page): no row means an unknown zone. pg_timezone_names is slow (it reads the zone
 // files), but this runs only when someone saves their preferences.
 const savePreferencesSQL = `
-UPDATE "user" SET time_zone = $2, activity_digest = $3, updated_at = now()
+UPDATE "user" SET time_zone = $2, activity_digest = $3, updated_at = now(),
+       notify_receipt = coalesce($4, notify_receipt), notify_assigned = coalesce($5, notify_assigned),
+       notify_new_tickets = coalesce($6, notify_new_tickets)
 WHERE id = $1 AND EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $2)`
 
-// SavePreferences stores the user's time zone (an IANA name known to Go and Postgres)
-// and morning-email choice; it reports false, changing nothing, for an unknown zone.
-func SavePreferences(ctx context.Context, q db.Querier, userID, zone string, digest bool) (bool, error) {
+// Notify is a user's email choices as saved: nil leaves one as it is (the role is not
+// offered it).
+type Notify struct{ Receipt, Assigned, New *bool }
+
+// SavePreferences stores the user's time zone (an IANA name known to Go and Postgres),
+// morning-email choice and email choices; it reports false, changing nothing, for an
+// unknown zone.
+func SavePreferences(ctx context.Context, q db.Querier, userID, zone string, digest bool, n Notify) (bool, error) {
 	if _, ok := LoadZone(zone); !ok {
 		return false, nil
 	}
-	tag, err := q.Exec(ctx, savePreferencesSQL, userID, zone, digest)
+	tag, err := q.Exec(ctx, savePreferencesSQL, userID, zone, digest, n.Receipt, n.Assigned, n.New)
 	if err != nil {
 		return false, db.Translate(err)
 	}
@@ -52,9 +66,18 @@ func (s *Service) PreferencesUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	u := UserFrom(ctx)
-	f := preferencesForm{TimeZone: form.Text(r, "time_zone"), Digest: r.PostFormValue("activity_digest") != "", Errors: form.Errors{}}
+	f := preferencesForm{TimeZone: form.Text(r, "time_zone"), Digest: r.PostFormValue("activity_digest") != "", Errors: form.Errors{},
+		NotifyReceipt: r.PostFormValue("notify_receipt") != "", NotifyAssigned: r.PostFormValue("notify_assigned") != "",
+		NotifyNew: r.PostFormValue("notify_new_tickets") != ""}
 	if !offersDigest(u.Role) {
 		f.Digest = u.ActivityDigest
+	}
+	var n Notify
+	if u.Role == RoleCustomer {
+		n.Receipt = &f.NotifyReceipt
+	}
+	if offersDeskNotices(u.Role) {
+		n.Assigned, n.New = &f.NotifyAssigned, &f.NotifyNew
 	}
 	if msg := form.Check(f.TimeZone, 64, false); msg != "" {
 		f.Errors.Add("time_zone", msg)
@@ -62,7 +85,7 @@ func (s *Service) PreferencesUpdate(w http.ResponseWriter, r *http.Request) {
 		f.Errors.Add("time_zone", "Choose your time zone.")
 	}
 	if f.Errors.OK() {
-		ok, err := SavePreferences(ctx, s.DB, u.ID, f.TimeZone, f.Digest)
+		ok, err := SavePreferences(ctx, s.DB, u.ID, f.TimeZone, f.Digest, n)
 		if err != nil {
 			s.Pages.Fail(w, r, err)
 			return

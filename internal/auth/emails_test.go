@@ -41,7 +41,7 @@ func TestAccountEmailWording(t *testing.T) {
 		got, err := emails.Message(c.name, "sam@example.com", c.data)
 		c.want.To = "sam@example.com"
 		if err != nil || !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s (%v):\n got %q\nwant %q", c.name, err, got, c.want)
+			t.Errorf("%s (%v):\n got %+v\nwant %+v", c.name, err, got, c.want)
 		}
 	}
 	slices.Sort(names)

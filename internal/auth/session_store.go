@@ -98,7 +98,8 @@ WITH seen AS (
 )
 SELECT s.id, s.version, s.seen_at, s.pending_user_id, s.pending_until, s.next,
        u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at,
-       ` + twoStepColumns + `, u.time_zone, u.activity_digest, ` + DueActivitiesSQL
+       ` + twoStepColumns + `, u.time_zone, u.activity_digest,
+       u.notify_receipt, u.notify_assigned, u.notify_new_tickets, ` + DueActivitiesSQL
 	findSessionTail = `
 FROM auth_session s
 LEFT JOIN "user" u ON u.id = s.user_id
@@ -121,7 +122,7 @@ func findSession(ctx context.Context, q db.Querier, hash tokenHash, now time.Tim
 	var created *time.Time
 	var twoStep, required bool
 	var zone *string
-	var digest *bool
+	var digest, receipt, assigned, notices *bool
 	var due *int
 	var sessions []SessionInfo
 	sql := findSessionSQL
@@ -130,14 +131,16 @@ func findSession(ctx context.Context, q db.Querier, hash tokenHash, now time.Tim
 	}
 	err := q.QueryRow(ctx, sql, []byte(hash), now, now.Add(-seenRefresh), now.Add(-idle)).
 		Scan(&s.id, &s.version, &s.seen, &pendingUser, &pendingUntil, &next,
-			&id, &name, &email, &role, &banned, &version, &team, &created, &twoStep, &required, &zone, &digest, &due, &sessions)
+			&id, &name, &email, &role, &banned, &version, &team, &created, &twoStep, &required, &zone, &digest,
+			&receipt, &assigned, &notices, &due, &sessions)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
 	if id != nil {
 		s.user = &User{ID: *id, Name: *name, Email: *email, Role: Role(*role), Banned: *banned,
 			SessionVersion: *version, Team: team, CreatedAt: *created, TwoStep: twoStep, TwoStepRequired: required,
-			TimeZone: deref(zone), ActivityDigest: digest != nil && *digest, DueActivities: deref(due)}
+			TimeZone: deref(zone), ActivityDigest: digest != nil && *digest, DueActivities: deref(due),
+			NotifyReceipt: receipt != nil && *receipt, NotifyAssigned: assigned != nil && *assigned, NotifyNew: notices != nil && *notices}
 		s.list = sessions
 		if list && s.list == nil {
 			s.list = []SessionInfo{}

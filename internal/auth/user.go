@@ -85,6 +85,10 @@ type User struct {
 	// /account).
 	TimeZone       string
 	ActivityDigest bool
+	// The emails the user may turn off on /account (migration 00076): a customer's
+	// receipt of a new ticket, staff's email of a ticket assigned to them and of new
+	// unassigned ones. Loaded with the user like ActivityDigest.
+	NotifyReceipt, NotifyAssigned, NotifyNew bool
 	// DueActivities is how many of the user's planned activities are overdue or due
 	// today in their zone, capped at DueActivitiesCap: the navigation shows it. Only the
 	// session's lookup loads it (DueActivitiesSQL); elsewhere it is 0.
@@ -187,13 +191,14 @@ const twoStepColumns = `EXISTS (SELECT 1 FROM user_twostep ts WHERE ts.user_id =
 	coalesce((SELECT u.role = ANY (ws.twostep_roles) FROM workspace_settings ws WHERE ws.id), false)`
 
 const userColumns = `u.id, u.name, u.email, u.role, u.banned, u.session_version, a.team, u.created_at, ` + twoStepColumns +
-	`, u.time_zone, u.activity_digest`
+	`, u.time_zone, u.activity_digest, u.notify_receipt, u.notify_assigned, u.notify_new_tickets`
 
 func scanUser(row pgx.Row) (*User, error) {
 	u := &User{}
 	var role string
 	if err := row.Scan(&u.ID, &u.Name, &u.Email, &role, &u.Banned, &u.SessionVersion, &u.Team, &u.CreatedAt,
-		&u.TwoStep, &u.TwoStepRequired, &u.TimeZone, &u.ActivityDigest); err != nil {
+		&u.TwoStep, &u.TwoStepRequired, &u.TimeZone, &u.ActivityDigest,
+		&u.NotifyReceipt, &u.NotifyAssigned, &u.NotifyNew); err != nil {
 		return nil, db.Translate(err)
 	}
 	u.Role = Role(role)

@@ -24,13 +24,15 @@ type agent struct {
 	// open and pending tickets they may hold before round robin passes them by.
 	Away     bool `db:"away" json:"away"`
 	Capacity *int `db:"capacity" json:"capacity"`
+	// NotifyAssigned: they want an email when a ticket is given to them (00076).
+	NotifyAssigned bool `db:"notify_assigned" json:"notify_assigned"`
 }
 
 // More than this many agents would need a search box rather than a list. Each agent's
 // user is one probe of user_pkey: OFFSET 0 keeps the lookup per agent, where the planner
 // would otherwise read every user (customers included) to find the hundred staff.
 const agentsSQL = `
-SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity, u.notify_assigned
 FROM agents a
 CROSS JOIN LATERAL (
     SELECT * FROM "user" u WHERE u.id = a.user_id AND u.role IN ('agent', 'admin') OFFSET 0
@@ -49,7 +51,7 @@ func listAgents(ctx context.Context, q db.Querier) ([]agent, error) {
 }
 
 const assignableAgentSQL = `
-SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity
+SELECT u.id, u.name, u.email, u.role, a.team, u.banned, a.away, a.capacity, u.notify_assigned
 FROM agents a
 JOIN "user" u ON u.id = a.user_id
 WHERE u.id = $1 AND u.role IN ('agent', 'admin') AND NOT u.banned`

@@ -16,8 +16,8 @@ import (
 // createMailTicketSQL is createTicketSQL without a form's key, with the mailbox's team.
 const createMailTicketSQL = `
 WITH t AS (
-    INSERT INTO tickets (id, requester_id, subject, team, updated_by)
-    VALUES ($4::uuid, $1, $2, $5, $1)
+    INSERT INTO tickets (id, requester_id, subject, team, updated_by, reply_token)
+    VALUES ($4::uuid, $1, $2, $5, $1, replace(gen_random_uuid()::text, '-', ''))
     RETURNING id, priority, sla_policy_id
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t
@@ -30,7 +30,9 @@ FROM t`
 
 // MailTicket files a ticket from a mail in tx: requester is its sender, team the
 // mailbox's (nil: none), and the team's round robin gives it an agent when the team
-// has it on. The live queues hear of it when tx commits.
+// has it on. The live queues hear of it when tx commits. Its emails (NewTicketEmails)
+// are the caller's to queue once the mail's Message-ID is recorded, so that the
+// receipt answers the customer's mail.
 func MailTicket(ctx context.Context, tx pgx.Tx, requester *auth.User, subject, body string, team *string) (string, error) {
 	id := db.NewUUID()
 	var priority string

@@ -57,6 +57,10 @@ type CRMDeal struct {
 }
 
 // outbound is s.Mail with its links under BaseURL.
+// Outbound is how the desk's emails link, sign and address themselves (the mailbox's
+// poller files tickets with it).
+func (s *Service) Outbound() Outbound { return s.outbound() }
+
 func (s *Service) outbound() Outbound {
 	o := s.Mail
 	o.Base = s.BaseURL

@@ -60,8 +60,8 @@ WITH claim AS (
     SELECT $1, $5, $6 WHERE $5 <> ''
     ON CONFLICT (user_id, key) DO NOTHING RETURNING true
 ), t AS (
-    INSERT INTO tickets (id, requester_id, subject, updated_by)
-    SELECT $4::uuid, $1, $2, $1 WHERE $5 = '' OR EXISTS (SELECT FROM claim)
+    INSERT INTO tickets (id, requester_id, subject, updated_by, reply_token)
+    SELECT $4::uuid, $1, $2, $1, replace(gen_random_uuid()::text, '-', '') WHERE $5 = '' OR EXISTS (SELECT FROM claim)
     RETURNING id, priority, sla_policy_id
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, author_id, body) SELECT id, $1, $3 FROM t RETURNING id
@@ -151,7 +151,7 @@ func (s *Service) SupportTicketCreate(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return nil
+		return NewTicketEmails(ctx, tx, s.outbound(), t.ID, false)
 	})
 	if s.Pages.Repeated(w, r, err) {
 		return

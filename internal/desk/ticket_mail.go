@@ -106,7 +106,7 @@ func ticketEmails(out Outbound, cur lockedTicket, ch change) ([]ticketMail, erro
 	case fromDesk && e.Solved:
 		add("ticket_solved", cur.RequesterEmail, e, true)
 	}
-	if ch.Assignee != nil && ch.Assignee.ID != ch.Actor.ID {
+	if ch.Assignee != nil && ch.Assignee.ID != ch.Actor.ID && ch.Assignee.NotifyAssigned {
 		e.Files = nil
 		e.Assignee, e.Link = ch.Assignee.Name, link(out.Base, "/desk/tickets/"+cur.ID)
 		add("ticket_assigned", ch.Assignee.Email, e, false)

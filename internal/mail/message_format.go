@@ -53,6 +53,9 @@ func compose(from *netmail.Address, m Message, now time.Time) ([]byte, error) {
 	if len(m.References) > 0 {
 		h.SetMsgIDList("References", m.References)
 	}
+	if m.AutoSubmitted {
+		h.Set("Auto-Submitted", "auto-replied")
+	}
 
 	var b bytes.Buffer
 	if m.HTML == "" {

@@ -23,7 +23,7 @@ func TestTemplates(t *testing.T) {
 	}
 	if want := (Message{To: "ada@example.com", Subject: "Hi Ada <&>", Body: "Hello Ada <&>,\n\nNo link.\n",
 		HTML: "<p>Hello Ada &lt;&amp;&gt;,</p>"}); !reflect.DeepEqual(m, want) {
-		t.Errorf("got %q, want %q", m, want)
+		t.Errorf("got %+v, want %+v", m, want)
 	}
 	if _, err := tm.Message("hello", "ada@example.com", map[string]string{"Name": "Ada"}); err == nil {
 		t.Error("a missing value rendered")

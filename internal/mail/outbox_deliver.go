@@ -33,7 +33,7 @@ WHERE id IN (
     LIMIT $3
     FOR UPDATE SKIP LOCKED)
 RETURNING id, to_addr, subject, body, attempts, locked_until, created_at,
-          cc, from_name, reply_to, html_body, coalesce(message_id, '') AS message_id, in_reply_to, refs`
+          cc, from_name, reply_to, html_body, coalesce(message_id, '') AS message_id, in_reply_to, refs, auto_submitted`
 
 const markSentSQL = `
 UPDATE mail_outbox
@@ -85,6 +85,7 @@ type claimed struct {
 	MessageID   string    `db:"message_id"`
 	InReplyTo   string    `db:"in_reply_to"`
 	References  []string  `db:"refs"`
+	Auto        bool      `db:"auto_submitted"`
 }
 
 // DeliverDue makes one pass: it claims up to BatchSize due messages, sends each, and
@@ -113,7 +114,7 @@ func (w *Worker) deliver(ctx context.Context) (claimedN, sent int, err error) {
 			continue
 		}
 		m := Message{To: c.To, Cc: c.Cc, Subject: c.Subject, Body: c.Body, HTML: c.HTML,
-			FromName: c.FromName, ReplyTo: c.ReplyTo, MessageID: c.MessageID, InReplyTo: c.InReplyTo, References: c.References,
+			FromName: c.FromName, ReplyTo: c.ReplyTo, MessageID: c.MessageID, InReplyTo: c.InReplyTo, References: c.References, AutoSubmitted: c.Auto,
 			ref: strconv.FormatInt(c.ID, 10) + "." + strconv.FormatInt(c.CreatedAt.UnixMicro(), 10)}
 		sendErr := w.sender.Send(sendCtx, m)
 		errs = append(errs, w.outcome(ctx, c, sendErr))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	netmail "net/mail"
 	"strings"
@@ -34,6 +35,10 @@ type Message struct {
 	// InReplyTo and References thread the message (ids without angle brackets).
 	InReplyTo  string
 	References []string
+	// AutoSubmitted marks a message no person wrote in answer to the recipient (a
+	// ticket's receipt): it goes out with "Auto-Submitted: auto-replied" (RFC 3834), so
+	// the recipient's autoresponder does not answer it.
+	AutoSubmitted bool
 
 	// ref names the outbox row, so that every attempt to send it carries the same
 	// Message-ID.
@@ -104,8 +109,56 @@ func parseAddress(s string) (*netmail.Address, error) {
 }
 
 const enqueueSQL = `
-INSERT INTO mail_outbox (to_addr, subject, body, cc, from_name, reply_to, html_body, message_id, in_reply_to, refs)
-VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10)`
+INSERT INTO mail_outbox (to_addr, subject, body, cc, from_name, reply_to, html_body, message_id, in_reply_to, refs, auto_submitted)
+VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11)`
+
+// enqueueAllSQL writes several messages in one statement: $1 a JSON array of
+// outboxRow.
+const enqueueAllSQL = `
+INSERT INTO mail_outbox (to_addr, subject, body, cc, from_name, reply_to, html_body, message_id, in_reply_to, refs, auto_submitted)
+SELECT m.to_addr, m.subject, m.body, ARRAY(SELECT jsonb_array_elements_text(m.cc)), m.from_name, m.reply_to, m.html_body,
+       nullif(m.message_id, ''), m.in_reply_to, ARRAY(SELECT jsonb_array_elements_text(m.refs)), m.auto_submitted
+FROM jsonb_to_recordset($1::jsonb) AS m (to_addr text, subject text, body text, cc jsonb, from_name text, reply_to text,
+     html_body text, message_id text, in_reply_to text, refs jsonb, auto_submitted boolean)`
+
+// outboxRow is a message as enqueueAllSQL reads it.
+type outboxRow struct {
+	To            string   `json:"to_addr"`
+	Subject       string   `json:"subject"`
+	Body          string   `json:"body"`
+	Cc            []string `json:"cc"`
+	FromName      string   `json:"from_name"`
+	ReplyTo       string   `json:"reply_to"`
+	HTML          string   `json:"html_body"`
+	MessageID     string   `json:"message_id"`
+	InReplyTo     string   `json:"in_reply_to"`
+	References    []string `json:"refs"`
+	AutoSubmitted bool     `json:"auto_submitted"`
+}
+
+// EnqueueAll writes every message of ms to the outbox on q in one statement (a notice
+// to each agent of a team), with Enqueue's promise; one invalid message writes none.
+func EnqueueAll(ctx context.Context, q db.Querier, ms []Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	rows := make([]outboxRow, len(ms))
+	for i, m := range ms {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		rows[i] = outboxRow{To: m.To, Subject: m.Subject, Body: m.Body, Cc: nonNil(m.Cc), FromName: m.FromName, ReplyTo: m.ReplyTo,
+			HTML: m.HTML, MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: nonNil(m.References), AutoSubmitted: m.AutoSubmitted}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	if _, err := q.Exec(ctx, enqueueAllSQL, string(b)); err != nil {
+		return fmt.Errorf("enqueue mail: %w", db.Translate(err))
+	}
+	return nil
+}
 
 // Enqueue writes m to the outbox on q. Pass the transaction that makes the change the
 // email is about: the message is then sent if and only if that transaction commits.
@@ -115,7 +168,7 @@ func Enqueue(ctx context.Context, q db.Querier, m Message) error {
 		return err
 	}
 	if _, err := q.Exec(ctx, enqueueSQL, m.To, m.Subject, m.Body,
-		nonNil(m.Cc), m.FromName, m.ReplyTo, m.HTML, m.MessageID, m.InReplyTo, nonNil(m.References)); err != nil {
+		nonNil(m.Cc), m.FromName, m.ReplyTo, m.HTML, m.MessageID, m.InReplyTo, nonNil(m.References), m.AutoSubmitted); err != nil {
 		return fmt.Errorf("enqueue mail: %w", db.Translate(err))
 	}
 	return nil

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,22 @@ func TestDeskEmails(t *testing.T) {
 	d := newDesk(t)
 	const secret = "SECRET-NOTE-b41c: VIP, do not refund"
 	id := d.file(t, d.carolB, "Invoice is wrong", "The VAT number is old.")
-	if got := d.outbox(t); len(got) != 0 {
-		t.Fatalf("filing a ticket sent %q", got)
+	// Filing it (issue 17): the requester's receipt with the number, and a notice to
+	// each agent (the ticket has no team and nobody was given it), none quoting the body.
+	filed := d.outbox(t)
+	wantFiled := []string{"carol@example.com|Received: Invoice is wrong [#" + id[:8] + "]",
+		"jordan@example.com|New ticket: Invoice is wrong [#" + id[:8] + "]",
+		"morgan@example.com|New ticket: Invoice is wrong [#" + id[:8] + "]"}
+	if len(filed) == len(wantFiled) {
+		slices.Sort(filed[1:]) // the notices go in user id order
+	}
+	if len(filed) != len(wantFiled) {
+		t.Fatalf("filing a ticket sent %q, want %q", filed, wantFiled)
+	}
+	for i, w := range wantFiled {
+		if !strings.HasPrefix(filed[i], w) || strings.Contains(filed[i], "VAT number is old") {
+			t.Errorf("filing email %d: %q, want %q without the body", i, filed[i], w)
+		}
 	}
 
 	steps := []struct {
@@ -33,7 +48,7 @@ func TestDeskEmails(t *testing.T) {
 		{"note and solve", d.morganB, url.Values{"body": {secret + " (again)"}, "is_internal": {"1"}, "status": {"solved"}},
 			[]string{"carol@example.com|Solved: Invoice is wrong"}},
 	}
-	seen := 0
+	seen := len(filed)
 	for _, st := range steps {
 		wantRedirect(t, st.name, d.submit(t, st.b, id, st.form), "/desk/tickets/"+id)
 		got := d.outbox(t)[seen:]
@@ -56,14 +71,18 @@ func TestDeskEmails(t *testing.T) {
 	}
 
 	sent := d.a.deliverMail()
-	if len(sent) != 4 {
-		t.Fatalf("worker sent %d emails, want 4", len(sent))
+	if len(sent) != len(filed)+4 {
+		t.Fatalf("worker sent %d emails, want %d", len(sent), len(filed)+4)
 	}
 	for _, m := range sent {
 		if strings.Contains(m.Subject+m.Body, "SECRET") || strings.Contains(m.Body, "do not refund") {
 			t.Fatalf("email to %s quotes an internal note:\n%s", m.To, m.Body)
 		}
 	}
+	if !strings.HasPrefix(sent[0].Subject, "Received: ") || !sent[0].AutoSubmitted {
+		t.Errorf("receipt: %s, auto-submitted %v", sent[0].Subject, sent[0].AutoSubmitted)
+	}
+	sent = sent[len(filed):]
 	if sent[0].To != "carol@example.com" || !strings.Contains(sent[0].Body, "Send us the new VAT number, please.") ||
 		!strings.Contains(sent[0].Body, d.jordan.Name+" replied to your ticket") {
 		t.Errorf("reply email:\n%s", sent[0].Body)

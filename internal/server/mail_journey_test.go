@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"rapport/internal/auth"
+	deskpkg "rapport/internal/desk"
 	"rapport/internal/desk/mailbox"
 	"rapport/internal/mail"
 	"rapport/internal/secret"
@@ -38,7 +40,8 @@ func TestJourneyEmailChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	poller := &mailbox.Poller{DB: a.db.DB, Box: box, Log: log, OwnAddresses: []string{"support@rapport.test"}}
+	poller := &mailbox.Poller{DB: a.db.DB, Box: box, Log: log, OwnAddresses: []string{"support@rapport.test"},
+		Mail: deskpkg.Outbound{Support: "support@rapport.test", Sender: "Acme Support"}} // the server sets the desk's
 	poll := func() {
 		t.Helper()
 		if res, err := poller.Poll(ctx, mb.ID); err != nil || res.Err != nil {
@@ -58,6 +61,41 @@ func TestJourneyEmailChannel(t *testing.T) {
 	agent := a.browser()
 	agent.signIn("agent@example.com")
 	mustContain(t, agent.get("/desk"), "The printer is on fire")
+	deliver := func() {
+		t.Helper()
+		if _, err := mail.NewWorker(a.db.DB, mail.NewSMTPSender(sink.Config()), log).DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The customer gets a receipt with the ticket's number, in the thread of their mail
+	// and marked as an automatic answer; the agent (the desk has no team set) is told
+	// of the new unassigned ticket.
+	deliver()
+	first := sink.Wait(t, 2, 10*time.Second)
+	byRcpt := map[string]*netmail.Message{}
+	for _, d := range first {
+		byRcpt[d.To[0]] = d.Parse(t)
+	}
+	receipt, notice0 := byRcpt["dana@example.com"], byRcpt["agent@example.com"]
+	if len(first) != 2 || receipt == nil || notice0 == nil {
+		t.Fatalf("after the mail: delivered %+v", first)
+	}
+	if s := receipt.Header.Get("Subject"); s != "Received: The printer is on fire [#"+ticket[:8]+"]" {
+		t.Errorf("receipt subject %q", s)
+	}
+	if h := receipt.Header.Get("Auto-Submitted"); h != "auto-replied" {
+		t.Errorf("receipt Auto-Submitted %q", h)
+	}
+	if irt := receipt.Header.Get("In-Reply-To"); irt != "<first-1@example.com>" {
+		t.Errorf("receipt In-Reply-To %q, want the customer's mail", irt)
+	}
+	if rt := receipt.Header.Get("Reply-To"); !strings.Contains(rt, "support+") {
+		t.Errorf("receipt Reply-To %q", rt)
+	}
+	if s := notice0.Header.Get("Subject"); !strings.HasPrefix(s, "New ticket: The printer is on fire") {
+		t.Errorf("notice subject %q", s)
+	}
 
 	// 2. The agent answers in Rapport; the customer's mail client receives a reply in
 	// the thread.
@@ -66,20 +104,21 @@ func TestJourneyEmailChannel(t *testing.T) {
 	if r := agent.post("/desk/tickets/"+ticket, f); r.status != http.StatusSeeOther {
 		t.Fatalf("agent reply: %d\n%s", r.status, r.body)
 	}
-	if _, err := mail.NewWorker(a.db.DB, mail.NewSMTPSender(sink.Config()), log).DeliverDue(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := sink.Wait(t, 1, 10*time.Second)
-	if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "dana@example.com" {
+	deliver()
+	got := sink.Wait(t, 3, 10*time.Second)
+	if len(got) != 3 || len(got[2].To) != 1 || got[2].To[0] != "dana@example.com" {
 		t.Fatalf("delivered %d messages: %+v", len(got), got)
 	}
-	reply := got[0].Parse(t)
+	reply := got[2].Parse(t)
 	ref := "[#" + ticket[:8] + "]"
 	if s := reply.Header.Get("Subject"); !strings.Contains(s, ref) {
 		t.Errorf("subject %q lacks %s", s, ref)
 	}
-	if irt := reply.Header.Get("In-Reply-To"); irt != "<first-1@example.com>" {
-		t.Errorf("In-Reply-To %q, want the customer's first mail", irt)
+	if irt := reply.Header.Get("In-Reply-To"); irt != receipt.Header.Get("Message-ID") {
+		t.Errorf("In-Reply-To %q, want the receipt's %q", irt, receipt.Header.Get("Message-ID"))
+	}
+	if refs := reply.Header.Get("References"); !strings.Contains(refs, "<first-1@example.com>") {
+		t.Errorf("References %q lack the customer's first mail", refs)
 	}
 	replyTo := reply.Header.Get("Reply-To")
 	if !strings.Contains(replyTo, "support+") || !strings.Contains(replyTo, "@rapport.test") || strings.Contains(replyTo, ticket) {

@@ -94,6 +94,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, opts Options) *Server {
 	s.tickets = &ticketimport.Service{DB: d, Pages: pages, Log: log}
 	s.audit = &audit.Service{DB: d, Pages: pages}
 	s.mailbox = mailbox.NewService(d, pages, log, box, cfg)
+	s.mailbox.Poller.Mail = s.desk.Outbound()
 	wireCrossLinks(d, s.crm, s.desk)
 	s.auth.Deactivated = desk.ReleaseTickets
 	return s

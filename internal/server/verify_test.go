@@ -309,6 +309,11 @@ func TestUnverifiedRequesterIsNotTheCRMContact(t *testing.T) {
 	stranger := d.a.browser()
 	stranger.signUpAndIn(t, "Cora CEO", "ceo@acme.com", "not the ceo at all")
 	tid := d.file(t, stranger, "Send me the board deck", "Please email the deck to my personal address.")
+	// No receipt to the unproven address (issue 17): the stranger's words must not
+	// reach the real CEO's mailbox from us.
+	if n := d.a.count(t, `SELECT count(*) FROM mail_outbox WHERE to_addr = 'ceo@acme.com' AND subject LIKE 'Received: %'`); n != 0 {
+		t.Errorf("%d receipts to the unverified requester's address", n)
+	}
 
 	page := d.jordanB.get("/desk/tickets/" + tid)
 	wantStatus(t, "ticket", page, http.StatusOK)

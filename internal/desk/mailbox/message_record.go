@@ -117,6 +117,10 @@ func (p *Poller) record(ctx context.Context, mb *Mailbox, f fetched) (bool, outc
 					return err
 				}
 			}
+			if out.State == StateTicket {
+				// The receipt answers the mail just recorded; the notices go with it.
+				return desk.NewTicketEmails(ctx, tx, p.Mail, out.TicketID, true)
+			}
 			return nil
 		})
 		// The same Message-ID filed at this moment from another mailbox (or another

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rapport/internal/db"
+	"rapport/internal/desk"
 	"rapport/internal/desk/inbound"
 	"rapport/internal/secret"
 )
@@ -31,6 +32,10 @@ type Poller struct {
 	// MaxFile is the largest attachment filed from a mail (ATTACHMENT_MAX_FILE_MB;
 	// default 10 MB): a larger one stays only in the original.
 	MaxFile int64
+	// Mail is how the emails of a mailed ticket (its receipt, the notices) link and
+	// address themselves (the server sets the desk's); the zero value sends them
+	// without links or a reply address.
+	Mail desk.Outbound
 }
 
 func (p *Poller) limits() inbound.Limits {
